@@ -1,0 +1,43 @@
+# Pitrix — the two commands a new user needs are `make run` and `make test`.
+GO        ?= go
+BIN       ?= bin/pitrix
+DATA_DIR  ?= .pitrix/data
+LISTEN    ?= 127.0.0.1:9080
+GOFLAGS_BUILD = -trimpath -ldflags="-s -w"
+# Packages whose tests start several protoactor cluster members: the library races on its own,
+# so they run without -race (their files carry `//go:build !race`).
+MULTI_PKGS = ./cluster/...
+
+.PHONY: all build run test test-race test-multi bench lint proto clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/pitrix
+
+# A single-node control plane with embedded Pebble, the local runtime and the demo repo.
+run: build
+	$(BIN) server --data-dir $(DATA_DIR) --listen $(LISTEN) --demo-src demo/packages
+
+test: lint test-race test-multi
+
+test-race:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-multi:
+	$(GO) test -count=1 -timeout 10m $(MULTI_PKGS)
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./bench/...
+	$(GO) run ./bench/indexbench
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+proto:
+	protoc --plugin=protoc-gen-go=$$($(GO) env GOPATH)/bin/protoc-gen-go --go_out=. --go_opt=paths=source_relative actors/actorpb/actor.proto
+
+clean:
+	rm -rf bin .pitrix

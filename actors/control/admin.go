@@ -1,0 +1,131 @@
+package control
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/pitrix/pitrix/actors/actorpb"
+	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/fault"
+	"github.com/pitrix/pitrix/actors/identity"
+	"github.com/pitrix/pitrix/actors/inspect"
+	"github.com/pitrix/pitrix/actors/store"
+)
+
+// CreateUser adds a user (admin only).
+func (p *Plane) CreateUser(ctx context.Context, pr identity.Principal, in identity.UserInput) (*identity.User, error) {
+	return p.ident.CreateUser(ctx, pr, in)
+}
+
+// ListUsers lists users (admin only).
+func (p *Plane) ListUsers(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (catalog.Page[identity.User], error) {
+	return p.ident.ListUsers(ctx, pr, q)
+}
+
+// CreateToken issues a token.
+func (p *Plane) CreateToken(ctx context.Context, pr identity.Principal, userID string, in identity.TokenInput) (*identity.Token, error) {
+	return p.ident.CreateToken(ctx, pr, userID, in)
+}
+
+// Nodes lists the control-plane members (admin only).
+func (p *Plane) Nodes(_ context.Context, pr identity.Principal) ([]inspect.NodeInfo, error) {
+	if !pr.IsAdmin() {
+		return nil, fault.Forbidden("only an admin may list nodes")
+	}
+	return p.node.Nodes(), nil
+}
+
+// Actors lists the live activations, filtered by kind and node (admin only).
+func (p *Plane) Actors(_ context.Context, pr identity.Principal, kind, node string) ([]inspect.ActorInfo, error) {
+	if !pr.IsAdmin() {
+		return nil, fault.Forbidden("only an admin may inspect actors")
+	}
+	out := []inspect.ActorInfo{}
+	for _, a := range p.node.Activations() {
+		if match(kind, a.Kind) && match(node, a.Node) {
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// ActorState asks one live actor for its state (admin only). An actor that is not live is not
+// found: inspecting must not activate it.
+func (p *Plane) ActorState(ctx context.Context, pr identity.Principal, kind, id string) ([]byte, error) {
+	if !pr.IsAdmin() {
+		return nil, fault.Forbidden("only an admin may inspect actors")
+	}
+	live := false
+	for _, a := range p.node.Activations() {
+		if a.Kind == kind && a.ID == id {
+			live = true
+			break
+		}
+	}
+	if !live {
+		return nil, fault.NotFound("live actor", kind+"/"+id)
+	}
+	res, err := request[*actorpb.InspectResult](ctx, p.node, kind, id, &actorpb.Inspect{})
+	if err != nil {
+		return nil, fault.Unavailable(err, "actor %s/%s did not answer", kind, id)
+	}
+	return res.State, nil
+}
+
+// Ready reports whether the store answers and this node is a member.
+func (p *Plane) Ready(ctx context.Context) error {
+	if _, err := p.st.Get(ctx, "meta/ready-probe"); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("store: %w", err)
+	}
+	if !p.node.Ready() {
+		return errors.New("membership: this node is not in the cluster topology yet")
+	}
+	return nil
+}
+
+// WriteMetrics writes the plane's gauges and the store's counters in Prometheus text format.
+func (p *Plane) WriteMetrics(w io.Writer) {
+	acts := map[string]int{}
+	for _, a := range p.node.Activations() {
+		acts[a.Kind]++
+	}
+	kinds := make([]string, 0, len(acts))
+	for k := range acts {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	fmt.Fprintln(w, "# HELP pitrix_actor_activations Live virtual actor activations on this node, by kind.")
+	fmt.Fprintln(w, "# TYPE pitrix_actor_activations gauge")
+	for _, k := range kinds {
+		fmt.Fprintf(w, "pitrix_actor_activations{kind=%q} %d\n", k, acts[k])
+	}
+	alive := 0
+	for _, n := range p.node.Nodes() {
+		if n.Status == "alive" {
+			alive++
+		}
+	}
+	fmt.Fprintln(w, "# HELP pitrix_cluster_members_alive Control-plane members seen alive by this node.")
+	fmt.Fprintln(w, "# TYPE pitrix_cluster_members_alive gauge")
+	fmt.Fprintf(w, "pitrix_cluster_members_alive %d\n", alive)
+	if p.stats != nil {
+		st := p.stats()
+		names := make([]string, 0, len(st))
+		for k := range st {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			fmt.Fprintf(w, "# TYPE pitrix_store_%s counter\npitrix_store_%s %d\n", k, k, st[k])
+		}
+	}
+}

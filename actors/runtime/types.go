@@ -1,0 +1,68 @@
+package runtime
+
+import "time"
+
+// Credential is a runtime credential (a kubeconfig, cloud keys). Content is write-only: it is
+// stored sealed and never returned.
+type Credential struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Provider    string    `json:"provider"`
+	URL         string    `json:"url"`
+	Owner       string    `json:"owner"`
+	Status      string    `json:"status"` // active
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// CredentialInput is the body of POST /v1/runtime_credentials.
+type CredentialInput struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Provider    string `json:"provider"`
+	URL         string `json:"url"`
+	Content     string `json:"content"`
+}
+
+// Runtime is a place to run apps.
+type Runtime struct {
+	ID           string            `json:"id"`
+	Name         string            `json:"name"`
+	Description  string            `json:"description"`
+	Provider     string            `json:"provider"`
+	Zone         string            `json:"zone"`
+	CredentialID string            `json:"credential_id"`
+	Labels       map[string]string `json:"labels"`
+	Owner        string            `json:"owner"`
+	Status       string            `json:"status"` // active | deleted
+	CreatedAt    time.Time         `json:"created_at"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+}
+
+// RuntimeInput is the body of POST /v1/runtimes.
+type RuntimeInput struct {
+	Name         string            `json:"name"`
+	Description  string            `json:"description"`
+	Provider     string            `json:"provider"`
+	Zone         string            `json:"zone"`
+	CredentialID string            `json:"credential_id"`
+	Labels       map[string]string `json:"labels"`
+}
+
+// RuntimePatch is the body of PATCH /v1/runtimes/{id}: nil fields are left as they are.
+type RuntimePatch struct {
+	Name         *string            `json:"name"`
+	Description  *string            `json:"description"`
+	Zone         *string            `json:"zone"`
+	CredentialID *string            `json:"credential_id"`
+	Labels       *map[string]string `json:"labels"`
+}
+
+// ProviderInfo describes one provider plugin for GET /v1/providers.
+type ProviderInfo struct {
+	Name            string   `json:"name"`
+	AppType         string   `json:"app_type"`
+	Zones           []string `json:"zones,omitempty"`
+	NeedsCredential bool     `json:"needs_credential"`
+}

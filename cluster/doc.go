@@ -1,0 +1,13 @@
+// Package cluster holds the control plane's membership and placement; the
+// code lives in its subpackages:
+//
+//   - gossip: membership by hashicorp/memberlist, as a protoactor cluster
+//     provider.
+//   - node: the virtual-actor host (protoactor actor system, remote,
+//     cluster with disthash placement) that the rest of the control plane
+//     talks to.
+//
+// Gossip says who is alive; placement hashes identities over the alive
+// members; neither guarantees a single activation, so the replicated store
+// fences every write.
+package cluster

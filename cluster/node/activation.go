@@ -1,0 +1,150 @@
+package node
+
+import (
+	"cmp"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/ctxext"
+)
+
+// Activation is a live virtual actor on this node.
+type Activation struct {
+	Kind string
+	// ID is the grain identity.
+	ID string
+	// Node is the hosting node's ID.
+	Node          string
+	ActivatedAt   time.Time
+	LastMessageAt time.Time
+	// MailboxLen is the number of user messages waiting in its mailbox.
+	MailboxLen int
+	// Messages counts the user messages it received (lifecycle ones excluded).
+	Messages uint64
+}
+
+// activationExt is the context-extension slot holding an activation
+// record. protoactor hands out these IDs from a process-wide counter; this
+// one is taken once and never changes.
+var activationExt = ctxext.NextContextExtensionID()
+
+// activation is the node's record of one actor. The spawner creates it with
+// the actor's mailbox and stores it in the actor context, so the receive
+// middleware finds it without a lookup.
+type activation struct {
+	mailbox actor.Mailbox
+
+	// Set on Started, before the record is published; read-only after.
+	kind, id    string
+	activatedAt time.Time
+
+	lastMessage atomic.Int64 // unix nanoseconds
+	messages    atomic.Uint64
+}
+
+func (a *activation) ExtensionID() ctxext.ContextExtensionID { return activationExt }
+
+// Identity returns the identity of the virtual actor running in ctx, as
+// given to Request; "" for actors that are not cluster grains. It is
+// available from the first message (*actor.Started) on, so an actor can
+// load its state by it when it activates.
+func Identity(ctx actor.Context) string {
+	if ci := clusterIdentity(ctx); ci != nil {
+		return ci.Identity
+	}
+	return ""
+}
+
+// clusterIdentity reads the identity disthash stores in a grain's context.
+// cluster.GetClusterIdentity panics for non-grains; this does not.
+func clusterIdentity(ctx actor.ExtensionContext) *cluster.ClusterIdentity {
+	ci, _ := ctx.Get((*cluster.ClusterIdentity)(nil).ExtensionID()).(*cluster.ClusterIdentity)
+	return ci
+}
+
+// kindProps returns the props for a hosted kind: its producer, with a
+// spawner that gives each activation its own mailbox and record, and a
+// receive middleware that keeps the record current.
+func (n *Node) kindProps(k Kind) *actor.Props {
+	return actor.PropsFromProducer(k.Producer,
+		actor.WithSpawnFunc(n.spawn),
+		actor.WithReceiverMiddleware(n.track(k.Name)),
+	)
+}
+
+// spawn wraps protoactor's default spawner: the mailbox is created here so
+// its queue length can be read later, and the record is put in the actor
+// context by OnInit, which runs inside the spawn before any message.
+func (n *Node) spawn(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
+	mb := actor.Unbounded()()
+	rec := &activation{mailbox: mb}
+	p := props.Clone(
+		actor.WithMailbox(func() actor.Mailbox { return mb }),
+		actor.WithOnInit(func(ctx actor.Context) { ctx.Set(rec) }),
+	)
+	return actor.DefaultSpawner(system, id, p, parent)
+}
+
+// track is the receive middleware of every hosted kind. It is the outermost
+// one, so it sees Started and Stopped but not protoactor's ClusterInit.
+func (n *Node) track(kind string) actor.ReceiverMiddleware {
+	return func(next actor.ReceiverFunc) actor.ReceiverFunc {
+		return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+			rec, _ := c.Get(activationExt).(*activation)
+			if rec == nil {
+				next(c, env)
+				return
+			}
+			switch env.Message.(type) {
+			case *actor.Started:
+				if rec.activatedAt.IsZero() { // not a supervisor restart
+					rec.kind, rec.activatedAt = kind, time.Now()
+					if ci := clusterIdentity(c); ci != nil {
+						rec.id = ci.Identity
+					}
+					n.actsMu.Lock()
+					n.acts[rec] = struct{}{}
+					n.actsMu.Unlock()
+				}
+			case *actor.Stopped:
+				n.actsMu.Lock()
+				delete(n.acts, rec)
+				n.actsMu.Unlock()
+			case actor.AutoReceiveMessage, actor.SystemMessage: // lifecycle, not work
+			default:
+				rec.lastMessage.Store(time.Now().UnixNano())
+				rec.messages.Add(1)
+			}
+			next(c, env)
+		}
+	}
+}
+
+// Activations returns the live virtual actors on this node, sorted by kind
+// and ID. The slice is the caller's.
+func (n *Node) Activations() []Activation {
+	n.actsMu.Lock()
+	out := make([]Activation, 0, len(n.acts))
+	for rec := range n.acts {
+		a := Activation{
+			Kind:        rec.kind,
+			ID:          rec.id,
+			Node:        n.system.ID,
+			ActivatedAt: rec.activatedAt,
+			MailboxLen:  rec.mailbox.UserMessageCount(),
+			Messages:    rec.messages.Load(),
+		}
+		if ns := rec.lastMessage.Load(); ns != 0 {
+			a.LastMessageAt = time.Unix(0, ns)
+		}
+		out = append(out, a)
+	}
+	n.actsMu.Unlock()
+	slices.SortFunc(out, func(a, b Activation) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}

@@ -1,0 +1,385 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/pitrix/pitrix/cluster/gossip"
+)
+
+func TestMain(m *testing.M) {
+	before, _ := countGoroutines()
+	code := m.Run()
+	if code == 0 {
+		if err := waitGoroutines(before, 15*time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// lingering marks goroutines that are not ours to stop: protoactor's log
+// throttle (actor.NewThrottle) sleeps out its period, 60s for the cluster
+// gossiper, in a goroutine no Close can end; the fuzzing engine watches
+// signals.
+var lingering = []string{
+	"protoactor-go@v0.0.0-20240822202345-3c0e61ca19c9/actor/throttler.go",
+	"os/signal.signal_recv",
+}
+
+// countGoroutines counts running goroutines, the lingering ones left out,
+// and returns their stacks.
+func countGoroutines() (int, string) {
+	buf := make([]byte, 4<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var kept []string
+	for g := range strings.SplitSeq(string(buf), "\n\n") {
+		if !slices.ContainsFunc(lingering, func(s string) bool { return strings.Contains(g, s) }) {
+			kept = append(kept, g)
+		}
+	}
+	return len(kept), strings.Join(kept, "\n\n")
+}
+
+// waitGoroutines polls until at most n goroutines run (as countGoroutines
+// counts them), or returns the stacks of those running when d passes.
+func waitGoroutines(n int, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		got, stacks := countGoroutines()
+		if got <= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("goroutine leak: %d running, want <= %d:\n%s", got, n, stacks)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// testLogger logs to the test's output and drops what the libraries log
+// after the test ended (memberlist does not wait for in-flight probes).
+func testLogger(t *testing.T) *slog.Logger {
+	w := &testWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.done = true
+	})
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct {
+	mu   sync.Mutex
+	t    *testing.T
+	done bool
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done {
+		return len(p), nil
+	}
+	return w.t.Output().Write(p)
+}
+
+// echo replies "identity|message|node" to a StringValue. It learns its
+// identity on Started, the way real actors load their state.
+type echo struct{ id string }
+
+func (e *echo) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		e.id = Identity(ctx)
+	case *wrapperspb.StringValue:
+		ctx.Respond(wrapperspb.String(e.id + "|" + msg.GetValue() + "|" + ctx.ActorSystem().ID))
+	}
+}
+
+func echoKind() Kind { return Kind{Name: "echo", Producer: func() actor.Actor { return &echo{} }} }
+
+func testConfig(t *testing.T) Config {
+	return Config{
+		GossipAddr:     "127.0.0.1:0",
+		FastGossip:     true,
+		RequestTimeout: 5 * time.Second,
+		Logger:         testLogger(t),
+	}
+}
+
+func startNode(t *testing.T, cfg Config, kinds ...Kind) *Node {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	n, err := Start(ctx, cfg, kinds...)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { _ = n.Close() })
+	return n
+}
+
+// eventually polls cond until it returns "" or d passes, then fails with
+// cond's last description of what is missing.
+func eventually(t *testing.T, d time.Duration, cond func() string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		msg := cond()
+		if msg == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", d, msg)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func ask(t *testing.T, n *Node, id, msg string) string {
+	t.Helper()
+	res, err := n.Request(t.Context(), "echo", id, wrapperspb.String(msg))
+	if err != nil {
+		t.Fatalf("Request echo/%s from %s: %v", id, n.ID(), err)
+	}
+	s, ok := res.(*wrapperspb.StringValue)
+	if !ok {
+		t.Fatalf("reply %T, want *StringValue", res)
+	}
+	return s.GetValue()
+}
+
+// gate is an actor kind that replies only once its gate opens, to fill
+// its mailbox.
+type gate struct{ open <-chan struct{} }
+
+func (g *gate) Receive(ctx actor.Context) {
+	if msg, ok := ctx.Message().(*wrapperspb.StringValue); ok {
+		<-g.open
+		if ctx.Sender() != nil {
+			ctx.Respond(msg)
+		}
+	}
+}
+
+// mute never replies; liar replies with a value that is not protobuf.
+type mute struct{}
+
+func (mute) Receive(actor.Context) {}
+
+type liar struct{}
+
+func (liar) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(*wrapperspb.StringValue); ok {
+		ctx.Respond("plain string")
+	}
+}
+
+func TestSingleNode(t *testing.T) {
+	before, _ := countGoroutines()
+	open := make(chan struct{})
+	var closeOpen sync.Once
+	release := func() { closeOpen.Do(func() { close(open) }) }
+	t.Cleanup(release)
+
+	cfg := testConfig(t)
+	cfg.Name = "solo"
+	n := startNode(t, cfg,
+		echoKind(),
+		Kind{Name: "gate", Producer: func() actor.Actor { return &gate{open: open} }},
+		Kind{Name: "mute", Producer: func() actor.Actor { return mute{} }},
+		Kind{Name: "liar", Producer: func() actor.Actor { return liar{} }},
+	)
+
+	if !n.Ready() {
+		t.Fatal("not ready after Start")
+	}
+	ms := n.Members()
+	if len(ms) != 1 || ms[0].ID != n.ID() || !ms[0].Self || ms[0].Status != gossip.Alive || ms[0].Name != "solo" ||
+		ms[0].Address != n.Address() || ms[0].GossipAddr != n.GossipAddr() || !slices.Equal(ms[0].Kinds, []string{"echo", "gate", "liar", "mute"}) {
+		t.Fatalf("Members = %+v; node %s at %s, gossip %s", ms, n.ID(), n.Address(), n.GossipAddr())
+	}
+	if strings.HasSuffix(n.Address(), ":0") || strings.HasSuffix(n.GossipAddr(), ":0") {
+		t.Fatalf("ports not resolved: remote %s gossip %s", n.Address(), n.GossipAddr())
+	}
+
+	t.Run("request", func(t *testing.T) {
+		start := time.Now()
+		if got, want := ask(t, n, "a1", "hi"), "a1|hi|"+n.ID(); got != want {
+			t.Fatalf("reply %q, want %q", got, want)
+		}
+		if got, want := ask(t, n, "a1", "again"), "a1|again|"+n.ID(); got != want {
+			t.Fatalf("reply %q, want %q", got, want)
+		}
+		acts := n.Activations()
+		if len(acts) != 1 {
+			t.Fatalf("Activations = %+v, want one", acts)
+		}
+		a := acts[0]
+		if a.Kind != "echo" || a.ID != "a1" || a.Node != n.ID() || a.Messages != 2 || a.MailboxLen != 0 ||
+			a.ActivatedAt.Before(start) || a.LastMessageAt.Before(a.ActivatedAt) {
+			t.Fatalf("activation %+v", a)
+		}
+	})
+
+	t.Run("errors", func(t *testing.T) {
+		tests := []struct {
+			name, kind string
+			timeout    time.Duration
+			want       error
+		}{
+			{"unknown kind", "nope", time.Second, ErrUnknownKind},
+			{"no reply", "mute", 300 * time.Millisecond, ErrTimeout},
+			{"not protobuf", "liar", 5 * time.Second, ErrBadResponse},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				ctx, cancel := context.WithTimeout(t.Context(), tt.timeout)
+				defer cancel()
+				res, err := n.Request(ctx, tt.kind, "x1", wrapperspb.String("hi"))
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("Request = %v, %v; want %v", res, err, tt.want)
+				}
+				if !strings.Contains(err.Error(), tt.kind+"/x1") {
+					t.Fatalf("error %q does not name %s/x1", err, tt.kind)
+				}
+			})
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := n.Request(ctx, "echo", "a1", wrapperspb.String("hi")); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Request with canceled ctx: %v", err)
+		}
+	})
+
+	t.Run("mailbox", func(t *testing.T) {
+		for i := range 3 {
+			if err := n.Send(t.Context(), "gate", "g1", wrapperspb.String(fmt.Sprint(i))); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+		}
+		// One message is being processed (blocked on the gate), two wait.
+		eventually(t, 5*time.Second, func() string {
+			for _, a := range n.Activations() {
+				if a.Kind == "gate" && a.ID == "g1" && a.MailboxLen == 2 && a.Messages == 1 {
+					return ""
+				}
+			}
+			return fmt.Sprintf("activations %+v", n.Activations())
+		})
+		release()
+		eventually(t, 5*time.Second, func() string {
+			for _, a := range n.Activations() {
+				if a.Kind == "gate" && a.MailboxLen == 0 && a.Messages == 3 {
+					return ""
+				}
+			}
+			return fmt.Sprintf("activations %+v", n.Activations())
+		})
+	})
+
+	closeStart := time.Now()
+	if err := n.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	t.Logf("Close took %v", time.Since(closeStart))
+	if err := n.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if n.Ready() {
+		t.Fatal("ready after Close")
+	}
+	if got := n.Activations(); len(got) != 0 {
+		t.Fatalf("activations after Close: %+v", got)
+	}
+	if _, err := n.Request(t.Context(), "echo", "a1", wrapperspb.String("hi")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Request after Close: %v, want ErrClosed", err)
+	}
+	if err := waitGoroutines(before, 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStartSeedUnreachable(t *testing.T) {
+	a := startNode(t, testConfig(t), echoKind())
+	seed := a.GossipAddr()
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Join = []string{seed}
+	n, err := Start(t.Context(), cfg, echoKind())
+	if err == nil || !strings.Contains(err.Error(), seed) {
+		if n != nil {
+			_ = n.Close()
+		}
+		t.Fatalf("Start joining a closed seed: %v", err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		cfg   Config
+		kinds []Kind
+		ok    bool
+	}{
+		{"zero", Config{}, []Kind{echoKind()}, true},
+		{"no kinds", Config{}, nil, true},
+		{"unspecified host", Config{Host: "0.0.0.0"}, nil, false},
+		{"port range", Config{RemotePort: 70000}, nil, false},
+		{"negative timeout", Config{RequestTimeout: -time.Second}, nil, false},
+		{"bad gossip", Config{GossipAddr: "nohost"}, nil, false},
+		{"bad join", Config{Join: []string{"127.0.0.1:0"}}, nil, false},
+		{"empty kind", Config{}, []Kind{{Producer: func() actor.Actor { return mute{} }}}, false},
+		{"nil producer", Config{}, []Kind{{Name: "x"}}, false},
+		{"duplicate kind", Config{}, []Kind{echoKind(), echoKind()}, false},
+		{"reserved kind", Config{}, []Kind{{Name: "prototopic", Producer: func() actor.Actor { return mute{} }}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := errors.Join(tt.cfg.Validate(), validateKinds(tt.kinds))
+			if (err == nil) != tt.ok {
+				t.Fatalf("got %v, want ok=%v", err, tt.ok)
+			}
+			if !tt.ok {
+				// Start must refuse before opening anything.
+				if _, serr := Start(t.Context(), tt.cfg, tt.kinds...); serr == nil {
+					t.Fatal("Start accepted an invalid config")
+				}
+			}
+		})
+	}
+}
+
+func TestIdentityOfPlainActor(t *testing.T) {
+	t.Parallel()
+	sys := actor.NewActorSystem()
+	defer sys.Shutdown()
+	got := make(chan string, 1)
+	pid := sys.Root.Spawn(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(*actor.Started); ok {
+			got <- Identity(ctx)
+		}
+	}))
+	defer sys.Root.Stop(pid)
+	if id := <-got; id != "" {
+		t.Fatalf("Identity of a non-grain = %q, want empty", id)
+	}
+}

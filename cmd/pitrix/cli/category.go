@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/pitrix/pitrix/http/client"
+)
+
+func categoryNoun() noun {
+	return noun{name: "category", summary: "app categories", verbs: []verb{
+		{use: "list", summary: "List categories.", run: listVerb("categories", categoryView())},
+		{use: "get ID", summary: "Show a category.", run: getVerb("categories", categoryView())},
+		{use: "create", summary: "Create a category.", run: categoryCreate},
+		{use: "update ID", summary: "Change the given fields of a category.", run: categoryUpdate},
+		{use: "delete ID", summary: "Delete a category.", run: deleteVerb("categories")},
+	}}
+}
+
+type categoryFlags struct{ name, description, icon string }
+
+func (f *categoryFlags) register(c *cmd) {
+	c.fs.StringVar(&f.name, "name", "", "category `name`")
+	c.fs.StringVar(&f.description, "description", "", "description `text`")
+	c.fs.StringVar(&f.icon, "icon", "", "icon `URL`")
+}
+
+func (f *categoryFlags) body(c *cmd) map[string]any {
+	b := map[string]any{}
+	setString(c, b, "name", "name", f.name)
+	setString(c, b, "description", "description", f.description)
+	setString(c, b, "icon", "icon", f.icon)
+	return b
+}
+
+func categoryCreate(ctx context.Context, c *cmd) error {
+	var f categoryFlags
+	f.register(c)
+	if _, err := c.parse(); err != nil {
+		return err
+	}
+	return c.object(ctx, "POST", client.Path("v1", "categories"), nil, f.body(c), categoryView())
+}
+
+func categoryUpdate(ctx context.Context, c *cmd) error {
+	var f categoryFlags
+	f.register(c)
+	id, err := c.id()
+	if err != nil {
+		return err
+	}
+	body := f.body(c)
+	if len(body) == 0 {
+		return c.usageErr("nothing to change: give at least one field flag")
+	}
+	return c.object(ctx, "PATCH", client.Path("v1", "categories", id), nil, body, categoryView())
+}

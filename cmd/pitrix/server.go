@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/control"
+	"github.com/pitrix/pitrix/actors/identity"
+	"github.com/pitrix/pitrix/actors/idgen"
+	"github.com/pitrix/pitrix/actors/repo"
+	"github.com/pitrix/pitrix/actors/repo/source"
+	runtimegrain "github.com/pitrix/pitrix/actors/runtime/grain"
+	"github.com/pitrix/pitrix/actors/seal"
+	"github.com/pitrix/pitrix/actors/store"
+	"github.com/pitrix/pitrix/cluster/node"
+	"github.com/pitrix/pitrix/http/rest"
+	"github.com/pitrix/pitrix/providers"
+	"github.com/pitrix/pitrix/providers/local"
+	"github.com/pitrix/pitrix/providers/pkgrepo"
+)
+
+var errHelp = errors.New("help requested")
+
+// serverConfig is everything `pitrix server` reads from flags and their env twins.
+type serverConfig struct {
+	DataDir      string
+	Listen       string
+	NodeName     string
+	Gossip       string
+	Join         []string
+	LogLevel     string
+	DemoSrc      string
+	LocalRuntime bool
+}
+
+func parseServerFlags(args []string, getenv func(string) string, stderr io.Writer) (serverConfig, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var c serverConfig
+	var join string
+	fs := flag.NewFlagSet("pitrix server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.DataDir, "data-dir", env("PITRIX_DATA_DIR", "pitrix-data"), "the node's data: Pebble store, keys, admin.token (env PITRIX_DATA_DIR)")
+	fs.StringVar(&c.Listen, "listen", env("PITRIX_LISTEN", "127.0.0.1:9080"), "the REST API's address (env PITRIX_LISTEN)")
+	fs.StringVar(&c.NodeName, "node-name", env("PITRIX_NODE_NAME", ""), "this node's name in the cluster; default: generated (env PITRIX_NODE_NAME)")
+	fs.StringVar(&c.Gossip, "gossip", env("PITRIX_GOSSIP", "127.0.0.1:0"), "memberlist gossip address; port 0 picks one (env PITRIX_GOSSIP)")
+	fs.StringVar(&join, "join", env("PITRIX_JOIN", ""), "gossip addresses of nodes to join, HOST:PORT[,...] (env PITRIX_JOIN)")
+	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
+	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
+	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, errHelp
+		}
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, j := range strings.Split(join, ",") {
+		if j = strings.TrimSpace(j); j != "" {
+			c.Join = append(c.Join, j)
+		}
+	}
+	if c.DataDir == "" {
+		return c, errors.New("--data-dir is required")
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return c, fmt.Errorf("--listen %q: %w", c.Listen, err)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return c, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return c, nil
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// runServer wires one control-plane node and runs it until ctx ends. Shutdown order: stop
+// the HTTP front, drain the actors and leave the cluster, close the store last.
+func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
+	log := newLogger(cfg.LogLevel, stderr)
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("data dir %q: %w", cfg.DataDir, err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir %s: %w", dataDir, err)
+	}
+	st, err := store.Open(filepath.Join(dataDir, "store"), store.Config{Logger: log.With("component", "store")})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+	sealer, err := seal.Open(dataDir)
+	if err != nil {
+		return err
+	}
+	ids := idgen.New(nil)
+	ident := identity.New(st, ids, nil)
+	tokenPath, created, err := ident.Bootstrap(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created the admin; its token is in the data dir", "path", tokenPath)
+	}
+	src, err := source.New(source.Config{})
+	if err != nil {
+		return err
+	}
+	indexer := &repo.Indexer{Store: st, Source: src, Sealer: sealer, IDs: ids, Logger: log.With("component", "indexer")}
+	n, err := node.Start(ctx, node.Config{Name: cfg.NodeName, GossipAddr: cfg.Gossip, Join: cfg.Join, Logger: log.With("component", "node")},
+		repo.Kind(repo.Deps{Store: st, Indexer: indexer, IDs: ids, Logger: log}),
+		runtimegrain.Kind(runtimegrain.Deps{Store: st, Logger: log}),
+	)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := n.Close(); err != nil {
+			log.Error("leave cluster", "err", err)
+		}
+	}()
+	provs, err := providers.NewRegistry(local.Provider{})
+	if err != nil {
+		return err
+	}
+	plane, err := control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
+		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st)})
+	if err != nil {
+		return err
+	}
+	front, err := rest.New(rest.Config{Logger: log.With("component", "rest")}, plane)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return front.Serve(gctx, ln) })
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
+	g.Go(func() error {
+		bootstrap(gctx, log, plane, cfg, dataDir)
+		welcome(stderr, url, tokenPath)
+		return nil
+	})
+	err = g.Wait()
+	log.Info("stopping")
+	return err
+}
+
+// bootstrap registers the local runtime and the demo repos; failures are logged, not fatal:
+// the API works without them.
+func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg serverConfig, dataDir string) {
+	admin := identity.Principal{UserID: identity.AdminID, Role: identity.RoleAdmin}
+	if cfg.LocalRuntime {
+		if id, err := plane.EnsureLocalRuntime(ctx, admin); err != nil {
+			log.Error("register the local runtime", "err", err)
+		} else {
+			log.Info("local runtime ready", "runtime_id", id)
+		}
+	}
+	if cfg.DemoSrc == "" {
+		return
+	}
+	demos := []struct {
+		dir, name, desc string
+		providers       []string
+	}{
+		{"vm", "demo-vm", "demo VM apps for the local runtime", []string{local.Name}},
+		{"helm", "demo-charts", "demo Helm charts for Kubernetes runtimes", []string{"kubernetes"}},
+	}
+	for _, d := range demos {
+		srcDir := filepath.Join(cfg.DemoSrc, d.dir)
+		if _, err := os.Stat(srcDir); err != nil {
+			continue
+		}
+		out := filepath.Join(dataDir, "demo-repos", d.dir)
+		if _, err := pkgrepo.Build(srcDir, out, time.Now()); err != nil {
+			log.Error("build demo repo", "src", srcDir, "err", err)
+			continue
+		}
+		zero := 0
+		id, err := plane.EnsureRepo(ctx, admin, catalog.RepoInput{Name: d.name, Description: d.desc, Type: "local", URL: out,
+			Visibility: catalog.VisibilityPublic, Providers: d.providers, AppDefaultStatus: catalog.StatusActive, IndexInterval: &zero})
+		if err != nil {
+			log.Error("register demo repo", "name", d.name, "err", err)
+			continue
+		}
+		log.Info("demo repo indexing", "name", d.name, "repo_id", id)
+	}
+}
+
+func welcome(w io.Writer, url, tokenPath string) {
+	tok, _ := os.ReadFile(tokenPath)
+	fmt.Fprintf(w, `
+Pitrix is up at %[1]s
+  admin token: %[3]s (in %[2]s)
+Try:
+  export PITRIX_SERVER=%[1]s PITRIX_TOKEN=$(cat %[2]s)
+  bin/pitrix app list
+  bin/pitrix runtime list
+  bin/pitrix repo events $(bin/pitrix repo list -o json | sed -n 's/.*"id": "\(repo-[a-z0-9]*\)".*/\1/p' | head -1)
+`, url, tokenPath, strings.TrimSpace(string(tok)))
+}
+
+// storeStats exposes the store's counters to the metrics endpoint.
+func storeStats(st *store.DB) func() map[string]uint64 {
+	return func() map[string]uint64 {
+		s := st.Stats()
+		return map[string]uint64{"applies_total": s.Applies, "ops_total": s.Ops, "conflicts_total": s.Conflicts,
+			"commits_total": s.Commits, "failures_total": s.Failures, "last_index": s.LastIndex}
+	}
+}

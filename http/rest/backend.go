@@ -1,0 +1,109 @@
+package rest
+
+import (
+	"context"
+	"io"
+
+	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/identity"
+	"github.com/pitrix/pitrix/actors/inspect"
+	"github.com/pitrix/pitrix/actors/runtime"
+)
+
+// Backend is what the REST front needs from the control plane. Every method is called from a
+// request handler's goroutine with a context carrying the request deadline; it may block on the
+// store or an actor. Errors are classified with actors/fault (the front maps codes to statuses).
+// Slices and maps passed in are owned by the callee after the call.
+type Backend interface {
+	Authenticator
+	Repos
+	Apps
+	Categories
+	Runtimes
+	Admin
+}
+
+// Authenticator resolves a bearer token to the caller.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (identity.Principal, error)
+}
+
+// Repos is the repo part of the API.
+type Repos interface {
+	CreateRepo(ctx context.Context, p identity.Principal, in catalog.RepoInput) (*catalog.Repo, error)
+	ListRepos(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[catalog.Repo], error)
+	GetRepo(ctx context.Context, p identity.Principal, id string) (*catalog.Repo, error)
+	UpdateRepo(ctx context.Context, p identity.Principal, id string, in catalog.RepoPatch) (*catalog.Repo, error)
+	DeleteRepo(ctx context.Context, p identity.Principal, id string) error
+	IndexRepo(ctx context.Context, p identity.Principal, id string) (*catalog.RepoEvent, error)
+	ListRepoEvents(ctx context.Context, p identity.Principal, id string, q catalog.ListQuery) (catalog.Page[catalog.RepoEvent], error)
+	ValidateRepo(ctx context.Context, p identity.Principal, in catalog.RepoSource) catalog.ValidateResult
+}
+
+// Apps is the apps, versions and review part of the API.
+type Apps interface {
+	ListApps(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[catalog.App], error)
+	GetApp(ctx context.Context, p identity.Principal, id string) (*catalog.App, error)
+	UpdateApp(ctx context.Context, p identity.Principal, id string, in catalog.AppPatch) (*catalog.App, error)
+	DeleteApp(ctx context.Context, p identity.Principal, id string) error
+	// UploadApp creates an app and its first version (appID "") or adds a version to appID,
+	// from a package .tgz of the given type (vm|helm).
+	UploadApp(ctx context.Context, p identity.Principal, appID, appType string, pkg []byte) (*catalog.App, *catalog.Version, error)
+	ValidatePackage(ctx context.Context, p identity.Principal, appType string, pkg []byte) catalog.ValidateResult
+	ListVersions(ctx context.Context, p identity.Principal, appID string, q catalog.ListQuery) (catalog.Page[catalog.Version], error)
+	GetVersion(ctx context.Context, p identity.Principal, id string) (*catalog.Version, error)
+	// VersionPackage returns the version's .tgz (fetched from its repo if not stored).
+	VersionPackage(ctx context.Context, p identity.Principal, id string) ([]byte, error)
+	// VersionFile returns one file of the version's package, by its path inside the top folder.
+	VersionFile(ctx context.Context, p identity.Principal, id, path string) ([]byte, error)
+	// ReviewVersion applies a review action: submit|cancel|pass|reject|release|suspend|recover.
+	ReviewVersion(ctx context.Context, p identity.Principal, id, action, message string) (*catalog.Version, error)
+	ListAudits(ctx context.Context, p identity.Principal, versionID string, q catalog.ListQuery) (catalog.Page[catalog.Audit], error)
+	VersionRuntimes(ctx context.Context, p identity.Principal, versionID string) (catalog.Page[runtime.Runtime], error)
+}
+
+// Categories is the category part of the API.
+type Categories interface {
+	ListCategories(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[catalog.Category], error)
+	GetCategory(ctx context.Context, p identity.Principal, id string) (*catalog.Category, error)
+	CreateCategory(ctx context.Context, p identity.Principal, in catalog.CategoryInput) (*catalog.Category, error)
+	UpdateCategory(ctx context.Context, p identity.Principal, id string, in catalog.CategoryInput) (*catalog.Category, error)
+	DeleteCategory(ctx context.Context, p identity.Principal, id string) error
+}
+
+// Runtimes is the runtimes, credentials and providers part of the API.
+type Runtimes interface {
+	ListProviders(ctx context.Context) []runtime.ProviderInfo
+	CreateCredential(ctx context.Context, p identity.Principal, in runtime.CredentialInput) (*runtime.Credential, error)
+	ListCredentials(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[runtime.Credential], error)
+	GetCredential(ctx context.Context, p identity.Principal, id string) (*runtime.Credential, error)
+	DeleteCredential(ctx context.Context, p identity.Principal, id string) error
+	ValidateCredential(ctx context.Context, p identity.Principal, id string) catalog.ValidateResult
+	CreateRuntime(ctx context.Context, p identity.Principal, in runtime.RuntimeInput) (*runtime.Runtime, error)
+	ListRuntimes(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[runtime.Runtime], error)
+	GetRuntime(ctx context.Context, p identity.Principal, id string) (*runtime.Runtime, error)
+	UpdateRuntime(ctx context.Context, p identity.Principal, id string, in runtime.RuntimePatch) (*runtime.Runtime, error)
+	DeleteRuntime(ctx context.Context, p identity.Principal, id string) error
+}
+
+// Admin is the operations part of the API (users, nodes, the actor inspector, health).
+type Admin interface {
+	CreateUser(ctx context.Context, p identity.Principal, in identity.UserInput) (*identity.User, error)
+	ListUsers(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[identity.User], error)
+	CreateToken(ctx context.Context, p identity.Principal, userID string, in identity.TokenInput) (*identity.Token, error)
+	Nodes(ctx context.Context, p identity.Principal) ([]NodeInfo, error)
+	Actors(ctx context.Context, p identity.Principal, kind, node string) ([]ActorInfo, error)
+	// ActorState returns one live actor's state as a JSON document.
+	ActorState(ctx context.Context, p identity.Principal, kind, id string) ([]byte, error)
+	// Ready reports whether the store and membership are ready; the error says what is not.
+	Ready(ctx context.Context) error
+	// WriteMetrics writes the control plane's metrics in Prometheus text format (the front adds
+	// its own request metrics after them).
+	WriteMetrics(w io.Writer)
+}
+
+// NodeInfo is one control-plane member.
+type NodeInfo = inspect.NodeInfo
+
+// ActorInfo is one live activation.
+type ActorInfo = inspect.ActorInfo

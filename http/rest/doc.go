@@ -1,0 +1,18 @@
+// Package rest is the fasthttp REST front of the control plane: the HTTP surface of the contract
+// in ../shared/API.md.
+//
+// The front owns everything between the socket and the Backend interface: routing (a small
+// router of static and {param} segments, 404 and 405 answers), the bearer-token header (one
+// Backend.Authenticate call per request), strict decoding of JSON bodies and package uploads
+// with size limits, list query parsing into catalog.ListQuery, response encoding, the one table
+// that maps actors/fault codes to HTTP statuses, request ids and request logging, its own
+// request metrics on /metrics, the health endpoints and the OpenAPI document served at
+// /v1/openapi.json (openapi.json, embedded, kept true by a test against the route table).
+//
+// The front deliberately holds no business rules: it does not decide who may do what, which
+// status transitions are allowed or whether a package is valid; it never touches the store,
+// actors, providers or the network beyond its listener. All of that sits behind Backend, which
+// the control plane implements elsewhere.
+//
+// Main types: Config, Server (New, Serve, Handler) and Backend.
+package rest

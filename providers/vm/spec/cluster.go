@@ -1,0 +1,302 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Cluster is a rendered cluster.json: the cluster's shape and lifecycle.
+// Fields this package does not interpret are kept as raw JSON; unknown
+// fields (AppCenter has many) are ignored.
+type Cluster struct {
+	Name            string              `json:"name"`
+	Description     string              `json:"description,omitempty"`
+	Subnet          string              `json:"subnet,omitempty"` // "vxnet" is read as Subnet
+	Nodes           []Role              `json:"nodes"`
+	Links           map[string]string   `json:"links,omitempty"`
+	Endpoints       map[string]Endpoint `json:"endpoints,omitempty"`
+	Env             map[string]any      `json:"env,omitempty"`
+	HealthCheck     *HealthCheck        `json:"health_check,omitempty"`
+	Monitor         *Monitor            `json:"monitor,omitempty"`
+	AdvancedActions json.RawMessage     `json:"advanced_actions,omitempty"`
+	UpgradePolicy   json.RawMessage     `json:"upgrade_policy,omitempty"`
+	BackupPolicy    json.RawMessage     `json:"backup_policy,omitempty"`
+}
+
+// Role is one entry of nodes: a group of identical nodes.
+type Role struct {
+	Role                  string             `json:"role,omitempty"`
+	Container             *Container         `json:"container,omitempty"`
+	Count                 int                `json:"count"`
+	CPU                   int                `json:"cpu,omitempty"`
+	Memory                int                `json:"memory,omitempty"` // MiB
+	GPU                   int                `json:"gpu,omitempty"`
+	InstanceClass         int                `json:"instance_class,omitempty"`
+	Volume                *Volume            `json:"volume,omitempty"`
+	Replica               json.RawMessage    `json:"replica,omitempty"`
+	Passphraseless        string             `json:"passphraseless,omitempty"`
+	VerticalScalingPolicy string             `json:"vertical_scaling_policy,omitempty"`
+	ServerIDUpperBound    int                `json:"server_id_upper_bound,omitempty"`
+	AgentInstalled        *bool              `json:"agent_installed,omitempty"`
+	Env                   map[string]any     `json:"env,omitempty"`
+	HealthCheck           *HealthCheck       `json:"health_check,omitempty"`
+	Monitor               *Monitor           `json:"monitor,omitempty"`
+	Services              map[string]Service `json:"services,omitempty"`
+}
+
+// Container says what a role's nodes run on.
+type Container struct {
+	Type  string `json:"type"` // kvm, docker, lxc or process
+	Image string `json:"image,omitempty"`
+	Zone  string `json:"zone,omitempty"`
+}
+
+// Volume is a role's data volume.
+type Volume struct {
+	Size       int    `json:"size,omitempty"` // GiB
+	MountPoint string `json:"mount_point,omitempty"`
+	Filesystem string `json:"filesystem,omitempty"`
+}
+
+// Endpoint is a service a cluster exposes.
+type Endpoint struct {
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol,omitempty"`
+}
+
+// HealthCheck is a periodic check and the action taken when it fails.
+type HealthCheck struct {
+	Enable             bool   `json:"enable"`
+	IntervalSec        int    `json:"interval_sec,omitempty"`
+	TimeoutSec         int    `json:"timeout_sec,omitempty"`
+	HealthyThreshold   int    `json:"healthy_threshold,omitempty"`
+	UnhealthyThreshold int    `json:"unhealthy_threshold,omitempty"`
+	CheckCmd           string `json:"check_cmd,omitempty"`
+	ActionCmd          string `json:"action_cmd,omitempty"`
+}
+
+// Monitor is a command whose output gives metrics.
+type Monitor struct {
+	Enable bool            `json:"enable"`
+	Cmd    string          `json:"cmd,omitempty"`
+	Items  json.RawMessage `json:"items,omitempty"`
+}
+
+// Service is a lifecycle step (init, start, ...) or a custom action.
+type Service struct {
+	Cmd              string `json:"cmd"`
+	Order            int    `json:"order,omitempty"`
+	NodesToExecuteOn int    `json:"nodes_to_execute_on,omitempty"`
+	Timeout          int    `json:"timeout,omitempty"` // seconds; 0 means DefaultServiceTimeout
+	PostStartService bool   `json:"post_start_service,omitempty"`
+	PreCheck         string `json:"pre_check,omitempty"`
+}
+
+// DefaultServiceTimeout is the timeout of a service that sets none, in
+// seconds.
+const DefaultServiceTimeout = 600
+
+// IsLifecycleService reports whether a service name has a meaning of its own
+// (init, start, stop, restart, scale_out, scale_in, destroy, upgrade, backup,
+// restore); any other name is a custom service run on demand.
+func IsLifecycleService(name string) bool {
+	switch name {
+	case "init", "start", "stop", "restart", "scale_out", "scale_in", "destroy", "upgrade", "backup", "restore":
+		return true
+	}
+	return false
+}
+
+// UnmarshalJSON reads a cluster, accepting AppCenter's "vxnet" for subnet.
+func (c *Cluster) UnmarshalJSON(b []byte) error {
+	type plain Cluster
+	var aux struct {
+		plain
+		VxNet *string `json:"vxnet"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*c = Cluster(aux.plain)
+	if c.Subnet == "" && aux.VxNet != nil {
+		c.Subnet = *aux.VxNet
+	}
+	return nil
+}
+
+// UnmarshalJSON reads an endpoint port given as a number or a numeric
+// string.
+func (e *Endpoint) UnmarshalJSON(b []byte) error {
+	var aux struct {
+		Port     json.RawMessage `json:"port"`
+		Protocol string          `json:"protocol"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	e.Protocol = aux.Protocol
+	if len(aux.Port) == 0 || string(aux.Port) == "null" {
+		return nil
+	}
+	raw := aux.Port
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		raw = json.RawMessage(s)
+	}
+	port, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return fmt.Errorf("endpoint port %s is not a number", aux.Port)
+	}
+	e.Port = port
+	return nil
+}
+
+var (
+	roleRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$`)
+	serviceRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$`)
+)
+
+// decodeCluster parses rendered JSON into a Cluster. Errors carry the byte
+// offset of the rendered text when there is one.
+func decodeCluster(data []byte) (*Cluster, int64, error) {
+	var c Cluster
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&c); err != nil {
+		var off int64 = -1
+		switch e := err.(type) {
+		case *json.SyntaxError:
+			off = e.Offset - 1 // Offset counts the bad byte
+		case *json.UnmarshalTypeError:
+			off = e.Offset
+		}
+		return nil, off, err
+	}
+	if dec.More() {
+		return nil, dec.InputOffset(), fmt.Errorf("trailing data after the JSON object")
+	}
+	return &c, -1, nil
+}
+
+// Validate checks the cluster against the schema of PACKAGE.md and returns
+// every problem, each prefixed with its JSON path.
+func (c *Cluster) Validate() error {
+	var errs []string
+	fail := func(path, format string, args ...any) {
+		errs = append(errs, path+": "+fmt.Sprintf(format, args...))
+	}
+	if len(c.Nodes) == 0 {
+		fail("nodes", "at least one role is required")
+	}
+	roles := map[string]bool{}
+	for i := range c.Nodes {
+		r := &c.Nodes[i]
+		p := fmt.Sprintf("nodes[%d]", i)
+		switch {
+		case r.Role == "" && len(c.Nodes) > 1:
+			fail(p+".role", "is required when there is more than one role")
+		case r.Role != "" && !roleRE.MatchString(r.Role):
+			fail(p+".role", "%q must be letters, digits, '_' or '-'", truncate(r.Role, 40))
+		case roles[r.Role]:
+			fail(p+".role", "duplicate role %q", r.Role)
+		}
+		roles[r.Role] = true
+		if r.Count < 0 {
+			fail(p+".count", "must not be negative")
+		}
+		for name, v := range map[string]int{"cpu": r.CPU, "memory": r.Memory, "gpu": r.GPU, "server_id_upper_bound": r.ServerIDUpperBound} {
+			if v < 0 {
+				fail(p+"."+name, "must not be negative")
+			}
+		}
+		if r.Container != nil {
+			switch r.Container.Type {
+			case "kvm", "docker", "lxc":
+				if r.Container.Image == "" {
+					fail(p+".container.image", "is required for type %q", r.Container.Type)
+				}
+			case "process":
+			case "":
+				fail(p+".container.type", "is required")
+			default:
+				fail(p+".container.type", "%q is not one of kvm, docker, lxc, process", truncate(r.Container.Type, 40))
+			}
+		}
+		if r.Volume != nil && r.Volume.Size < 0 {
+			fail(p+".volume.size", "must not be negative")
+		}
+		switch r.VerticalScalingPolicy {
+		case "", "sequential", "parallel":
+		default:
+			fail(p+".vertical_scaling_policy", "%q is not sequential or parallel", truncate(r.VerticalScalingPolicy, 40))
+		}
+		checkHealth(p+".health_check", r.HealthCheck, fail)
+		checkMonitor(p+".monitor", r.Monitor, fail)
+		for name, s := range r.Services {
+			sp := p + ".services." + name
+			if !serviceRE.MatchString(name) {
+				fail(sp, "service name must be letters, digits, '_' or '-'")
+				continue
+			}
+			if strings.TrimSpace(s.Cmd) == "" {
+				fail(sp+".cmd", "is required")
+			}
+			if s.Order < 0 {
+				fail(sp+".order", "must not be negative")
+			}
+			if s.NodesToExecuteOn < 0 {
+				fail(sp+".nodes_to_execute_on", "must not be negative")
+			}
+			if s.Timeout < 0 {
+				fail(sp+".timeout", "must not be negative")
+			}
+		}
+	}
+	for name, e := range c.Endpoints {
+		if e.Port < 0 || e.Port > 65535 {
+			fail("endpoints."+name+".port", "%d is not a port", e.Port)
+		}
+		switch strings.ToLower(e.Protocol) {
+		case "", "tcp", "udp", "http", "https":
+		default:
+			fail("endpoints."+name+".protocol", "%q is not tcp, udp, http or https", truncate(e.Protocol, 40))
+		}
+	}
+	checkHealth("health_check", c.HealthCheck, fail)
+	checkMonitor("monitor", c.Monitor, fail)
+	if len(errs) > 0 {
+		sortStrings(errs)
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func checkHealth(p string, h *HealthCheck, fail func(string, string, ...any)) {
+	if h == nil {
+		return
+	}
+	if h.Enable && strings.TrimSpace(h.CheckCmd) == "" {
+		fail(p+".check_cmd", "is required when enabled")
+	}
+	if h.IntervalSec < 0 || h.TimeoutSec < 0 || h.HealthyThreshold < 0 || h.UnhealthyThreshold < 0 {
+		fail(p, "intervals and thresholds must not be negative")
+	}
+}
+
+func checkMonitor(p string, m *Monitor, fail func(string, string, ...any)) {
+	if m != nil && m.Enable && strings.TrimSpace(m.Cmd) == "" {
+		fail(p+".cmd", "is required when enabled")
+	}
+}
+
+// ServiceTimeout returns the service's timeout in seconds, applying the
+// default.
+func (s Service) ServiceTimeout() int {
+	if s.Timeout == 0 {
+		return DefaultServiceTimeout
+	}
+	return s.Timeout
+}

@@ -1,0 +1,42 @@
+package spec
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseTemplateResource(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, toml, want string // want "" means valid
+	}{
+		{"full", "# c\n[template]\nsrc = \"a.tmpl\" # trailing\ndest = '/etc/a.conf'\nkeys = [\n  \"/host\", # one\n  \"/env\",\n]\ncheck_cmd = \"test -s {{.src}}\"\nreload_cmd = \"kill -HUP \\\"$(cat /run/a.pid)\\\"\"\nmode = \"0644\"\nuid = 0\n", ""},
+		{"no table", "src = \"a\"", "no [template] table"},
+		{"no src", "[template]\ndest = \"/a\"", "src is required"},
+		{"src escapes", "[template]\nsrc = \"../x\"\ndest = \"/a\"", "relative path under templates/"},
+		{"relative dest", "[template]\nsrc = \"a\"\ndest = \"a\"", "clean absolute path"},
+		{"unclean dest", "[template]\nsrc = \"a\"\ndest = \"/a/../b\"", "clean absolute path"},
+		{"key not absolute", "[template]\nsrc = \"a\"\ndest = \"/a\"\nkeys = [\"host\"]", `"host" must start with /`},
+		{"bad mode", "[template]\nsrc = \"a\"\ndest = \"/a\"\nmode = \"rw\"", "not an octal mode"},
+		{"src not a string", "[template]\nsrc = 1\ndest = \"/a\"", "must be a string"},
+		{"unterminated string", "[template]\nsrc = \"a", "unterminated string"},
+		{"unclosed array", "[template]\nkeys = [\"/a\",\n", "line 2"},
+		{"duplicate key", "[template]\nsrc = \"a\"\nsrc = \"b\"", "set twice"},
+		{"no equals", "[template]\nsrc", "want key = value"},
+		{"multi-line string", "[template]\nsrc = \"\"\"a\"\"\"", "multi-line strings"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := ParseTemplateResource([]byte(tt.toml))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("parse: %v", err)
+			case tt.want == "" && (res.Src != "a.tmpl" || res.Dest != "/etc/a.conf" || len(res.Keys) != 2 || res.Mode != "0644" || !strings.Contains(res.ReloadCmd, `"$(cat /run/a.pid)"`)):
+				t.Errorf("resource = %+v", res)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("parse = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,161 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+)
+
+// subnetAliases are the two names of a cluster's network: Pitrix's "subnet"
+// and AppCenter's "vxnet". Either one in a conf fills the item of the other.
+var subnetAliases = map[string]string{"subnet": "vxnet", "vxnet": "subnet"}
+
+// Defaults returns the config tree's default values, nested as the keys
+// are: {"cluster": {"name": "", "redis": {"count": 3}}, "env": {...}}.
+// Items without a default are absent. The map is new on every call.
+func (p *Package) Defaults() map[string]any {
+	if p.Config == nil {
+		return map[string]any{}
+	}
+	return defaults(p.Config.Items)
+}
+
+func defaults(items []*Item) map[string]any {
+	out := map[string]any{}
+	for _, it := range items {
+		if !it.Leaf() {
+			out[it.Key] = defaults(it.Properties)
+		} else if it.Default != nil {
+			out[it.Key] = it.Default
+		}
+	}
+	return out
+}
+
+// Merge lays the user's conf over the defaults and validates the result:
+// every value must have its item's type and satisfy range, min, max, step
+// and pattern, required items must have a value, and conf may not name keys
+// the config tree does not have. Every bad key is reported at once in a
+// *ConfError. Values in the result have the items' Go types (see Item).
+func (p *Package) Merge(conf map[string]any) (map[string]any, error) {
+	if p.Config == nil {
+		return nil, &ConfError{Fields: map[string]string{"": "package has no config tree"}}
+	}
+	errs := problems{}
+	out := mergeItems(p.Config.Items, conf, "", errs)
+	if len(errs) > 0 {
+		return nil, &ConfError{Fields: errs}
+	}
+	return out, nil
+}
+
+func mergeItems(items []*Item, conf map[string]any, prefix string, errs problems) map[string]any {
+	byKey := make(map[string]*Item, len(items))
+	for _, it := range items {
+		byKey[it.Key] = it
+	}
+	// Resolve which conf key feeds which item, refusing unknown keys.
+	given := map[string]any{}
+	for k, v := range conf {
+		if _, ok := byKey[k]; ok {
+			given[k] = v
+			continue
+		}
+		if alias, ok := subnetAliases[k]; ok && byKey[alias] != nil {
+			if _, both := conf[alias]; both {
+				errs.add(prefix+k, fmt.Sprintf("give only one of %q and %q", k, alias))
+				continue
+			}
+			given[alias] = v
+			continue
+		}
+		errs.add(prefix+k, "unknown key")
+	}
+	out := make(map[string]any, len(items))
+	for _, it := range items {
+		path := prefix + it.Key
+		v, has := given[it.Key]
+		if has && v == nil {
+			has = false
+		}
+		if !it.Leaf() {
+			var sub map[string]any
+			if has {
+				m, ok := v.(map[string]any)
+				if !ok {
+					errs.add(path, "want an object, got "+describe(v))
+					continue
+				}
+				sub = m
+			}
+			out[it.Key] = mergeItems(it.Properties, sub, path+".", errs)
+			continue
+		}
+		if has {
+			cv, err := it.coerce(v)
+			if err != nil {
+				errs.add(path, err.Error())
+				continue
+			}
+			v = cv
+		} else {
+			v = it.Default
+		}
+		if v == nil || (v == "" && isText(it)) {
+			if it.Required {
+				errs.add(path, "is required")
+				continue
+			}
+			if v == nil {
+				continue
+			}
+			out[it.Key] = v // an optional empty string: no checks apply
+			continue
+		}
+		if err := it.check(v); err != nil {
+			errs.add(path, err.Error())
+			continue
+		}
+		out[it.Key] = v
+	}
+	return out
+}
+
+func isText(it *Item) bool { return it.Type == TypeString || it.Type == TypePassword }
+
+// placeholderValues is Defaults plus a value of the right type for every
+// required item with no default, so Load can render the template and check
+// its shape before any user has filled the form.
+func placeholderValues(items []*Item) map[string]any {
+	out := map[string]any{}
+	for _, it := range items {
+		switch {
+		case !it.Leaf():
+			out[it.Key] = placeholderValues(it.Properties)
+		case it.Default != nil && !(it.Default == "" && it.Required):
+			out[it.Key] = it.Default
+		case len(it.Range) > 0:
+			out[it.Key] = it.Range[0]
+		default:
+			out[it.Key] = zeroOf(it)
+		}
+	}
+	return out
+}
+
+func zeroOf(it *Item) any {
+	switch it.Type {
+	case TypeInteger:
+		if it.Min != nil {
+			return int64(*it.Min)
+		}
+		return int64(0)
+	case TypeNumber:
+		if it.Min != nil {
+			return *it.Min
+		}
+		return 0.0
+	case TypeBoolean:
+		return false
+	}
+	return strings.ToLower(it.Key)
+}

@@ -1,0 +1,167 @@
+package spec
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// File names of a VM package.
+const (
+	FileMeta     = "package.json"
+	FileConfig   = "config.json"
+	FileTemplate = "cluster.json.tmpl"
+	FileMustache = "cluster.json.mustache" // AppCenter's name for FileTemplate
+)
+
+// Package is a loaded and validated VM application package.
+type Package struct {
+	Meta         Meta
+	Config       *ConfigTree
+	Template     string            // the cluster template's text
+	TemplateFile string            // FileTemplate or FileMustache
+	Files        map[string][]byte // every file of the package, by path
+
+	tmpl *clusterTemplate
+}
+
+// LoadOptions supply what a package without package.json (an AppCenter
+// package) lacks: the name and version from the repo index or the upload.
+type LoadOptions struct {
+	Name    string
+	Version string
+}
+
+// Load parses and validates a package whose files (paths relative to its top
+// folder, as pkgfile.Read returns them) include package.json.
+func Load(files map[string][]byte) (*Package, error) {
+	return LoadWith(files, LoadOptions{})
+}
+
+// LoadWith parses and validates a package. package.json may be missing when
+// opts give the name and version; when both are present they must agree.
+// Every problem of every file is returned at once in a *ValidationError.
+func LoadWith(files map[string][]byte, opts LoadOptions) (*Package, error) {
+	p := &Package{Files: files}
+	errs := problems{}
+
+	if data, ok := files[FileMeta]; ok {
+		m, err := parseMeta(data)
+		if err != nil {
+			errs.add(FileMeta, err.Error())
+		}
+		p.Meta = m
+		if opts.Name != "" && m.Name != "" && m.Name != opts.Name {
+			errs.add(FileMeta, fmt.Sprintf("name %q does not match %q", m.Name, opts.Name))
+		}
+		if opts.Version != "" && m.Version != "" && m.Version != opts.Version {
+			errs.add(FileMeta, fmt.Sprintf("version %q does not match %q", m.Version, opts.Version))
+		}
+	} else {
+		p.Meta = Meta{Name: opts.Name, Version: opts.Version}
+		if opts.Name == "" || opts.Version == "" {
+			errs.add(FileMeta, "is required (or give the name and version with the upload)")
+		} else if err := p.Meta.validate(); err != nil {
+			errs.add(FileMeta, err.Error())
+		}
+	}
+
+	if data, ok := files[FileConfig]; ok {
+		t, err := ParseConfig(data)
+		if err != nil {
+			errs.add(FileConfig, err.Error())
+		} else {
+			p.Config = t
+		}
+	} else {
+		errs.add(FileConfig, "is required")
+	}
+
+	tmplData, hasTmpl := files[FileTemplate]
+	mustData, hasMust := files[FileMustache]
+	switch {
+	case hasTmpl && hasMust:
+		errs.add(FileMustache, "give only one of "+FileTemplate+" and "+FileMustache)
+	case hasTmpl:
+		p.Template, p.TemplateFile = string(tmplData), FileTemplate
+	case hasMust:
+		p.Template, p.TemplateFile = string(mustData), FileMustache
+	default:
+		errs.add(FileTemplate, "is required")
+	}
+	if p.TemplateFile != "" {
+		t, err := parseTemplate(p.Template)
+		if err != nil {
+			errs.add(p.TemplateFile, err.Error())
+		} else {
+			p.tmpl = t
+		}
+	}
+	if p.tmpl != nil && p.Config != nil {
+		if _, err := p.render(placeholderValues(p.Config.Items)); err != nil {
+			errs.add(p.TemplateFile, err.Error())
+		}
+	}
+
+	checkConfd(files, errs)
+	for name, data := range files {
+		if strings.HasPrefix(name, "locale/") && strings.HasSuffix(name, ".json") {
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				errs.add(name, "not a JSON object: "+jsonErr(data, err).Error())
+			}
+		}
+	}
+
+	if len(errs) > 0 {
+		return nil, &ValidationError{Files: errs}
+	}
+	return p, nil
+}
+
+// Render renders the cluster template with values (as Merge returns them,
+// possibly with built-in keys such as cluster.cluster_id added) and checks
+// the result against the cluster schema. Errors name the template file and a
+// line and column.
+func (p *Package) Render(values map[string]any) (*Cluster, error) {
+	c, err := p.render(values)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.TemplateFile, err)
+	}
+	return c, nil
+}
+
+func (p *Package) render(values map[string]any) (*Cluster, error) {
+	if p.tmpl == nil {
+		return nil, fmt.Errorf("package has no parsed template")
+	}
+	out, spans, err := p.tmpl.execute(lookupFunc(values, p.Config))
+	if err != nil {
+		return nil, err
+	}
+	c, off, err := decodeCluster(out)
+	if err != nil {
+		if off >= 0 {
+			pos := srcPos(spans, int(off))
+			return nil, fmt.Errorf("rendered JSON is invalid: %w", p.tmpl.errAt(pos, "%s", err))
+		}
+		return nil, fmt.Errorf("rendered JSON is invalid: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// RenderText renders the cluster template to JSON text without decoding or
+// checking it; for showing users what their conf produced.
+func (p *Package) RenderText(values map[string]any) ([]byte, error) {
+	if p.tmpl == nil {
+		return nil, fmt.Errorf("%s: package has no parsed template", p.TemplateFile)
+	}
+	out, _, err := p.tmpl.execute(lookupFunc(values, p.Config))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p.TemplateFile, err)
+	}
+	return out, nil
+}
