@@ -28,7 +28,8 @@ test-multi:
 	$(GO) test -count=1 -timeout 10m $(MULTI_PKGS)
 
 bench:
-	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./bench/...
+	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./http/rest/ ./bench/...
+	$(GO) run ./bench/apibench
 	$(GO) run ./bench/indexbench
 
 lint:

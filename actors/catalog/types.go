@@ -244,3 +244,9 @@ type StoredRepo struct {
 	Repo
 	SealedCredential []byte `json:"sealed_credential,omitempty"`
 }
+
+// FileInfo is one file of a version's package.
+type FileInfo struct {
+	Path string `json:"path"`
+	Size int    `json:"size"`
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/pitrix/pitrix/actors/catalog"
@@ -203,6 +204,28 @@ func (p *Plane) packageOf(ctx context.Context, v *catalog.Version) ([]byte, erro
 		p.log.Warn("package not cached", "version_id", v.ID, "err", err)
 	}
 	return pkg, nil
+}
+
+// VersionFiles lists the files of a version's package, sorted by path.
+func (p *Plane) VersionFiles(ctx context.Context, pr identity.Principal, id string) (catalog.Page[catalog.FileInfo], error) {
+	v, _, err := p.readVersion(ctx, p.viewer(ctx, pr), id)
+	if err != nil {
+		return catalog.Page[catalog.FileInfo]{}, err
+	}
+	pkg, err := p.packageOf(ctx, &v)
+	if err != nil {
+		return catalog.Page[catalog.FileInfo]{}, err
+	}
+	files, err := packageFiles(pkg)
+	if err != nil {
+		return catalog.Page[catalog.FileInfo]{}, fault.Precondition("package of %s does not open: %v", id, err)
+	}
+	out := make([]catalog.FileInfo, 0, len(files))
+	for path, b := range files {
+		out = append(out, catalog.FileInfo{Path: path, Size: len(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return catalog.Page[catalog.FileInfo]{TotalCount: len(out), Items: out}, nil
 }
 
 // VersionFile returns one file of a version's package.

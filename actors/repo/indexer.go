@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"sort"
 	"time"
 
@@ -90,10 +89,7 @@ func (ix *Indexer) Run(ctx context.Context, r catalog.StoredRepo, ev *catalog.Re
 		ev.Skipped, ev.Result = true, "index unchanged (ETag)"
 		return ix.saveState(ctx, state, stateVer, ev, now)
 	}
-	base, err := url.Parse(r.URL)
-	if r.Type == "local" {
-		base, err = &url.URL{Scheme: "file", Path: r.URL}, nil
-	}
+	base, err := ix.Source.BaseURL(src)
 	if err != nil {
 		body.Close()
 		return fmt.Errorf("repo url %q: %w", r.URL, err)

@@ -88,7 +88,7 @@ func list(t *testing.T, c *client.Client, path string, q url.Values) []obj {
 	if q == nil {
 		q = url.Values{}
 	}
-	if !strings.HasSuffix(path, "/runtimes") {
+	if !strings.HasSuffix(path, "/runtimes") && !strings.HasSuffix(path, "/files") && !strings.HasPrefix(path, "/v1/admin/") {
 		q.Set("limit", "200")
 	}
 	if err := c.Do(ctxT(t), http.MethodGet, path, q, nil, &p); err != nil {
@@ -305,6 +305,10 @@ func TestUploadAndBadInput(t *testing.T) {
 	if err := admin.Do(ctx, http.MethodGet, "/v1/app_versions/"+vid+"/files/config.json", nil, nil, &cfg); err != nil || cfg.String() != helloConfig {
 		t.Fatalf("files/config.json = %q, %v", cfg.String(), err)
 	}
+	files := byName(list(t, admin, "/v1/app_versions/"+vid+"/files", nil), "path")
+	if len(files) != 3 || files["config.json"]["size"] != float64(len(helloConfig)) {
+		t.Fatalf("files = %v", files)
+	}
 	var pkg bytes.Buffer
 	if err := admin.Do(ctx, http.MethodGet, "/v1/app_versions/"+vid+"/package", nil, nil, &pkg); err != nil || !bytes.Equal(pkg.Bytes(), tgz(t, "hello", vmFiles("hello", "1.0.0", "uploaded"))) {
 		t.Fatalf("package download differs (%d bytes, %v)", pkg.Len(), err)
@@ -461,7 +465,50 @@ func TestDemoAndCLI(t *testing.T) {
 	if err := admin.Do(ctxT(t), http.MethodGet, "/v1/app_versions/"+apps["web"]["latest_version_id"].(string)+"/files/values.yaml", nil, nil, &values); err != nil || !strings.Contains(values.String(), "replica") {
 		t.Fatalf("web values.yaml = %q, %v", values.String(), err)
 	}
+	checkOperations(t, s, admin, apps["redis"]["repo_id"].(string))
 	if err := s.stop(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// checkOperations checks health, readiness, metrics, OpenAPI and the actor inspector.
+func checkOperations(t *testing.T, s *server, admin *client.Client, repoID string) {
+	t.Helper()
+	for _, path := range []string{"/healthz", "/readyz", "/v1/openapi.json"} {
+		res, err := http.Get(s.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s without a token = %d", path, res.StatusCode)
+		}
+	}
+	var metrics bytes.Buffer
+	if err := admin.Do(ctxT(t), http.MethodGet, "/metrics", nil, nil, &metrics); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`pitrix_actor_activations{kind="repo"}`, "pitrix_store_commits_total", "pitrix_http_requests_total", "pitrix_cluster_members_alive 1"} {
+		if !strings.Contains(metrics.String(), want) {
+			t.Fatalf("metrics lack %s:\n%s", want, metrics.String())
+		}
+	}
+	nodes := list(t, admin, "/v1/admin/nodes", nil)
+	if len(nodes) != 1 || nodes[0]["status"] != "alive" || nodes[0]["self"] != true {
+		t.Fatalf("nodes = %v", nodes)
+	}
+	actors := list(t, admin, "/v1/admin/actors", url.Values{"kind": {"repo"}})
+	if len(actors) != 2 || actors[0]["node"] != nodes[0]["id"] {
+		t.Fatalf("repo actors = %v", actors)
+	}
+	state := do(t, admin, http.MethodGet, "/v1/admin/actors/repo/"+repoID, nil)
+	if r, ok := state["repo"].(obj); !ok || r["id"] != repoID {
+		t.Fatalf("repo actor state = %v", state)
+	}
+	apiErr(t, admin.Do(ctxT(t), http.MethodGet, "/v1/admin/actors/repo/repo-nosuch", nil, nil, nil), 404, "not_found")
+	user := do(t, admin, http.MethodPost, "/v1/users", obj{"name": "bob", "role": "isv"})
+	tok := do(t, admin, http.MethodPost, "/v1/users/"+user["id"].(string)+"/tokens", obj{"name": "t"})
+	bob := s.client(tok["token"].(string))
+	apiErr(t, bob.Do(ctxT(t), http.MethodGet, "/v1/admin/actors", nil, nil, nil), 403, "permission_denied")
+	apiErr(t, s.client("ptx_wrong").Do(ctxT(t), http.MethodGet, "/v1/apps", nil, nil, nil), 401, "unauthenticated")
 }

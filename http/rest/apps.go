@@ -162,6 +162,18 @@ var fileTypes = map[string]string{
 	".txt":  "text/plain; charset=utf-8",
 }
 
+func (s *Server) versionFiles(r *request) error {
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	p, err := s.be.VersionFiles(r.ctx, r.principal, r.param("id"))
+	if err != nil {
+		return err
+	}
+	writeOK(r.fc, page(p))
+	return nil
+}
+
 func (s *Server) versionFile(r *request) error {
 	if err := noQuery(r); err != nil {
 		return err

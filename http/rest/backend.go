@@ -54,6 +54,8 @@ type Apps interface {
 	GetVersion(ctx context.Context, p identity.Principal, id string) (*catalog.Version, error)
 	// VersionPackage returns the version's .tgz (fetched from its repo if not stored).
 	VersionPackage(ctx context.Context, p identity.Principal, id string) ([]byte, error)
+	// VersionFiles lists the files of the version's package, by path inside the top folder.
+	VersionFiles(ctx context.Context, p identity.Principal, id string) (catalog.Page[catalog.FileInfo], error)
 	// VersionFile returns one file of the version's package, by its path inside the top folder.
 	VersionFile(ctx context.Context, p identity.Principal, id, path string) ([]byte, error)
 	// ReviewVersion applies a review action: submit|cancel|pass|reject|release|suspend|recover.

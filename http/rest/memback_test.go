@@ -568,6 +568,25 @@ func (b *memBackend) VersionPackage(_ context.Context, _ identity.Principal, id 
 	return pkg, nil
 }
 
+func (b *memBackend) VersionFiles(_ context.Context, _ identity.Principal, id string) (catalog.Page[catalog.FileInfo], error) {
+	b.mu.Lock()
+	pkg, ok := b.packages[id]
+	b.mu.Unlock()
+	if !ok {
+		return catalog.Page[catalog.FileInfo]{}, fault.NotFound("version", id)
+	}
+	files, err := packageFiles(pkg)
+	if err != nil {
+		return catalog.Page[catalog.FileInfo]{}, fault.Internal(err, "read package of %s", id)
+	}
+	out := catalog.Page[catalog.FileInfo]{Items: []catalog.FileInfo{}}
+	for name, f := range files {
+		out.Items = append(out.Items, catalog.FileInfo{Path: name, Size: len(f)})
+	}
+	out.TotalCount = len(out.Items)
+	return out, nil
+}
+
 func (b *memBackend) VersionFile(_ context.Context, _ identity.Principal, id, name string) ([]byte, error) {
 	b.mu.Lock()
 	pkg, ok := b.packages[id]

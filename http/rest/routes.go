@@ -54,6 +54,7 @@ func (s *Server) routes() error {
 		{"GET", "/v1/apps/{id}/versions", false, (*Server).listVersions},
 		{"GET", "/v1/app_versions/{id}", false, (*Server).getVersion},
 		{"GET", "/v1/app_versions/{id}/package", false, (*Server).versionPackage},
+		{"GET", "/v1/app_versions/{id}/files", false, (*Server).versionFiles},
 		{"GET", "/v1/app_versions/{id}/files/{path...}", false, (*Server).versionFile},
 		{"GET", "/v1/app_versions/{id}/audits", false, (*Server).listAudits},
 		{"GET", "/v1/app_versions/{id}/runtimes", false, (*Server).versionRuntimes},

@@ -116,6 +116,17 @@ func (s *Source) clientFor(r Repo) (*http.Client, error) {
 	return s.insecure, nil
 }
 
+// BaseURL returns the checked URL that relative package urls of r's index resolve against
+// (see index.ResolveURL): the repo URL for http(s), a file:// URL of the folder for local.
+func (s *Source) BaseURL(r Repo) (*url.URL, error) {
+	loc, err := check(r, s.cfg.AllowDirs)
+	if err != nil {
+		return nil, err
+	}
+	u := *loc.base
+	return &u, nil
+}
+
 // FetchIndex opens the repo's index.yaml. With a non-empty etag from an earlier fetch,
 // an unchanged index gives notModified and no body. Otherwise the caller must close body,
 // which fails with ErrTooLarge past Config.MaxIndexBytes and ends with the request's

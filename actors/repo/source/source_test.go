@@ -370,6 +370,9 @@ func TestLocalRepo(t *testing.T) {
 		t.Fatalf("Validate: %v", err)
 	}
 
+	if base, err := s.BaseURL(Repo{Type: "local", URL: "file://" + dir}); err != nil || base.String() != "file://"+dir {
+		t.Errorf("BaseURL of a local repo = %v, %v; want file://%s", base, err, dir)
+	}
 	for _, u := range []string{"nginx-1.0.0.tgz", "file://" + dir + "/nginx-1.0.0.tgz", "sub/../nginx-1.0.0.tgz"} {
 		if got, err := s.FetchPackage(t.Context(), repo, u); err != nil || string(got) != "local-package" {
 			t.Errorf("FetchPackage(%q) = %q, %v", u, got, err)

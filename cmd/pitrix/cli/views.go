@@ -1,7 +1,7 @@
 package cli
 
-// The views: which fields each kind of object shows in tables. Field names are API.md's;
-// where a field is not fixed there, the likely names are listed in order.
+// The views: which fields each kind of object shows in tables. Field names are the server's
+// JSON fields (API.md and http/rest/openapi.json).
 
 func repoView() view {
 	return view{col("ID"), col("NAME"), col("TYPE"), col("VISIBILITY"), col("PROVIDERS"),
@@ -9,8 +9,8 @@ func repoView() view {
 }
 
 func repoEventView() view {
-	return view{col("ID"), col("REPO_ID"), col("STATUS"), col("APPS_ADDED"), col("VERSIONS_ADDED"),
-		col("VERSIONS_REMOVED"), col("STARTED_AT"), col("FINISHED_AT"), col("RESULT")}
+	return view{col("ID"), col("TRIGGER"), col("STATUS"), col("SKIPPED"), col("APPS_ADDED"), col("VERSIONS_ADDED"),
+		col("VERSIONS_UPDATED"), col("VERSIONS_REMOVED"), col("FINISHED_AT"), col("RESULT")}
 }
 
 func appView() view {
@@ -19,18 +19,17 @@ func appView() view {
 }
 
 func versionView() view {
-	return view{col("ID"), col("NAME"), col("VERSION", "version", "app_version"), col("APP_ID"),
-		col("STATUS"), col("CREATED_AT", "created_at", "updated_at")}
+	return view{col("ID"), col("VERSION", "name"), col("APP_VERSION", "app_version"), col("APP_ID"),
+		col("STATUS"), col("REMOVED", "removed"), col("CREATED_AT")}
 }
 
 func fileView() view {
-	return view{col("PATH", "path", "name"), col("SIZE", "size")}
+	return view{col("PATH"), col("SIZE")}
 }
 
 func auditView() view {
-	return view{col("ACTION", "action", "status"), col("STATUS", "status_to", "to", "status"),
-		col("OPERATOR", "operator", "actor", "user_id", "owner"), col("MESSAGE"),
-		col("TIME", "created_at", "time", "at")}
+	return view{col("ACTION"), col("FROM", "from_status"), col("STATUS"), col("OPERATOR"), col("ROLE"),
+		col("MESSAGE"), col("TIME", "created_at")}
 }
 
 func categoryView() view {
