@@ -81,3 +81,13 @@ func (r *Registry) Names() []string {
 	}
 	return names
 }
+
+// Operator returns the provider called name if it can run app clusters.
+func (r *Registry) Operator(name string) (Operator, bool) {
+	p, ok := r.byName[name]
+	if !ok {
+		return nil, false
+	}
+	op, ok := p.(Operator)
+	return op, ok
+}

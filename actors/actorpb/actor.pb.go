@@ -533,6 +533,123 @@ func (x *InspectResult) GetState() []byte {
 	return nil
 }
 
+// ClusterCommand asks the app-cluster actor to act: op "create" (body: the new cluster record
+// and the create params), "action" (body: the action and its params), "retry" (body: the
+// job id), "get" (no body), "resume" (no body: load and continue any unfinished job).
+type ClusterCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Op            string                 `protobuf:"bytes,1,opt,name=op,proto3" json:"op,omitempty"`
+	Caller        *Caller                `protobuf:"bytes,2,opt,name=caller,proto3" json:"caller,omitempty"`
+	Body          []byte                 `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterCommand) Reset() {
+	*x = ClusterCommand{}
+	mi := &file_actors_actorpb_actor_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterCommand) ProtoMessage() {}
+
+func (x *ClusterCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_actors_actorpb_actor_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterCommand.ProtoReflect.Descriptor instead.
+func (*ClusterCommand) Descriptor() ([]byte, []int) {
+	return file_actors_actorpb_actor_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ClusterCommand) GetOp() string {
+	if x != nil {
+		return x.Op
+	}
+	return ""
+}
+
+func (x *ClusterCommand) GetCaller() *Caller {
+	if x != nil {
+		return x.Caller
+	}
+	return nil
+}
+
+func (x *ClusterCommand) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// ClusterCommandResult answers ClusterCommand: the JSON of an Accepted (or of the cluster, for
+// get) or a fault.
+type ClusterCommandResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Body          []byte                 `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	Fault         *Fault                 `protobuf:"bytes,2,opt,name=fault,proto3" json:"fault,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClusterCommandResult) Reset() {
+	*x = ClusterCommandResult{}
+	mi := &file_actors_actorpb_actor_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClusterCommandResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClusterCommandResult) ProtoMessage() {}
+
+func (x *ClusterCommandResult) ProtoReflect() protoreflect.Message {
+	mi := &file_actors_actorpb_actor_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClusterCommandResult.ProtoReflect.Descriptor instead.
+func (*ClusterCommandResult) Descriptor() ([]byte, []int) {
+	return file_actors_actorpb_actor_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ClusterCommandResult) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+func (x *ClusterCommandResult) GetFault() *Fault {
+	if x != nil {
+		return x.Fault
+	}
+	return nil
+}
+
 var File_actors_actorpb_actor_proto protoreflect.FileDescriptor
 
 const file_actors_actorpb_actor_proto_rawDesc = "" +
@@ -567,7 +684,14 @@ const file_actors_actorpb_actor_proto_rawDesc = "" +
 	"\rInspectResult\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x14\n" +
-	"\x05state\x18\x03 \x01(\fR\x05stateB)Z'github.com/pitrix/pitrix/actors/actorpbb\x06proto3"
+	"\x05state\x18\x03 \x01(\fR\x05state\"c\n" +
+	"\x0eClusterCommand\x12\x0e\n" +
+	"\x02op\x18\x01 \x01(\tR\x02op\x12-\n" +
+	"\x06caller\x18\x02 \x01(\v2\x15.pitrix.actors.CallerR\x06caller\x12\x12\n" +
+	"\x04body\x18\x03 \x01(\fR\x04body\"V\n" +
+	"\x14ClusterCommandResult\x12\x12\n" +
+	"\x04body\x18\x01 \x01(\fR\x04body\x12*\n" +
+	"\x05fault\x18\x02 \x01(\v2\x14.pitrix.actors.FaultR\x05faultB)Z'github.com/pitrix/pitrix/actors/actorpbb\x06proto3"
 
 var (
 	file_actors_actorpb_actor_proto_rawDescOnce sync.Once
@@ -581,7 +705,7 @@ func file_actors_actorpb_actor_proto_rawDescGZIP() []byte {
 	return file_actors_actorpb_actor_proto_rawDescData
 }
 
-var file_actors_actorpb_actor_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_actors_actorpb_actor_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_actors_actorpb_actor_proto_goTypes = []any{
 	(*Fault)(nil),                // 0: pitrix.actors.Fault
 	(*Caller)(nil),               // 1: pitrix.actors.Caller
@@ -593,19 +717,23 @@ var file_actors_actorpb_actor_proto_goTypes = []any{
 	(*RepoChangedResult)(nil),    // 7: pitrix.actors.RepoChangedResult
 	(*Inspect)(nil),              // 8: pitrix.actors.Inspect
 	(*InspectResult)(nil),        // 9: pitrix.actors.InspectResult
-	nil,                          // 10: pitrix.actors.Fault.DetailsEntry
+	(*ClusterCommand)(nil),       // 10: pitrix.actors.ClusterCommand
+	(*ClusterCommandResult)(nil), // 11: pitrix.actors.ClusterCommandResult
+	nil,                          // 12: pitrix.actors.Fault.DetailsEntry
 }
 var file_actors_actorpb_actor_proto_depIdxs = []int32{
-	10, // 0: pitrix.actors.Fault.details:type_name -> pitrix.actors.Fault.DetailsEntry
+	12, // 0: pitrix.actors.Fault.details:type_name -> pitrix.actors.Fault.DetailsEntry
 	1,  // 1: pitrix.actors.RuntimeCommand.caller:type_name -> pitrix.actors.Caller
 	0,  // 2: pitrix.actors.RuntimeCommandResult.fault:type_name -> pitrix.actors.Fault
 	0,  // 3: pitrix.actors.IndexRepoResult.fault:type_name -> pitrix.actors.Fault
 	0,  // 4: pitrix.actors.RepoChangedResult.fault:type_name -> pitrix.actors.Fault
-	5,  // [5:5] is the sub-list for method output_type
-	5,  // [5:5] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	1,  // 5: pitrix.actors.ClusterCommand.caller:type_name -> pitrix.actors.Caller
+	0,  // 6: pitrix.actors.ClusterCommandResult.fault:type_name -> pitrix.actors.Fault
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_actors_actorpb_actor_proto_init() }
@@ -619,7 +747,7 @@ func file_actors_actorpb_actor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_actors_actorpb_actor_proto_rawDesc), len(file_actors_actorpb_actor_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/pitrix/pitrix/actors/eventhub"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
 	"github.com/pitrix/pitrix/actors/inspect"
@@ -40,6 +41,8 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Stats, when set, adds the store's counters to the metrics.
 	Stats func() map[string]uint64
+	// Hub carries cluster, job and task changes to event subscribers.
+	Hub *eventhub.Hub
 }
 
 // Plane implements the control plane's API. It is safe for concurrent use.
@@ -54,6 +57,7 @@ type Plane struct {
 	now   func() time.Time
 	log   *slog.Logger
 	stats func() map[string]uint64
+	hub   *eventhub.Hub
 }
 
 // New returns a Plane over d.
@@ -68,7 +72,7 @@ func New(d Deps) (*Plane, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
-		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats}, nil
+		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub}, nil
 }
 
 // Authenticate implements the REST front's Authenticator.

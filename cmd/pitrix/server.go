@@ -15,8 +15,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	clustergrain "github.com/pitrix/pitrix/actors/appcluster/grain"
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/control"
+	"github.com/pitrix/pitrix/actors/eventhub"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
 	"github.com/pitrix/pitrix/actors/repo"
@@ -136,9 +138,21 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 		return err
 	}
 	indexer := &repo.Indexer{Store: st, Source: src, Sealer: sealer, IDs: ids, Logger: log.With("component", "indexer")}
+	provs, err := providers.NewRegistry(local.Provider{})
+	if err != nil {
+		return err
+	}
+	hub := eventhub.New(0)
+	// The app-cluster actors open runtimes and packages through the plane, which needs the node
+	// first: the plane is set before the node serves any request or resumes any job.
+	var plane *control.Plane
 	n, err := node.Start(ctx, node.Config{Name: cfg.NodeName, GossipAddr: cfg.Gossip, Join: cfg.Join, Logger: log.With("component", "node")},
 		repo.Kind(repo.Deps{Store: st, Indexer: indexer, IDs: ids, Logger: log}),
 		runtimegrain.Kind(runtimegrain.Deps{Store: st, Logger: log}),
+		clustergrain.Kind(clustergrain.Deps{Store: st, IDs: ids, Operator: provs.Operator, Publish: hub.Publish, Logger: log,
+			Runtime: func(ctx context.Context, id string) (providers.RuntimeSpec, error) { return plane.RuntimeSpec(ctx, id) },
+			Package: func(ctx context.Context, id string) ([]byte, error) { return plane.Package(ctx, id) },
+		}),
 	)
 	if err != nil {
 		return err
@@ -148,12 +162,8 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 			log.Error("leave cluster", "err", err)
 		}
 	}()
-	provs, err := providers.NewRegistry(local.Provider{})
-	if err != nil {
-		return err
-	}
-	plane, err := control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
-		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st)})
+	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
+		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub})
 	if err != nil {
 		return err
 	}
@@ -183,6 +193,11 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 // the API works without them.
 func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg serverConfig, dataDir string) {
 	admin := identity.Principal{UserID: identity.AdminID, Role: identity.RoleAdmin}
+	if n, err := plane.ResumeJobs(ctx); err != nil {
+		log.Error("resume unfinished jobs", "err", err)
+	} else if n > 0 {
+		log.Info("resumed unfinished jobs", "clusters", n)
+	}
 	if cfg.LocalRuntime {
 		if id, err := plane.EnsureLocalRuntime(ctx, admin); err != nil {
 			log.Error("register the local runtime", "err", err)

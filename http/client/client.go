@@ -90,6 +90,11 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 // When body is an *os.File (or has a Len method) its length is sent as Content-Length, so
 // large uploads are not chunked; Raw never closes body.
 func (c *Client) Raw(ctx context.Context, method, path string, query url.Values, body io.Reader, contentType string) (*http.Response, error) {
+	return c.send(ctx, method, path, query, body, contentType, "application/json", c.timeout)
+}
+
+// send is Raw with the Accept header and the timeout (none when not positive) given.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body io.Reader, contentType, accept string, timeout time.Duration) (*http.Response, error) {
 	if !strings.HasPrefix(path, "/") {
 		return nil, fmt.Errorf("client: %s %q: path must start with /", method, path)
 	}
@@ -98,8 +103,8 @@ func (c *Client) Raw(ctx context.Context, method, path string, query url.Values,
 		target += "?" + query.Encode()
 	}
 	cancel := context.CancelFunc(func() {})
-	if c.timeout > 0 {
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
 	req, err := newRequest(ctx, method, target, body)
 	if err != nil {
@@ -109,7 +114,7 @@ func (c *Client) Raw(ctx context.Context, method, path string, query url.Values,
 	if contentType != "" && body != nil {
 		req.Header.Set("Content-Type", contentType)
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", c.userAgent)
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)

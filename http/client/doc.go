@@ -7,7 +7,8 @@
 //
 // The main types are Config, Client and APIError. Client.Do is the general call; Client.Raw
 // and Client.Download stream bodies; ListOptions and Path build list queries and escaped
-// paths.
+// paths. Client.OpenEvents and Client.Events follow the server-sent-events stream GET
+// /v1/events with no timeout but the caller's context, and EventReader parses its framing.
 //
 // It deliberately does not model the API's resources: responses are decoded into whatever
 // the caller passes (a map, a json.RawMessage, a small struct), so the server's Go types stay

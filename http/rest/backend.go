@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	"github.com/pitrix/pitrix/actors/appcluster"
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/inspect"
@@ -20,6 +21,7 @@ type Backend interface {
 	Apps
 	Categories
 	Runtimes
+	Clusters
 	Admin
 }
 
@@ -86,6 +88,25 @@ type Runtimes interface {
 	GetRuntime(ctx context.Context, p identity.Principal, id string) (*runtime.Runtime, error)
 	UpdateRuntime(ctx context.Context, p identity.Principal, id string, in runtime.RuntimePatch) (*runtime.Runtime, error)
 	DeleteRuntime(ctx context.Context, p identity.Principal, id string) error
+}
+
+// Clusters is the app clusters, jobs and events part of the API. Mutations are asynchronous:
+// they return the job that carries them out.
+type Clusters interface {
+	CreateCluster(ctx context.Context, p identity.Principal, in appcluster.CreateInput) (*appcluster.Accepted, error)
+	ListClusters(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[appcluster.Cluster], error)
+	GetCluster(ctx context.Context, p identity.Principal, id string) (*appcluster.Cluster, error)
+	ClusterNodes(ctx context.Context, p identity.Principal, id string) (catalog.Page[appcluster.Node], error)
+	// ClusterAction starts an action: start, stop, resize, add_nodes, delete_nodes, upgrade,
+	// rollback, update_env, recover, cease, and delete (for DELETE /v1/clusters/{id}).
+	ClusterAction(ctx context.Context, p identity.Principal, id, action string, in appcluster.ActionInput) (*appcluster.Accepted, error)
+	ListJobs(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[appcluster.Job], error)
+	GetJob(ctx context.Context, p identity.Principal, id string) (*appcluster.Job, error)
+	ListTasks(ctx context.Context, p identity.Principal, jobID string) (catalog.Page[appcluster.Task], error)
+	RetryJob(ctx context.Context, p identity.Principal, id string) (*appcluster.Accepted, error)
+	// Subscribe returns the events the caller may see from now on; the channel is closed when
+	// ctx ends (or the subscriber falls too far behind: then it ends with no error event).
+	Subscribe(ctx context.Context, p identity.Principal) (<-chan appcluster.Event, error)
 }
 
 // Admin is the operations part of the API (users, nodes, the actor inspector, health).

@@ -34,6 +34,10 @@ type Config struct {
 	Logger *slog.Logger
 	// ServerName is the Server response header (default "pitrix").
 	ServerName string
+	// EventPingInterval is how often an idle GET /v1/events stream gets a ": ping" comment
+	// (default 15s), so proxies keep it open and a client that went away is noticed (a write
+	// is the only way to notice). Shorter finds gone clients sooner at the cost of bytes.
+	EventPingInterval time.Duration
 }
 
 // Default values of Config.
@@ -46,6 +50,7 @@ const (
 	DefaultRequestTimeout  = 30 * time.Second
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultServerName      = "pitrix"
+	DefaultEventPing       = 15 * time.Second
 
 	// multipartSlack is what a multipart envelope may add around a package of MaxPackageBytes.
 	multipartSlack = 64 << 10
@@ -79,6 +84,9 @@ func (c Config) withDefaults() Config {
 	if c.ServerName == "" {
 		c.ServerName = DefaultServerName
 	}
+	if c.EventPingInterval == 0 {
+		c.EventPingInterval = DefaultEventPing
+	}
 	return c
 }
 
@@ -100,6 +108,7 @@ func (c Config) Validate() error {
 	}{
 		{"ReadTimeout", c.ReadTimeout}, {"WriteTimeout", c.WriteTimeout}, {"IdleTimeout", c.IdleTimeout},
 		{"RequestTimeout", c.RequestTimeout}, {"ShutdownTimeout", c.ShutdownTimeout},
+		{"EventPingInterval", c.EventPingInterval},
 	} {
 		if f.d < 0 {
 			errs = append(errs, fmt.Errorf("rest: %s %v is negative", f.name, f.d))

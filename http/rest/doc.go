@@ -7,7 +7,10 @@
 // with size limits, list query parsing into catalog.ListQuery, response encoding, the one table
 // that maps actors/fault codes to HTTP statuses, request ids and request logging, its own
 // request metrics on /metrics, the health endpoints and the OpenAPI document served at
-// /v1/openapi.json (openapi.json, embedded, kept true by a test against the route table).
+// /v1/openapi.json (openapi.json, embedded, kept true by a test against the route table), and
+// the server-sent-events stream GET /v1/events (events.go): framing, pings, and ending the stream
+// and its Backend subscription when the client leaves, the backend closes it or Serve shuts down.
+// Cluster mutations answer 202 with the job that carries them out.
 //
 // The front deliberately holds no business rules: it does not decide who may do what, which
 // status transitions are allowed or whether a package is valid; it never touches the store,

@@ -23,6 +23,8 @@ import (
 // memBackend is a Backend that keeps its state in maps, for the front's tests. It answers with
 // real pagination, conflicts and not-founds, and can fail or block a method on request.
 type memBackend struct {
+	*memClusters // the clusters, jobs and events part, with its own lock
+
 	mu    sync.Mutex
 	seq   int
 	epoch time.Time
@@ -54,6 +56,7 @@ var _ Backend = (*memBackend)(nil)
 
 func newMemBackend() *memBackend {
 	b := &memBackend{
+		memClusters: newMemClusters(),
 		epoch:       time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
 		tokens:      map[string]identity.Principal{},
 		users:       map[string]*identity.User{},
@@ -107,6 +110,11 @@ func (b *memBackend) newID(prefix string) (string, time.Time) {
 
 // list filters, orders (newest first, or by name) and pages the items of a map.
 func list[T any](b *memBackend, m map[string]*T, q catalog.ListQuery, id, name func(*T) string, field func(*T, string) string) catalog.Page[T] {
+	return memList(b.created, m, q, id, name, field)
+}
+
+// memList is list over any creation-order table.
+func memList[T any](created map[string]int, m map[string]*T, q catalog.ListQuery, id, name func(*T) string, field func(*T, string) string) catalog.Page[T] {
 	var all []*T
 	for _, v := range m {
 		if q.Q != "" && !strings.Contains(strings.ToLower(name(v)), strings.ToLower(q.Q)) {
@@ -126,7 +134,7 @@ func list[T any](b *memBackend, m map[string]*T, q catalog.ListQuery, id, name f
 		if q.Sort == "name" {
 			return strings.Compare(name(x), name(y))
 		}
-		return b.created[id(y)] - b.created[id(x)]
+		return created[id(y)] - created[id(x)]
 	})
 	p := catalog.Page[T]{TotalCount: len(all)}
 	for i := q.Offset; i < len(all) && i < q.Offset+q.Limit; i++ {

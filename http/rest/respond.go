@@ -27,6 +27,9 @@ func writeJSON(fc *fasthttp.RequestCtx, status int, v any) {
 func writeOK(fc *fasthttp.RequestCtx, v any)      { writeJSON(fc, fasthttp.StatusOK, v) }
 func writeCreated(fc *fasthttp.RequestCtx, v any) { writeJSON(fc, fasthttp.StatusCreated, v) }
 
+// writeAccepted answers an asynchronous mutation: 202 with the job that carries it out.
+func writeAccepted(fc *fasthttp.RequestCtx, v any) { writeJSON(fc, fasthttp.StatusAccepted, v) }
+
 func writeNoContent(fc *fasthttp.RequestCtx) {
 	fc.SetStatusCode(fasthttp.StatusNoContent)
 	fc.ResetBody()

@@ -13,6 +13,8 @@ var (
 	credentialFilters = []string{"provider", "owner", "status"}
 	runtimeFilters    = []string{"provider", "zone", "owner", "status", "credential_id"}
 	userFilters       = []string{"role", "status"}
+	clusterFilters    = []string{"runtime_id", "app_id", "status", "owner"}
+	jobFilters        = []string{"cluster_id", "status"}
 )
 
 // reviewActions are the POST /v1/app_versions/{id}/{action} review steps.
@@ -79,6 +81,18 @@ func (s *Server) routes() error {
 		{"PATCH", "/v1/runtimes/{id}", false, (*Server).updateRuntime},
 		{"DELETE", "/v1/runtimes/{id}", false, (*Server).deleteRuntime},
 
+		// App clusters, jobs and their events.
+		{"POST", "/v1/clusters", false, (*Server).createCluster},
+		{"GET", "/v1/clusters", false, (*Server).listClusters},
+		{"GET", "/v1/clusters/{id}", false, (*Server).getCluster},
+		{"DELETE", "/v1/clusters/{id}", false, (*Server).deleteCluster},
+		{"GET", "/v1/clusters/{id}/nodes", false, (*Server).clusterNodes},
+		{"GET", "/v1/jobs", false, (*Server).listJobs},
+		{"GET", "/v1/jobs/{id}", false, (*Server).getJob},
+		{"GET", "/v1/jobs/{id}/tasks", false, (*Server).listTasks},
+		{"POST", "/v1/jobs/{id}/retry", false, (*Server).retryJob},
+		{"GET", "/v1/events", false, (*Server).events},
+
 		// Users and admin.
 		{"GET", "/v1/whoami", false, (*Server).whoami},
 		{"POST", "/v1/users", false, (*Server).createUser},
@@ -90,6 +104,9 @@ func (s *Server) routes() error {
 	}
 	for _, a := range reviewActions {
 		defs = append(defs, def{"POST", "/v1/app_versions/{id}/" + a, false, reviewHandler(a)})
+	}
+	for _, a := range clusterActions {
+		defs = append(defs, def{"POST", "/v1/clusters/{id}/" + a.name, false, clusterActionHandler(a.name, a.bodyRequired)})
 	}
 	for _, d := range defs {
 		if _, err := s.rt.add(d.method, d.pattern, d.public, d.h); err != nil {

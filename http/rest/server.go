@@ -36,8 +36,12 @@ type Server struct {
 	// period ends, so backends still running then are told to stop.
 	base       context.Context
 	cancelBase context.CancelFunc
-	active     tracker
-	serving    atomic.Bool
+	// streams is the root of event stream contexts: canceled as soon as Serve's context ends,
+	// before the grace period, since a stream never finishes by itself.
+	streams     context.Context
+	stopStreams context.CancelFunc
+	active      tracker
+	serving     atomic.Bool
 }
 
 // New builds a Server answering with backend. It validates cfg after applying defaults.
@@ -60,6 +64,7 @@ func New(cfg Config, backend Backend) (*Server, error) {
 	// Requests enter the process here: their contexts have no caller to derive from, as with
 	// net/http's default BaseContext.
 	s.base, s.cancelBase = context.WithCancel(context.Background())
+	s.streams, s.stopStreams = context.WithCancel(s.base)
 	s.active.zero = sync.NewCond(&s.active.mu)
 	if err := s.routes(); err != nil {
 		return nil, err
@@ -107,6 +112,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	s.log.Info("shutting down", "in_flight", s.m.inFlight.Load())
+	s.stopStreams()
 	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
 	err := srv.ShutdownWithContext(grace)
 	cancel()

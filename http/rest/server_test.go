@@ -427,6 +427,9 @@ func TestRouting(t *testing.T) {
 			{"DELETE", "/v1/repos", "GET, HEAD, POST"},
 			{"PUT", "/v1/categories/ctg-1", "DELETE, GET, HEAD, PATCH"},
 			{"GET", "/v1/app_versions/appv-1/submit", "POST"},
+			{"GET", "/v1/clusters/cl-1/start", "POST"},
+			{"PUT", "/v1/clusters/cl-1", "DELETE, GET, HEAD"},
+			{"POST", "/v1/events", "GET, HEAD"},
 		} {
 			r := e.call(tc.method, tc.path, "")
 			wantError(t, r, 405, fault.CodeInvalid)
@@ -436,7 +439,7 @@ func TestRouting(t *testing.T) {
 		}
 	})
 	t.Run("404 for unknown paths", func(t *testing.T) {
-		for _, p := range []string{"/v1/clusters", "/v1/jobs/j-1", "/nope", "/", "/v1/repos/r/unknown"} {
+		for _, p := range []string{"/v1/clusterz", "/v1/jobs/j-1/nope", "/nope", "/", "/v1/repos/r/unknown"} {
 			wantError(t, e.call("GET", p, ""), 404, fault.CodeNotFound)
 		}
 	})

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/pitrix/pitrix/http/client"
 )
@@ -28,6 +29,10 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// HomeDir locates ~/.config/pitrix/config; empty means no config file.
 	HomeDir string
+
+	// pollEvery is how often a followed job is fetched when the event stream is not available
+	// (default 1s; tests shorten it).
+	pollEvery time.Duration
 }
 
 func (e Env) withDefaults() Env {
@@ -42,6 +47,9 @@ func (e Env) withDefaults() Env {
 	}
 	if e.Stderr == nil {
 		e.Stderr = io.Discard
+	}
+	if e.pollEvery <= 0 {
+		e.pollEvery = defaultPollInterval
 	}
 	return e
 }
@@ -82,6 +90,8 @@ type session struct {
 	server string // resolved, for hints
 	token  string // resolved, for hints
 }
+
+func (s *session) pollInterval() time.Duration { return s.env.pollEvery }
 
 func (s *session) close() {
 	if s.api != nil {
@@ -276,10 +286,6 @@ func findNoun(nouns []noun, name string) (noun, bool) {
 }
 
 // catalog lists the nouns. It is built per call so no package-level state exists.
-//
-// The cluster and job nouns (API.md "App clusters", "Jobs and tasks") join this list when the
-// server has those endpoints: a clusterNoun() in cluster.go and a jobNoun() in job.go, built
-// like the others from verbs over the client.
 func catalog() []noun {
 	return []noun{
 		repoNoun(),
@@ -289,6 +295,8 @@ func catalog() []noun {
 		runtimeNoun(),
 		credentialNoun(),
 		providerNoun(),
+		clusterNoun(),
+		jobNoun(),
 		adminNoun(),
 	}
 }

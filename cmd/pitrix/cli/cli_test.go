@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 type result struct {
@@ -24,6 +25,7 @@ type runner struct {
 	env   map[string]string
 	home  string
 	stdin string
+	poll  time.Duration // Env.pollEvery
 }
 
 func newRunner(t *testing.T) *runner {
@@ -44,6 +46,8 @@ func (r *runner) run(args ...string) result {
 		Stdout:  &out,
 		Stderr:  &errb,
 		HomeDir: r.home,
+
+		pollEvery: r.poll,
 	})
 	return result{code: code, stdout: out.String(), stderr: errb.String()}
 }
@@ -239,7 +243,13 @@ func TestUsageErrors(t *testing.T) {
 		{"no args", nil, []string{"error: missing command", "Usage: pitrix <noun> <verb>"}},
 		{"unknown noun", []string{"frobnicate"}, []string{`unknown command "frobnicate"`, "Nouns:"}},
 		{"server is not ours", []string{"server", "--data-dir", "x"}, []string{`unknown command "server"`}},
-		{"cluster not yet", []string{"cluster", "list"}, []string{`unknown command "cluster"`}},
+		{"cluster create without version", []string{"cluster", "create", "--name", "zk", "--runtime", "rt-1"}, []string{"pitrix cluster create: --version is required"}},
+		{"cluster bad --set", []string{"cluster", "create", "--name", "zk", "--version", "v", "--runtime", "r", "--set", "a..b=1"}, []string{"empty key"}},
+		{"scale-out without role", []string{"cluster", "scale-out", "cl-1", "--count", "2"}, []string{"--role is required"}},
+		{"scale-in without nodes", []string{"cluster", "scale-in", "cl-1"}, []string{"--node"}},
+		{"resize without sizes", []string{"cluster", "resize", "cl-1", "--role", "main"}, []string{"--cpu"}},
+		{"update-env without values", []string{"cluster", "update-env", "cl-1"}, []string{"--set key=value or --env FILE"}},
+		{"job watch bad timeout", []string{"job", "watch", "j-1", "--timeout", "soon"}, []string{"-timeout"}},
 		{"missing verb", []string{"repo"}, []string{"pitrix repo: missing verb", "Verbs:"}},
 		{"unknown verb", []string{"repo", "explode"}, []string{`pitrix repo: unknown verb "explode"`}},
 		{"bad flag", []string{"repo", "create", "--nmae", "x"}, []string{"flag provided but not defined: -nmae", "pitrix repo create --help"}},
@@ -557,7 +567,8 @@ func TestIsCLINoun(t *testing.T) {
 	}{
 		{"repo", true}, {"app", true}, {"version", true}, {"category", true}, {"runtime", true},
 		{"credential", true}, {"provider", true}, {"admin", true}, {"help", true}, {"--server", true}, {"-o", true},
-		{"server", false}, {"frontgate", false}, {"drone", false}, {"", false}, {"cluster", false},
+		{"cluster", true}, {"job", true},
+		{"server", false}, {"frontgate", false}, {"drone", false}, {"", false}, {"clusters", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

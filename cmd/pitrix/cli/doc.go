@@ -7,6 +7,12 @@
 // success, 1 when the call or the server failed (the API's error code, message and each bad
 // field go to stderr), 2 for a usage error naming the bad noun, verb, flag or argument.
 //
+// Cluster mutations are asynchronous on the server: they print the job they started, and with
+// --wait (or `job watch`) follow it over the event stream GET /v1/events, falling back to
+// polling the job every second when the stream is unavailable, printing a line per change and
+// exiting 1 with the job's and its failed tasks' errors when it fails. Conf and env files are
+// JSON or YAML objects, merged with --set key.path=value assignments.
+//
 // Run is the entry point; Env carries everything it would otherwise take from the process,
 // so tests run it in-process. It deliberately does not handle the server and edge agent
 // subcommands (server, frontgate, drone): cmd/pitrix routes those itself, asking IsCLINoun.

@@ -27,6 +27,8 @@ type fakeAPI struct {
 	order    map[string][]string       // collection → ids, newest first
 	packages map[string][]byte         // version id → package bytes
 	requests []fakeRequest
+
+	cl *fakeClusters // clusters, jobs and the event stream, with their own lock
 }
 
 type fakeRequest struct {
@@ -43,6 +45,8 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		packages: map[string][]byte{},
 	}
 	mux := http.NewServeMux()
+	f.cl = newFakeClusters()
+	f.cl.routes(mux)
 	for _, coll := range []string{"categories", "repos", "runtimes", "runtime_credentials"} {
 		mux.HandleFunc("GET /v1/"+coll, f.list(coll))
 		mux.HandleFunc("POST /v1/"+coll, f.create(coll))
@@ -130,6 +134,7 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		f.requests = append(f.requests, fakeRequest{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery,
 			Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Body: body})
 		f.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if r.Header.Get("Authorization") != "Bearer "+f.token {
 			fakeError(w, 401, "unauthenticated", "missing or invalid token", nil)
 			return

@@ -61,3 +61,25 @@ func actorView() view {
 func checkView() view {
 	return view{col("OK"), col("ERROR"), col("ERRORS")}
 }
+
+func clusterView() view {
+	return view{col("ID"), col("NAME"), col("STATUS"), col("TRANSITION", "transition_status"), col("APP_ID"),
+		col("VERSION_ID"), col("RUNTIME_ID"), col("UPDATED_AT")}
+}
+
+func clusterNodeView() view {
+	return view{col("ID"), col("ROLE"), col("INSTANCE_ID"), col("PRIVATE_IP"), col("STATUS"), col("HEALTH")}
+}
+
+func acceptedView() view {
+	return view{col("CLUSTER_ID"), col("JOB_ID")}
+}
+
+func jobView() view {
+	return view{col("ID"), col("CLUSTER_ID"), col("ACTION"), col("STATUS"), col("DONE", "tasks_done"),
+		col("TOTAL", "tasks_total"), col("ERROR"), col("CREATED_AT")}
+}
+
+func taskView() view {
+	return view{col("LAYER"), col("ID"), col("ACTION"), col("TARGET"), col("STATUS"), col("ATTEMPTS"), col("ERROR")}
+}

@@ -1,0 +1,10 @@
+// Package grain is the app-cluster virtual actor (kind "appcluster", identity the cluster id)
+// and its job engine. The actor owns one cluster: its record, its job queue (one job at a time,
+// the others wait in order) and the running job's tasks. Every change is persisted with a
+// compare-and-set before it is acknowledged or acted on; on activation the actor reloads and a
+// job that was running resumes from its last finished task. Tasks of a layer run in parallel on
+// goroutines the actor owns, outside its mailbox, each with a timeout and bounded retries with
+// backoff for transient errors (none for providers.ErrPermanent); results come back as
+// messages. Tasks are idempotent by task id (the provider's contract), so a resumed job never
+// creates a second anything.
+package grain

@@ -1,0 +1,497 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/pitrix/pitrix/actors/actorpb"
+	"github.com/pitrix/pitrix/actors/appcluster"
+	"github.com/pitrix/pitrix/actors/appcluster/grain"
+	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/entity"
+	"github.com/pitrix/pitrix/actors/fault"
+	"github.com/pitrix/pitrix/actors/identity"
+	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/store"
+	"github.com/pitrix/pitrix/providers"
+	"github.com/pitrix/pitrix/providers/helm/chart"
+	"github.com/pitrix/pitrix/providers/vm/spec"
+)
+
+// CreateCluster checks the version, the runtime and the conf, and has a new app-cluster actor
+// create the cluster. Nothing is stored when any check fails.
+func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in appcluster.CreateInput) (*appcluster.Accepted, error) {
+	bad := problems{}
+	bad.name("name", in.Name, true)
+	bad.text("description", in.Description, 1024)
+	if in.VersionID == "" {
+		bad.add("version_id", "required")
+	}
+	if in.RuntimeID == "" {
+		bad.add("runtime_id", "required")
+	}
+	if len(bad) > 0 {
+		return nil, fault.Invalid("invalid cluster", bad)
+	}
+	vw := p.viewer(ctx, pr)
+	v, err := p.deployableVersion(ctx, vw, pr, "version_id", in.VersionID)
+	if err != nil {
+		return nil, err
+	}
+	if in.AppID != "" && in.AppID != v.AppID {
+		return nil, fault.InvalidField("app_id", fmt.Sprintf("version %s belongs to app %s, not %s", v.ID, v.AppID, in.AppID))
+	}
+	rt, err := p.readRuntime(ctx, pr, in.RuntimeID)
+	if err != nil {
+		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("no runtime %q", in.RuntimeID))
+	}
+	if err := p.checkPlacement(vw, &v, &rt); err != nil {
+		return nil, err
+	}
+	if _, ok := p.provs.Operator(rt.Provider); !ok {
+		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("provider %q cannot run app clusters on this control plane yet", rt.Provider))
+	}
+	conf, err := p.checkConf(ctx, &v, in.Conf)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	cl := appcluster.Cluster{ID: p.ids.Next("cl"), Name: in.Name, Description: in.Description, AppID: v.AppID, VersionID: v.ID,
+		RuntimeID: rt.ID, Provider: rt.Provider, AppType: v.Type, Owner: pr.UserID, Conf: conf,
+		Roles: []providers.Role{}, Nodes: []appcluster.Node{}, Endpoints: []providers.Endpoint{}, CreatedAt: now, UpdatedAt: now}
+	return p.clusterCommand(ctx, cl.ID, grain.OpCreate, pr, grain.CreateBody{Cluster: cl})
+}
+
+// deployableVersion loads a version the caller may deploy: active, or any live status of
+// their own.
+func (p *Plane) deployableVersion(ctx context.Context, vw *viewer, pr identity.Principal, field, id string) (catalog.Version, error) {
+	v, _, err := p.readVersion(ctx, vw, id)
+	if fault.Is(err, fault.CodeNotFound) {
+		return v, fault.InvalidField(field, fmt.Sprintf("no app version %q", id))
+	}
+	if err != nil {
+		return v, err
+	}
+	if v.Removed {
+		return v, fault.InvalidField(field, fmt.Sprintf("version %s was removed from its repo", id))
+	}
+	if v.Status != catalog.StatusActive && !pr.IsAdmin() && v.Owner != pr.UserID {
+		return v, fault.InvalidField(field, fmt.Sprintf("version %s is %s, not active", id, v.Status))
+	}
+	return v, nil
+}
+
+// checkPlacement refuses a runtime the version cannot run on.
+func (p *Plane) checkPlacement(vw *viewer, v *catalog.Version, rt *runtime.Runtime) error {
+	if r := vw.repo(v.RepoID); v.RepoID != "" && r != nil {
+		if !catalog.ProviderAllowed(r.Providers, rt.Provider) {
+			return fault.InvalidField("runtime_id", fmt.Sprintf("runtime %s is a %s runtime; version %s runs on %s", rt.ID, rt.Provider, v.ID, strings.Join(r.Providers, ", ")))
+		}
+		if !catalog.SelectorsMatch(r.Selectors, rt.Labels) {
+			return fault.InvalidField("runtime_id", fmt.Sprintf("runtime %s's labels do not match the repo's selectors %v", rt.ID, r.Selectors))
+		}
+		return nil
+	}
+	if prov, ok := p.provs.Get(rt.Provider); !ok || prov.AppType() != v.Type {
+		return fault.InvalidField("runtime_id", fmt.Sprintf("runtime %s (%s) does not run %s apps", rt.ID, rt.Provider, v.Type))
+	}
+	return nil
+}
+
+// checkConf turns the user's conf into the cluster's: Helm values (an object, or a YAML
+// string) checked against the chart's values.schema.json; for VM apps the config tree merged
+// over config.json's defaults and validated. Every bad path is named.
+func (p *Plane) checkConf(ctx context.Context, v *catalog.Version, raw json.RawMessage) (json.RawMessage, error) {
+	obj, err := confObject(raw)
+	if err != nil {
+		return nil, err
+	}
+	pkg, err := p.packageOf(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if v.Type == catalog.AppTypeHelm {
+		_, ch, err := chart.Load(pkg)
+		if err != nil {
+			return nil, fault.Precondition("chart of %s does not load: %v", v.ID, err)
+		}
+		if err := chart.ValidateValues(ch, obj); err != nil {
+			var ve *chart.ValuesError
+			if errors.As(err, &ve) {
+				return nil, fault.Invalid("invalid values", prefixKeys("conf.", ve.Paths))
+			}
+			return nil, fault.InvalidField("conf", err.Error())
+		}
+		b, _ := json.Marshal(obj)
+		return b, nil
+	}
+	files, err := packageFiles(pkg)
+	if err != nil {
+		return nil, fault.Precondition("package of %s does not open: %v", v.ID, err)
+	}
+	sp, err := spec.Load(files)
+	if err != nil {
+		return nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
+	}
+	merged, err := sp.Merge(obj)
+	if err != nil {
+		var ce *spec.ConfError
+		if errors.As(err, &ce) {
+			return nil, fault.Invalid("invalid conf", prefixKeys("conf.", ce.Fields))
+		}
+		return nil, fault.InvalidField("conf", err.Error())
+	}
+	b, _ := json.Marshal(merged)
+	return b, nil
+}
+
+// confObject reads conf as an object: JSON, or a string of YAML (Helm values).
+func confObject(raw json.RawMessage) (map[string]any, error) {
+	obj := map[string]any{}
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return obj, nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		var text string
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return nil, fault.InvalidField("conf", "not a JSON string: "+err.Error())
+		}
+		if err := yaml.Unmarshal([]byte(text), &obj); err != nil {
+			return nil, fault.InvalidField("conf", "not YAML: "+err.Error())
+		}
+		if obj == nil {
+			obj = map[string]any{}
+		}
+		return obj, nil
+	}
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fault.InvalidField("conf", "want an object (or a YAML string): "+err.Error())
+	}
+	return obj, nil
+}
+
+func prefixKeys(prefix string, m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[prefix+strings.TrimPrefix(k, "/")] = v
+	}
+	return out
+}
+
+// mergeValues lays over on top of base, recursively for objects; a null in over deletes.
+func mergeValues(base, over map[string]any) map[string]any {
+	out := make(map[string]any, len(base))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		if v == nil {
+			delete(out, k)
+			continue
+		}
+		if ov, ok := v.(map[string]any); ok {
+			if bv, ok := out[k].(map[string]any); ok {
+				out[k] = mergeValues(bv, ov)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func (p *Plane) readCluster(ctx context.Context, pr identity.Principal, id string) (appcluster.Cluster, error) {
+	c, _, err := entity.Get[appcluster.Cluster](ctx, p.st, appcluster.ClusterKey(id))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !pr.IsAdmin() && c.Owner != pr.UserID) {
+		return c, fault.NotFound("cluster", id)
+	}
+	if err != nil {
+		return c, fault.Unavailable(err, "read cluster %s", id)
+	}
+	return c, nil
+}
+
+// ClusterAction checks an action's input and queues it with the cluster's actor.
+func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, action string, in appcluster.ActionInput) (*appcluster.Accepted, error) {
+	c, err := p.readCluster(ctx, pr, id)
+	if err != nil {
+		return nil, err
+	}
+	if !appcluster.Known(action) || action == providers.ActionCreate {
+		return nil, fault.InvalidField("action", fmt.Sprintf("%q is not one of %s", action, strings.Join(appcluster.Actions(), ", ")))
+	}
+	switch action {
+	case providers.ActionUpgrade:
+		target := c.VersionID
+		if in.VersionID != "" {
+			v, err := p.deployableVersion(ctx, p.viewer(ctx, pr), pr, "version_id", in.VersionID)
+			if err != nil {
+				return nil, err
+			}
+			if v.AppID != c.AppID {
+				return nil, fault.InvalidField("version_id", fmt.Sprintf("version %s is of app %s; the cluster runs app %s", v.ID, v.AppID, c.AppID))
+			}
+			target = v.ID
+		}
+		if in.VersionID == "" && len(in.Conf) == 0 {
+			return nil, fault.Invalid("nothing to upgrade", map[string]string{"version_id": "name a new version, new conf, or both"})
+		}
+		conf := in.Conf
+		if len(conf) == 0 {
+			conf = c.Conf
+		}
+		v, _, err := entity.Get[catalog.Version](ctx, p.st, catalog.VersionKey(target))
+		if err != nil {
+			return nil, fault.Unavailable(err, "read version %s", target)
+		}
+		if in.Conf, err = p.checkConf(ctx, &v, conf); err != nil {
+			return nil, err
+		}
+		in.VersionID = target
+	case providers.ActionUpdateEnv:
+		env, err := confObject(in.Env)
+		if err != nil || len(env) == 0 {
+			return nil, fault.InvalidField("env", "an object of the settings to change")
+		}
+		current, _ := confObject(c.Conf)
+		var merged map[string]any
+		if c.AppType == catalog.AppTypeHelm {
+			merged = mergeValues(current, env)
+		} else {
+			merged = mergeValues(current, map[string]any{"env": env})
+		}
+		b, _ := json.Marshal(merged)
+		v, _, err := entity.Get[catalog.Version](ctx, p.st, catalog.VersionKey(c.VersionID))
+		if err != nil {
+			return nil, fault.Unavailable(err, "read version %s", c.VersionID)
+		}
+		if in.Conf, err = p.checkConf(ctx, &v, b); err != nil {
+			return nil, err
+		}
+	case providers.ActionRollback:
+		if in.Revision < 0 {
+			return nil, fault.InvalidField("revision", "a revision number, or 0 for the previous one")
+		}
+	case providers.ActionAddNodes:
+		if in.Role == "" || in.Count < 1 || in.Count > 100 {
+			return nil, fault.Invalid("invalid add_nodes", map[string]string{"role": "required", "count": "1 to 100"})
+		}
+	case providers.ActionDeleteNodes:
+		if len(in.NodeIDs) == 0 {
+			return nil, fault.InvalidField("node_ids", "name the nodes to delete")
+		}
+	case providers.ActionResize:
+		if len(in.Roles) == 0 {
+			return nil, fault.InvalidField("roles", "name the roles to resize")
+		}
+	}
+	return p.clusterCommand(ctx, id, grain.OpAction, pr, grain.ActionBody{Action: action, Input: in, Owner: pr.UserID})
+}
+
+func (p *Plane) clusterCommand(ctx context.Context, id, op string, pr identity.Principal, body any) (*appcluster.Accepted, error) {
+	b, _ := json.Marshal(body)
+	res, err := request[*actorpb.ClusterCommandResult](ctx, p.node, appcluster.KindName, id,
+		&actorpb.ClusterCommand{Op: op, Caller: &actorpb.Caller{UserId: pr.UserID, Role: pr.Role}, Body: b})
+	if err != nil {
+		return nil, fault.Unavailable(err, "cluster %s did not answer", id)
+	}
+	if err := fault.FromProto(res.Fault); err != nil {
+		return nil, err
+	}
+	var acc appcluster.Accepted
+	if err := json.Unmarshal(res.Body, &acc); err != nil {
+		return nil, fault.Internal(err, "decode the answer of cluster %s", id)
+	}
+	return &acc, nil
+}
+
+// ListClusters lists the caller's clusters (all, for an admin).
+func (p *Plane) ListClusters(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (catalog.Page[appcluster.Cluster], error) {
+	f := q.Filters
+	term := ""
+	switch {
+	case f["runtime_id"] != "":
+		term = runtime.TermRuntime(f["runtime_id"])
+	case f["app_id"] != "":
+		term = "app_id=" + f["app_id"]
+	case !pr.IsAdmin():
+		term = "owner=" + pr.UserID
+	}
+	items, total, err := entity.List(ctx, p.st, entity.Query[appcluster.Cluster]{
+		Prefix: appcluster.ClusterPrefix, Term: term, Limit: q.Limit, Offset: q.Offset,
+		Less: lessByName(q.Sort, func(c appcluster.Cluster) string { return c.Name }),
+		Keep: func(c appcluster.Cluster) bool {
+			return (pr.IsAdmin() || c.Owner == pr.UserID) && match(f["runtime_id"], c.RuntimeID) && match(f["app_id"], c.AppID) &&
+				match(f["status"], c.Status) && match(f["owner"], c.Owner) && (f["status"] == appcluster.StatusCeased || c.Status != appcluster.StatusCeased) &&
+				entity.Contains(q.Q, c.Name, c.Description)
+		},
+	})
+	if err != nil {
+		return catalog.Page[appcluster.Cluster]{}, fault.Unavailable(err, "list clusters")
+	}
+	return catalog.Page[appcluster.Cluster]{TotalCount: total, Items: items}, nil
+}
+
+// GetCluster returns one of the caller's clusters.
+func (p *Plane) GetCluster(ctx context.Context, pr identity.Principal, id string) (*appcluster.Cluster, error) {
+	c, err := p.readCluster(ctx, pr, id)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ClusterNodes lists a cluster's nodes.
+func (p *Plane) ClusterNodes(ctx context.Context, pr identity.Principal, id string) (catalog.Page[appcluster.Node], error) {
+	c, err := p.readCluster(ctx, pr, id)
+	if err != nil {
+		return catalog.Page[appcluster.Node]{}, err
+	}
+	nodes := c.Nodes
+	if nodes == nil {
+		nodes = []appcluster.Node{}
+	}
+	return catalog.Page[appcluster.Node]{TotalCount: len(nodes), Items: nodes}, nil
+}
+
+// ListJobs lists the caller's jobs, newest first.
+func (p *Plane) ListJobs(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (catalog.Page[appcluster.Job], error) {
+	f := q.Filters
+	term := ""
+	switch {
+	case f["cluster_id"] != "":
+		term = appcluster.TermCluster(f["cluster_id"])
+	case !pr.IsAdmin():
+		term = "owner=" + pr.UserID
+	}
+	items, total, err := entity.List(ctx, p.st, entity.Query[appcluster.Job]{
+		Prefix: appcluster.JobPrefix, Term: term, Limit: q.Limit, Offset: q.Offset,
+		Keep: func(j appcluster.Job) bool {
+			return (pr.IsAdmin() || j.Owner == pr.UserID) && match(f["cluster_id"], j.ClusterID) && match(f["status"], j.Status) && match(f["action"], j.Action)
+		},
+	})
+	if err != nil {
+		return catalog.Page[appcluster.Job]{}, fault.Unavailable(err, "list jobs")
+	}
+	return catalog.Page[appcluster.Job]{TotalCount: total, Items: items}, nil
+}
+
+func (p *Plane) readJob(ctx context.Context, pr identity.Principal, id string) (appcluster.Job, error) {
+	j, _, err := entity.Get[appcluster.Job](ctx, p.st, appcluster.JobKey(id))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !pr.IsAdmin() && j.Owner != pr.UserID) {
+		return j, fault.NotFound("job", id)
+	}
+	if err != nil {
+		return j, fault.Unavailable(err, "read job %s", id)
+	}
+	return j, nil
+}
+
+// GetJob returns one of the caller's jobs.
+func (p *Plane) GetJob(ctx context.Context, pr identity.Principal, id string) (*appcluster.Job, error) {
+	j, err := p.readJob(ctx, pr, id)
+	if err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// ListTasks lists a job's tasks by layer.
+func (p *Plane) ListTasks(ctx context.Context, pr identity.Principal, jobID string) (catalog.Page[appcluster.Task], error) {
+	if _, err := p.readJob(ctx, pr, jobID); err != nil {
+		return catalog.Page[appcluster.Task]{}, err
+	}
+	var out []appcluster.Task
+	err := entity.Each(ctx, p.st, appcluster.TaskPrefix+jobID+"/", "", func(t appcluster.Task, _ uint64) error {
+		out = append(out, t)
+		return nil
+	})
+	if err != nil {
+		return catalog.Page[appcluster.Task]{}, fault.Unavailable(err, "list tasks of %s", jobID)
+	}
+	if out == nil {
+		out = []appcluster.Task{}
+	}
+	return catalog.Page[appcluster.Task]{TotalCount: len(out), Items: out}, nil
+}
+
+// RetryJob resumes a failed job from its failed tasks.
+func (p *Plane) RetryJob(ctx context.Context, pr identity.Principal, id string) (*appcluster.Accepted, error) {
+	j, err := p.readJob(ctx, pr, id)
+	if err != nil {
+		return nil, err
+	}
+	return p.clusterCommand(ctx, j.ClusterID, grain.OpRetry, pr, grain.RetryBody{JobID: id})
+}
+
+// Subscribe streams the cluster, job and task changes the caller may see.
+func (p *Plane) Subscribe(ctx context.Context, pr identity.Principal) (<-chan appcluster.Event, error) {
+	if p.hub == nil {
+		return nil, fault.Unavailable(nil, "events are not available on this node")
+	}
+	return p.hub.Subscribe(ctx, func(e appcluster.Event) bool { return pr.IsAdmin() || e.Owner == pr.UserID }), nil
+}
+
+// ResumeJobs wakes the actors of clusters with unfinished jobs (after a restart), so their
+// jobs continue. It returns how many clusters it woke.
+func (p *Plane) ResumeJobs(ctx context.Context) (int, error) {
+	ids := map[string]bool{}
+	for _, st := range []string{appcluster.JobPending, appcluster.JobWorking} {
+		err := entity.Each(ctx, p.st, appcluster.JobPrefix, "status="+st, func(j appcluster.Job, _ uint64) error {
+			ids[j.ClusterID] = true
+			return nil
+		})
+		if err != nil {
+			return 0, fault.Unavailable(err, "list unfinished jobs")
+		}
+	}
+	sorted := make([]string, 0, len(ids))
+	for id := range ids {
+		sorted = append(sorted, id)
+	}
+	sort.Strings(sorted)
+	admin := identity.Principal{UserID: identity.AdminID, Role: identity.RoleAdmin}
+	for _, id := range sorted {
+		b, _ := json.Marshal(struct{}{})
+		if _, err := request[*actorpb.ClusterCommandResult](ctx, p.node, appcluster.KindName, id,
+			&actorpb.ClusterCommand{Op: grain.OpResume, Caller: &actorpb.Caller{UserId: admin.UserID, Role: admin.Role}, Body: b}); err != nil {
+			p.log.Warn("resume cluster", "cluster_id", id, "err", err)
+		}
+	}
+	return len(sorted), nil
+}
+
+// RuntimeSpec opens a runtime for the job engine: its zone and its credential.
+func (p *Plane) RuntimeSpec(ctx context.Context, id string) (providers.RuntimeSpec, error) {
+	rt, _, err := entity.Get[runtime.Runtime](ctx, p.st, runtime.RuntimeKey(id))
+	if err != nil {
+		return providers.RuntimeSpec{}, fmt.Errorf("read runtime %s: %w", id, err)
+	}
+	spec := providers.RuntimeSpec{ID: id, Zone: rt.Zone}
+	if rt.CredentialID != "" {
+		c, _, err := entity.Get[runtime.StoredCredential](ctx, p.st, runtime.CredentialKey(rt.CredentialID))
+		if err != nil {
+			return spec, fmt.Errorf("read credential %s of runtime %s: %w", rt.CredentialID, id, err)
+		}
+		if spec.Credential, err = p.openCredential(c); err != nil {
+			return spec, err
+		}
+	}
+	return spec, nil
+}
+
+// Package returns a version's package for the job engine (digest-checked, cached).
+func (p *Plane) Package(ctx context.Context, versionID string) ([]byte, error) {
+	v, _, err := entity.Get[catalog.Version](ctx, p.st, catalog.VersionKey(versionID))
+	if err != nil {
+		return nil, fmt.Errorf("read version %s: %w", versionID, err)
+	}
+	return p.packageOf(ctx, &v)
+}
