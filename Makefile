@@ -39,6 +39,7 @@ lint:
 
 proto:
 	protoc --plugin=protoc-gen-go=$$($(GO) env GOPATH)/bin/protoc-gen-go --go_out=. --go_opt=paths=source_relative actors/actorpb/actor.proto
+	protoc --plugin=protoc-gen-go=$$($(GO) env GOPATH)/bin/protoc-gen-go --go_out=. --go_opt=paths=source_relative edge/edgepb/edge.proto
 
 clean:
 	rm -rf bin .pitrix

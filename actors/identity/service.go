@@ -43,9 +43,10 @@ type tokenRecord struct {
 
 // Service stores users and tokens. It is safe for concurrent use.
 type Service struct {
-	st  store.Store
-	ids *idgen.Generator
-	now func() time.Time
+	st    store.Store
+	ids   *idgen.Generator
+	now   func() time.Time
+	cache *principalCache
 }
 
 // New returns a Service over st.
@@ -53,7 +54,7 @@ func New(st store.Store, ids *idgen.Generator, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, ids: ids, now: now}
+	return &Service{st: st, ids: ids, now: now, cache: newPrincipalCache(CacheTTL, 4096)}
 }
 
 // Bootstrap makes sure the admin exists and that <dataDir>/admin.token holds a token that
@@ -99,7 +100,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if !strings.HasPrefix(token, tokenMarker) || len(token) > 128 {
 		return Principal{}, fault.Unauthenticated("unknown token")
 	}
-	rec, _, err := entity.Get[tokenRecord](ctx, s.st, tokenKey(token))
+	key := tokenKey(token)
+	now := s.now()
+	if p, ok := s.cache.get(key, now); ok {
+		return p, nil
+	}
+	rec, _, err := entity.Get[tokenRecord](ctx, s.st, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, fault.Unauthenticated("unknown token")
 	}
@@ -119,7 +125,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if u.Status != "active" {
 		return Principal{}, fault.Unauthenticated("user " + u.ID + " is " + u.Status)
 	}
-	return Principal{UserID: u.ID, Role: u.Role}, nil
+	p := Principal{UserID: u.ID, Role: u.Role}
+	s.cache.put(key, p, now, rec.ExpiresAt)
+	return p, nil
 }
 
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)

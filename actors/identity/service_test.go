@@ -81,3 +81,55 @@ func TestBootstrapAuthenticateAndTokens(t *testing.T) {
 		t.Fatalf("expired token: %v", err)
 	}
 }
+
+// TestAuthenticateCache: a resolved token is served from memory for CacheTTL, never past the
+// token's own expiry.
+func TestAuthenticateCache(t *testing.T) {
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "store"), store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	s := New(db, idgen.New(nil), func() time.Time { return now })
+	path, _, err := s.Bootstrap(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	admin, _ := s.Authenticate(ctx, strings.TrimSpace(string(b)))
+	tok, err := s.CreateToken(ctx, admin, AdminID, TokenInput{Name: "short", TTLDays: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, tok.Secret); err != nil {
+		t.Fatal(err)
+	}
+	// The record goes away behind the cache's back: still trusted within the TTL only.
+	if _, err := db.Apply(ctx, store.Op{Key: tokenKey(tok.Secret), Delete: true, Expect: store.Any}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(CacheTTL / 2)
+	if _, err := s.Authenticate(ctx, tok.Secret); err != nil {
+		t.Fatalf("within the TTL: %v", err)
+	}
+	now = now.Add(CacheTTL)
+	if _, err := s.Authenticate(ctx, tok.Secret); fault.Code(err) != fault.CodeUnauthenticated {
+		t.Fatalf("after the TTL: %v, want unauthenticated", err)
+	}
+	// A token about to expire is cached only until its expiry.
+	c := newPrincipalCache(time.Hour, 2)
+	exp := now.Add(time.Second)
+	c.put("k", admin, now, &exp)
+	if _, ok := c.get("k", now.Add(2*time.Second)); ok {
+		t.Fatal("a cached token outlived its expiry")
+	}
+	c.put("a", admin, now, nil)
+	c.put("b", admin, now, nil)
+	c.put("c", admin, now, nil)
+	if len(c.entries) > 2 {
+		t.Fatalf("the cache holds %d entries, max 2", len(c.entries))
+	}
+}

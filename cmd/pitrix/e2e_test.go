@@ -88,7 +88,11 @@ func list(t *testing.T, c *client.Client, path string, q url.Values) []obj {
 	if q == nil {
 		q = url.Values{}
 	}
-	if !strings.HasSuffix(path, "/runtimes") && !strings.HasSuffix(path, "/files") && !strings.HasPrefix(path, "/v1/admin/") {
+	paged := !strings.HasPrefix(path, "/v1/admin/")
+	for _, whole := range []string{"/runtimes", "/files", "/tasks", "/nodes"} {
+		paged = paged && !strings.HasSuffix(path, whole) // answered whole, no paging
+	}
+	if paged {
 		q.Set("limit", "200")
 	}
 	if err := c.Do(ctxT(t), http.MethodGet, path, q, nil, &p); err != nil {
@@ -104,6 +108,10 @@ func do(t *testing.T, c *client.Client, method, path string, body any) obj {
 	t.Helper()
 	var out obj
 	if err := c.Do(ctxT(t), method, path, nil, body, &out); err != nil {
+		var ae *client.APIError
+		if errors.As(err, &ae) {
+			t.Fatalf("%s %s: %v %v", method, path, err, ae.Details)
+		}
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	return out

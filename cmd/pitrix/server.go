@@ -29,6 +29,7 @@ import (
 	"github.com/pitrix/pitrix/cluster/node"
 	"github.com/pitrix/pitrix/http/rest"
 	"github.com/pitrix/pitrix/providers"
+	"github.com/pitrix/pitrix/providers/helm"
 	"github.com/pitrix/pitrix/providers/local"
 	"github.com/pitrix/pitrix/providers/pkgrepo"
 )
@@ -138,7 +139,11 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 		return err
 	}
 	indexer := &repo.Indexer{Store: st, Source: src, Sealer: sealer, IDs: ids, Logger: log.With("component", "indexer")}
-	provs, err := providers.NewRegistry(local.Provider{})
+	kube, err := helm.New(helm.Config{Logger: log.With("component", "helm")})
+	if err != nil {
+		return err
+	}
+	provs, err := providers.NewRegistry(local.Provider{}, kube)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,59 @@
+package identity
+
+import (
+	"sync"
+	"time"
+)
+
+// CacheTTL is how long a resolved token is trusted without reading the store again. It bounds
+// how long a change of a user's role takes to apply; tokens are not revocable yet.
+const CacheTTL = 5 * time.Second
+
+// principalCache remembers recently resolved tokens (by their hash), so a busy client costs one
+// map lookup per request instead of two store reads and decodes.
+type principalCache struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	max     int
+	entries map[string]cached
+}
+
+type cached struct {
+	p     Principal
+	until time.Time
+}
+
+func newPrincipalCache(ttl time.Duration, max int) *principalCache {
+	return &principalCache{ttl: ttl, max: max, entries: make(map[string]cached)}
+}
+
+func (c *principalCache) get(key string, now time.Time) (Principal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || !now.Before(e.until) {
+		return Principal{}, false
+	}
+	return e.p, true
+}
+
+// put remembers p until the TTL or the token's own expiry, whichever is first.
+func (c *principalCache) put(key string, p Principal, now time.Time, expires *time.Time) {
+	until := now.Add(c.ttl)
+	if expires != nil && expires.Before(until) {
+		until = *expires
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.max {
+		for k, e := range c.entries { // drop the expired, or else everything: the cache refills
+			if !now.Before(e.until) {
+				delete(c.entries, k)
+			}
+		}
+		if len(c.entries) >= c.max {
+			c.entries = make(map[string]cached)
+		}
+	}
+	c.entries[key] = cached{p: p, until: until}
+}

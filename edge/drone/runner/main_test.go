@@ -1,0 +1,88 @@
+package runner
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain fails the run if a runner goroutine outlives the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if err := checkLeaks(5 * time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func checkLeaks(within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for {
+		var leaked []string
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		for g := range strings.SplitSeq(string(buf), "\n\n") {
+			if strings.Contains(g, "edge/drone/runner.") && !strings.Contains(g, "TestMain") && !strings.Contains(g, "checkLeaks") {
+				leaked = append(leaked, g)
+			}
+		}
+		if len(leaked) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
+	}
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// newRunner opens a runner with its root and state under t.TempDir().
+func newRunner(t *testing.T, edit func(*Config)) *Runner {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := Config{
+		Root:       dir + "/root",
+		StateDir:   dir + "/state",
+		ClusterID:  "cl-1",
+		Role:       "replica",
+		InstanceID: "i-1",
+		IP:         "127.1.0.3",
+		KillGrace:  2 * time.Second,
+		Logger:     testLogger(t),
+	}
+	if err := os.MkdirAll(cfg.Root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	r, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// waitFor polls cond until it holds or fails the test after 10 s with the
+// last state described by what.
+func waitFor(t *testing.T, what func() string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within 10s; last state: %s", what())
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
+	}
+}
