@@ -27,10 +27,11 @@ test-race:
 test-multi:
 	$(GO) test -count=1 -timeout 10m $(MULTI_PKGS)
 
-bench:
+bench: build
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./http/rest/ ./bench/...
 	$(GO) run ./bench/apibench
 	$(GO) run ./bench/indexbench
+	$(GO) run ./bench/helmbench -bin $(BIN)   # needs a Kubernetes: ../shared/scripts/k8s-up.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -16,7 +16,7 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultOpTimeout      = 5 * time.Minute
 	DefaultWaitTimeout    = 5 * time.Minute
-	DefaultPollInterval   = time.Second
+	DefaultPollInterval   = 250 * time.Millisecond
 	// MinServerMinor is the oldest Kubernetes 1.x minor version a runtime may run (1.25).
 	MinServerMinor = 25
 )
@@ -44,7 +44,7 @@ type Config struct {
 	// WaitTimeout is the planned timeout of the readiness wait task (default 5m): how long
 	// workloads may take to become ready before the job fails naming the unready ones.
 	WaitTimeout time.Duration
-	// PollInterval is how often the wait task re-reads workloads (default 1s). Shorter
+	// PollInterval is how often the wait task re-reads workloads (default 250ms). Shorter
 	// notices readiness sooner at the cost of more API requests.
 	PollInterval time.Duration
 	// KeepKlog leaves client-go's process-global klog output alone. By default New routes
