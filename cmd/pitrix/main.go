@@ -36,6 +36,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return 0
 	}
+	if len(args) > 0 {
+		switch args[0] {
+		case "frontgate":
+			return runFrontgate(ctx, args[1:], getenv, stderr)
+		case "drone":
+			return runDrone(ctx, args[1:], getenv, stderr)
+		}
+	}
 	home, _ := os.UserHomeDir()
 	return cli.Run(ctx, cli.Env{Args: args, Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, HomeDir: home})
 }
