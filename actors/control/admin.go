@@ -38,6 +38,18 @@ func (p *Plane) Nodes(_ context.Context, pr identity.Principal) ([]inspect.NodeI
 	return p.node.Nodes(), nil
 }
 
+// Frontgates lists the edge proxies with a stream to this node (admin only).
+func (p *Plane) Frontgates(_ context.Context, pr identity.Principal) ([]inspect.FrontgateInfo, error) {
+	if !pr.IsAdmin() {
+		return nil, fault.Forbidden("only an admin may list frontgates")
+	}
+	out := []inspect.FrontgateInfo{}
+	if p.fgs != nil {
+		out = append(out, p.fgs()...)
+	}
+	return out, nil
+}
+
 // Actors lists the live activations, filtered by kind and node (admin only).
 func (p *Plane) Actors(_ context.Context, pr identity.Principal, kind, node string) ([]inspect.ActorInfo, error) {
 	if !pr.IsAdmin() {

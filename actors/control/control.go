@@ -43,6 +43,8 @@ type Deps struct {
 	Stats func() map[string]uint64
 	// Hub carries cluster, job and task changes to event subscribers.
 	Hub *eventhub.Hub
+	// Frontgates, when set, lists the edge proxies with a stream to this node.
+	Frontgates func() []inspect.FrontgateInfo
 }
 
 // Plane implements the control plane's API. It is safe for concurrent use.
@@ -58,6 +60,7 @@ type Plane struct {
 	log   *slog.Logger
 	stats func() map[string]uint64
 	hub   *eventhub.Hub
+	fgs   func() []inspect.FrontgateInfo
 }
 
 // New returns a Plane over d.
@@ -72,7 +75,7 @@ func New(d Deps) (*Plane, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
-		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub}, nil
+		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, fgs: d.Frontgates}, nil
 }
 
 // Authenticate implements the REST front's Authenticator.

@@ -23,3 +23,14 @@ type ActorInfo struct {
 	LastMessageAt time.Time `json:"last_message_at"`
 	Messages      uint64    `json:"messages"`
 }
+
+// FrontgateInfo is one Frontgate as the control plane sees it.
+type FrontgateInfo struct {
+	ID        string    `json:"id"`
+	VPC       string    `json:"vpc"`
+	RuntimeID string    `json:"runtime_id"`
+	Node      string    `json:"node"` // the control-plane node holding its stream
+	Connected bool      `json:"connected"`
+	LastSeen  time.Time `json:"last_seen"`
+	Drones    []string  `json:"drones"`
+}

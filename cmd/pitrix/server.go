@@ -21,12 +21,14 @@ import (
 	"github.com/pitrix/pitrix/actors/eventhub"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
+	"github.com/pitrix/pitrix/actors/inspect"
 	"github.com/pitrix/pitrix/actors/repo"
 	"github.com/pitrix/pitrix/actors/repo/source"
 	runtimegrain "github.com/pitrix/pitrix/actors/runtime/grain"
 	"github.com/pitrix/pitrix/actors/seal"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
+	"github.com/pitrix/pitrix/edge/gateway"
 	"github.com/pitrix/pitrix/http/rest"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/helm"
@@ -42,6 +44,7 @@ type serverConfig struct {
 	Listen       string
 	NodeName     string
 	Gossip       string
+	Edge         string
 	Join         []string
 	LogLevel     string
 	DemoSrc      string
@@ -63,6 +66,7 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.Listen, "listen", env("PITRIX_LISTEN", "127.0.0.1:9080"), "the REST API's address (env PITRIX_LISTEN)")
 	fs.StringVar(&c.NodeName, "node-name", env("PITRIX_NODE_NAME", ""), "this node's name in the cluster; default: generated (env PITRIX_NODE_NAME)")
 	fs.StringVar(&c.Gossip, "gossip", env("PITRIX_GOSSIP", "127.0.0.1:0"), "memberlist gossip address; port 0 picks one (env PITRIX_GOSSIP)")
+	fs.StringVar(&c.Edge, "edge", env("PITRIX_EDGE", "127.0.0.1:0"), "the edge listener Frontgates dial; port 0 picks one (env PITRIX_EDGE)")
 	fs.StringVar(&join, "join", env("PITRIX_JOIN", ""), "gossip addresses of nodes to join, HOST:PORT[,...] (env PITRIX_JOIN)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
@@ -167,8 +171,12 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 			log.Error("leave cluster", "err", err)
 		}
 	}()
+	edge, err := gateway.Open(ctx, gateway.Config{Listen: cfg.Edge, CADir: filepath.Join(dataDir, "edge-ca"), NodeID: n.ID(), Logger: log})
+	if err != nil {
+		return err
+	}
 	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
-		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub})
+		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Frontgates: frontgates(edge)})
 	if err != nil {
 		return err
 	}
@@ -182,6 +190,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return front.Serve(gctx, ln) })
+	g.Go(func() error { return edge.Run(gctx) })
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
 	g.Go(func() error {
@@ -252,6 +261,17 @@ Try:
   bin/pitrix runtime list
   bin/pitrix repo events $(bin/pitrix repo list -o json | sed -n 's/.*"id": "\(repo-[a-z0-9]*\)".*/\1/p' | head -1)
 `, url, tokenPath, strings.TrimSpace(string(tok)))
+}
+
+// frontgates shows the edge gateway's streams to the admin API.
+func frontgates(g *gateway.Gateway) func() []inspect.FrontgateInfo {
+	return func() []inspect.FrontgateInfo {
+		var out []inspect.FrontgateInfo
+		for _, s := range g.Frontgates() {
+			out = append(out, inspect.FrontgateInfo{ID: s.ID, VPC: s.VPC, Node: s.Node, Connected: s.Connected, LastSeen: s.LastSeen, Drones: []string{}})
+		}
+		return out
+	}
 }
 
 // storeStats exposes the store's counters to the metrics endpoint.

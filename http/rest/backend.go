@@ -115,6 +115,8 @@ type Admin interface {
 	ListUsers(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[identity.User], error)
 	CreateToken(ctx context.Context, p identity.Principal, userID string, in identity.TokenInput) (*identity.Token, error)
 	Nodes(ctx context.Context, p identity.Principal) ([]NodeInfo, error)
+	// Frontgates lists the edge proxies with a stream to the control plane.
+	Frontgates(ctx context.Context, p identity.Principal) ([]inspect.FrontgateInfo, error)
 	Actors(ctx context.Context, p identity.Principal, kind, node string) ([]ActorInfo, error)
 	// ActorState returns one live actor's state as a JSON document.
 	ActorState(ctx context.Context, p identity.Principal, kind, id string) ([]byte, error)

@@ -17,6 +17,7 @@ import (
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
+	"github.com/pitrix/pitrix/actors/inspect"
 	"github.com/pitrix/pitrix/actors/runtime"
 )
 
@@ -845,6 +846,10 @@ func (b *memBackend) CreateToken(_ context.Context, p identity.Principal, userID
 
 func (b *memBackend) Nodes(context.Context, identity.Principal) ([]NodeInfo, error) {
 	return []NodeInfo{{ID: "node-1", Address: "127.0.0.1:9080", Status: "alive", RaftRole: "leader", Self: true}}, nil
+}
+
+func (b *memBackend) Frontgates(context.Context, identity.Principal) ([]inspect.FrontgateInfo, error) {
+	return []inspect.FrontgateInfo{{ID: "fg-1", VPC: "vpc-1", Node: "node-1", Connected: true, Drones: []string{"i-1"}}}, nil
 }
 
 func (b *memBackend) Actors(_ context.Context, _ identity.Principal, kind, node string) ([]ActorInfo, error) {

@@ -70,6 +70,7 @@ func (s *Server) routes() error {
 
 		// Runtimes.
 		{"GET", "/v1/providers", false, (*Server).listProviders},
+		{"GET", "/v1/frontgates", false, (*Server).listFrontgates},
 		{"POST", "/v1/runtime_credentials", false, (*Server).createCredential},
 		{"GET", "/v1/runtime_credentials", false, (*Server).listCredentials},
 		{"GET", "/v1/runtime_credentials/{id}", false, (*Server).getCredential},

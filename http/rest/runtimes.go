@@ -10,6 +10,18 @@ func (s *Server) listProviders(r *request) error {
 	return nil
 }
 
+func (s *Server) listFrontgates(r *request) error {
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	fgs, err := s.be.Frontgates(r.ctx, r.principal)
+	if err != nil {
+		return err
+	}
+	writeOK(r.fc, listOf(fgs))
+	return nil
+}
+
 func (s *Server) createCredential(r *request) error {
 	var in runtime.CredentialInput
 	if err := s.decode(r, &in); err != nil {

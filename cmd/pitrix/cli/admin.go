@@ -11,6 +11,7 @@ func adminNoun() noun {
 		{use: "nodes", summary: "List the control-plane members.", run: adminNodes},
 		{use: "actors", summary: "List live actor activations.", run: adminActors},
 		{use: "actor KIND ID", summary: "Show one actor's state (always as JSON: it has no fixed shape).", run: adminActor},
+		{use: "frontgates", summary: "List the Frontgates (edge proxies) with a stream to the control plane.", run: adminFrontgates},
 	}}
 }
 
@@ -19,6 +20,13 @@ func adminNodes(ctx context.Context, c *cmd) error {
 		return err
 	}
 	return c.list(ctx, client.Path("v1", "admin", "nodes"), nil, nodeView())
+}
+
+func adminFrontgates(ctx context.Context, c *cmd) error {
+	if _, err := c.parse(); err != nil {
+		return err
+	}
+	return c.list(ctx, client.Path("v1", "frontgates"), nil, frontgateView())
 }
 
 func adminActors(ctx context.Context, c *cmd) error {

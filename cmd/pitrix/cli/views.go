@@ -83,3 +83,7 @@ func jobView() view {
 func taskView() view {
 	return view{col("LAYER"), col("ID"), col("ACTION"), col("TARGET"), col("STATUS"), col("ATTEMPTS"), col("ERROR")}
 }
+
+func frontgateView() view {
+	return view{col("ID"), col("VPC"), col("NODE"), col("CONNECTED"), col("LAST_SEEN")}
+}
