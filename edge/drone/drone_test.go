@@ -81,10 +81,10 @@ reload_cmd = 'echo r >> "$PITRIX_ROOT/reloads"; while [ ! -f "$PITRIX_ROOT/go" ]
 // and the cause.
 func TestUnreachableFrontgateLogsOnce(t *testing.T) {
 	c := newCerts(t)
-	certFile, keyFile := c.issue(pki.KindServer, "node-9", "127.0.0.1")
+	certFile, keyFile := c.Issue(pki.KindServer, "node-9", "127.0.0.1")
 	cert, _ := os.ReadFile(certFile)
 	key, _ := os.ReadFile(keyFile)
-	tlsCfg, err := pki.ServerTLS(cert, key, c.ca.CertPEM())
+	tlsCfg, err := pki.ServerTLS(cert, key, c.CA.CertPEM())
 	if err != nil {
 		t.Fatal(err)
 	}

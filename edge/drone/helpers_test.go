@@ -16,6 +16,7 @@ import (
 
 	"github.com/pitrix/pitrix/edge/drone"
 	"github.com/pitrix/pitrix/edge/edgepb"
+	"github.com/pitrix/pitrix/edge/edgetest"
 	"github.com/pitrix/pitrix/edge/frontgate"
 	"github.com/pitrix/pitrix/edge/pki"
 	"github.com/pitrix/pitrix/edge/wire"
@@ -25,42 +26,10 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// certs is a CA in a temporary directory that writes PEM files for identities.
-type certs struct {
-	t   testing.TB
-	ca  *pki.CA
-	dir string
-}
+// certs is the edge tests' CA (edge/edgetest).
+type certs = edgetest.Certs
 
-func newCerts(t testing.TB) *certs {
-	t.Helper()
-	dir := t.TempDir()
-	ca, err := pki.Open(filepath.Join(dir, "ca"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &certs{t: t, ca: ca, dir: dir}
-}
-
-func (c *certs) caFile() string { return filepath.Join(c.dir, "ca.pem") }
-
-func (c *certs) issue(kind pki.Kind, id string, hosts ...string) (certFile, keyFile string) {
-	c.t.Helper()
-	cert, key, err := c.ca.Issue(pki.IssueRequest{Kind: kind, ID: id, Hosts: hosts, TTL: time.Hour})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(c.dir, string(kind)+"-"+id+".crt"), filepath.Join(c.dir, string(kind)+"-"+id+".key")
-	for f, b := range map[string][]byte{certFile: cert, keyFile: key} {
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	return certFile, keyFile
-}
+func newCerts(t testing.TB) *certs { return edgetest.NewCerts(t) }
 
 // control is a test control plane that accepts one Frontgate at a time.
 type control struct {
@@ -74,10 +43,10 @@ type control struct {
 
 func startControl(t testing.TB, c *certs) *control {
 	t.Helper()
-	certFile, keyFile := c.issue(pki.KindServer, "node-1", "127.0.0.1")
+	certFile, keyFile := c.Issue(pki.KindServer, "node-1", "127.0.0.1")
 	cert, _ := os.ReadFile(certFile)
 	key, _ := os.ReadFile(keyFile)
-	tlsCfg, err := pki.ServerTLS(cert, key, c.ca.CertPEM())
+	tlsCfg, err := pki.ServerTLS(cert, key, c.CA.CertPEM())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,10 +135,10 @@ func run(t testing.TB, f func(context.Context) error) *agent {
 
 func startFrontgate(t testing.TB, c *certs, cp *control, listen, dataDir string) (*frontgate.Frontgate, *agent) {
 	t.Helper()
-	certFile, keyFile := c.issue(pki.KindFrontgate, "fg-1", "127.0.0.1")
+	certFile, keyFile := c.Issue(pki.KindFrontgate, "fg-1", "127.0.0.1")
 	fg, err := frontgate.New(frontgate.Config{
 		ID: "fg-1", ControlAddrs: []string{cp.addr}, DroneListen: listen, DataDir: dataDir,
-		CertFile: certFile, KeyFile: keyFile, CAFile: c.caFile(),
+		CertFile: certFile, KeyFile: keyFile, CAFile: c.CAFile(),
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Logger: testLogger(t),
 	})
 	if err != nil {
@@ -185,11 +154,11 @@ func startFrontgate(t testing.TB, c *certs, cp *control, listen, dataDir string)
 }
 
 func droneConfig(c *certs, id, dir, fgAddr string, log *slog.Logger) drone.Config {
-	certFile, keyFile := c.issue(pki.KindDrone, id)
+	certFile, keyFile := c.Issue(pki.KindDrone, id)
 	return drone.Config{
 		InstanceID: id, ClusterID: "cl-1", Role: "master", IP: "127.0.0.1",
 		Root: filepath.Join(dir, "root"), StateDir: filepath.Join(dir, "state"), FrontgateAddr: fgAddr,
-		CertFile: certFile, KeyFile: keyFile, CAFile: c.caFile(),
+		CertFile: certFile, KeyFile: keyFile, CAFile: c.CAFile(),
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Logger: log,
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/pitrix/pitrix/edge/drone"
 	"github.com/pitrix/pitrix/edge/drone/runner"
 	"github.com/pitrix/pitrix/edge/edgepb"
+	"github.com/pitrix/pitrix/edge/edgetest"
 	"github.com/pitrix/pitrix/edge/frontgate"
 	"github.com/pitrix/pitrix/edge/pki"
 	"github.com/pitrix/pitrix/edge/wire"
@@ -26,43 +27,10 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// certs is a CA in a temporary directory that writes PEM files for identities.
-type certs struct {
-	t   testing.TB
-	ca  *pki.CA
-	dir string
-}
+// certs is the edge tests' CA (edge/edgetest).
+type certs = edgetest.Certs
 
-func newCerts(t testing.TB) *certs {
-	t.Helper()
-	dir := t.TempDir()
-	ca, err := pki.Open(filepath.Join(dir, "ca"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca.CertPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &certs{t: t, ca: ca, dir: dir}
-}
-
-func (c *certs) caFile() string { return filepath.Join(c.dir, "ca.pem") }
-
-// issue writes a certificate and key for kind/id and returns their paths.
-func (c *certs) issue(kind pki.Kind, id string, hosts ...string) (certFile, keyFile string) {
-	c.t.Helper()
-	cert, key, err := c.ca.Issue(pki.IssueRequest{Kind: kind, ID: id, Hosts: hosts, TTL: time.Hour})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(c.dir, string(kind)+"-"+id+".crt"), filepath.Join(c.dir, string(kind)+"-"+id+".key")
-	for f, b := range map[string][]byte{certFile: cert, keyFile: key} {
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	return certFile, keyFile
-}
+func newCerts(t testing.TB) *certs { return edgetest.NewCerts(t) }
 
 // control is a test control plane: one edge listener that accepts Frontgates and records the
 // Health messages they relay.
@@ -79,10 +47,10 @@ type control struct {
 
 func startControl(t testing.TB, c *certs) *control {
 	t.Helper()
-	certFile, keyFile := c.issue(pki.KindServer, "node-1", "127.0.0.1")
+	certFile, keyFile := c.Issue(pki.KindServer, "node-1", "127.0.0.1")
 	cert, _ := os.ReadFile(certFile)
 	key, _ := os.ReadFile(keyFile)
-	tlsCfg, err := pki.ServerTLS(cert, key, c.ca.CertPEM())
+	tlsCfg, err := pki.ServerTLS(cert, key, c.CA.CertPEM())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,10 +174,10 @@ func run(t testing.TB, f func(context.Context) error) *agent {
 }
 
 func frontgateConfig(t testing.TB, c *certs, cp *control, listen, dataDir string) frontgate.Config {
-	certFile, keyFile := c.issue(pki.KindFrontgate, "fg-1", "127.0.0.1")
+	certFile, keyFile := c.Issue(pki.KindFrontgate, "fg-1", "127.0.0.1")
 	return frontgate.Config{
 		ID: "fg-1", VPC: "vpc-1", ControlAddrs: []string{cp.addr}, DroneListen: listen, DataDir: dataDir,
-		CertFile: certFile, KeyFile: keyFile, CAFile: c.caFile(),
+		CertFile: certFile, KeyFile: keyFile, CAFile: c.CAFile(),
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Logger: testLogger(t),
 	}
 }
@@ -245,11 +213,11 @@ func (n *node) file(name string) string { return filepath.Join(n.root, name) }
 
 func startDrone(t testing.TB, c *certs, n *node, fgAddr string) *agent {
 	t.Helper()
-	certFile, keyFile := c.issue(pki.KindDrone, n.id)
+	certFile, keyFile := c.Issue(pki.KindDrone, n.id)
 	d, err := drone.New(drone.Config{
 		InstanceID: n.id, ClusterID: "cl-1", Role: n.role, IP: "127.0.0.1", VPC: "vpc-1",
 		Root: n.root, StateDir: n.state, FrontgateAddr: fgAddr,
-		CertFile: certFile, KeyFile: keyFile, CAFile: c.caFile(), HealthCheck: n.hc,
+		CertFile: certFile, KeyFile: keyFile, CAFile: c.CAFile(), HealthCheck: n.hc,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, Logger: testLogger(t).With("node", n.id),
 	})
 	if err != nil {

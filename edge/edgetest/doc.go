@@ -1,0 +1,4 @@
+// Package edgetest holds test helpers of the edge packages: a CA in a temporary directory that
+// writes certificate files as the agents read them, and the goroutine-leak check their TestMain
+// functions run. It is imported by tests only.
+package edgetest
