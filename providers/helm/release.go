@@ -226,21 +226,9 @@ func hookTimeout(ctx context.Context) time.Duration {
 // returned as done; a release that exists deployed from elsewhere is a permanent conflict; a
 // failed or uninstalled one is replaced.
 func (p *Provider) install(ctx context.Context, cfg *action.Configuration, t providers.Task, tp TaskParams) (*release.Release, string, error) {
-	h, err := history(cfg, tp.Release)
-	if err != nil {
-		return nil, "", err
-	}
-	if r := byTask(h, t.ID); r != nil && status(r) != release.StatusFailed {
-		return r, fmt.Sprintf("already installed by this task as revision %d (%s)", r.Version, status(r)), nil
-	}
-	note, err := p.recoverPending(cfg, tp.Release, t.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	if note != "" {
-		if h, err = history(cfg, tp.Release); err != nil {
-			return nil, "", err
-		}
+	h, note, done, err := p.begin(cfg, t, tp)
+	if err != nil || done != nil {
+		return done, doneMessage(done, "installed by this task as"), err
 	}
 	if cur := last(h); cur != nil {
 		if st := status(cur); st != release.StatusFailed && st != release.StatusUninstalled {
@@ -274,24 +262,42 @@ func (p *Provider) install(ctx context.Context, cfg *action.Configuration, t pro
 	return rel, out, nil
 }
 
-// upgrade upgrades the release to tp's version and values (absent values: the current ones;
-// merged values: laid over the current ones).
-func (p *Provider) upgrade(ctx context.Context, cfg *action.Configuration, t providers.Task, tp TaskParams) (*release.Release, string, error) {
-	h, err := history(cfg, tp.Release)
-	if err != nil {
-		return nil, "", err
+// begin is the start every release-changing task shares: a revision this task already made
+// (done, not failed) means a re-run after a crash, and is returned as is; otherwise a release
+// left pending by a crash is recovered first. It returns the release's history and what the
+// recovery did ("" when nothing was pending).
+func (p *Provider) begin(cfg *action.Configuration, t providers.Task, tp TaskParams) (h []*release.Release, note string, done *release.Release, err error) {
+	if h, err = history(cfg, tp.Release); err != nil {
+		return nil, "", nil, err
 	}
 	if r := byTask(h, t.ID); r != nil && status(r) != release.StatusFailed {
-		return r, fmt.Sprintf("already upgraded by this task to revision %d (%s)", r.Version, status(r)), nil
+		return h, "", r, nil
 	}
-	note, err := p.recoverPending(cfg, tp.Release, t.ID)
-	if err != nil {
-		return nil, "", err
+	if note, err = p.recoverPending(cfg, tp.Release, t.ID); err != nil {
+		return nil, "", nil, err
 	}
 	if note != "" {
 		if h, err = history(cfg, tp.Release); err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
+	}
+	return h, note, nil, nil
+}
+
+// doneMessage is the output of a task that found its own revision already made.
+func doneMessage(r *release.Release, what string) string {
+	if r == nil {
+		return ""
+	}
+	return fmt.Sprintf("already %s revision %d (%s)", what, r.Version, status(r))
+}
+
+// upgrade upgrades the release to tp's version and values (absent values: the current ones;
+// merged values: laid over the current ones).
+func (p *Provider) upgrade(ctx context.Context, cfg *action.Configuration, t providers.Task, tp TaskParams) (*release.Release, string, error) {
+	h, note, done, err := p.begin(cfg, t, tp)
+	if err != nil || done != nil {
+		return done, doneMessage(done, "upgraded by this task to"), err
 	}
 	cur := last(h)
 	switch status(cur) {
@@ -329,21 +335,9 @@ func (p *Provider) upgrade(ctx context.Context, cfg *action.Configuration, t pro
 // rollback rolls the release back to tp.Revision (0: the previous revision). restore instead
 // rolls an uninstalled release back to its last revision, bringing it back.
 func (p *Provider) rollback(cfg *action.Configuration, t providers.Task, tp TaskParams, restore bool) (*release.Release, string, error) {
-	h, err := history(cfg, tp.Release)
-	if err != nil {
-		return nil, "", err
-	}
-	if r := byTask(h, t.ID); r != nil && status(r) != release.StatusFailed {
-		return r, fmt.Sprintf("already rolled back by this task as revision %d (%s)", r.Version, status(r)), nil
-	}
-	note, err := p.recoverPending(cfg, tp.Release, t.ID)
-	if err != nil {
-		return nil, "", err
-	}
-	if note != "" {
-		if h, err = history(cfg, tp.Release); err != nil {
-			return nil, "", err
-		}
+	h, note, done, err := p.begin(cfg, t, tp)
+	if err != nil || done != nil {
+		return done, doneMessage(done, "rolled back by this task as"), err
 	}
 	cur := last(h)
 	if cur == nil {
