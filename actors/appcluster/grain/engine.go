@@ -16,6 +16,7 @@ import (
 
 // taskDone reports one task's end from its goroutine.
 type taskDone struct {
+	gen      uint64
 	jobID    string
 	taskID   string
 	attempts int
@@ -185,7 +186,7 @@ func (a *Actor) launch(ts *taskState) {
 	task := providers.Task{ID: t.ID, JobID: t.JobID, Cluster: run.spec, Runtime: run.rt, Package: a.deps.Package,
 		Spec: providers.TaskSpec{Action: t.Action, Target: t.Target, NodeID: t.NodeID, Params: t.Params,
 			Timeout: time.Duration(t.TimeoutSec) * time.Second, Attempts: t.MaxAttempt}}
-	ctx, self, sys := a.runCtx, a.self, a.sys
+	ctx, self, sys, gen := a.runCtx, a.self, a.sys, a.gen
 	backoff := a.deps.Backoff
 	a.wg.Add(1)
 	go func() {
@@ -211,7 +212,7 @@ func (a *Actor) launch(ts *taskState) {
 		if ctx.Err() != nil {
 			return // the actor is stopping; the task resumes with the next activation
 		}
-		sys.Root.Send(self, taskDone{jobID: t.JobID, taskID: t.ID, attempts: attempts, result: res, err: err})
+		sys.Root.Send(self, taskDone{gen: gen, jobID: t.JobID, taskID: t.ID, attempts: attempts, result: res, err: err})
 	}()
 }
 

@@ -84,6 +84,7 @@ type Actor struct {
 	self  *actor.PID
 	sys   *actor.ActorSystem
 	stale bool
+	gen   uint64 // bumped on reload; taskDone of an older generation is ignored
 	// runCtx is canceled when the actor stops, ending its task goroutines.
 	runCtx context.Context
 }
@@ -106,10 +107,13 @@ func (a *Actor) Receive(ctx actor.Context) {
 			res.Body, _ = json.Marshal(body)
 		}
 		ctx.Respond(res)
-		a.stopIfStale(ctx)
+		a.reloadIfStale()
+		a.startNext()
 	case taskDone:
-		a.taskDone(m)
-		a.stopIfStale(ctx)
+		if m.gen == a.gen {
+			a.taskDone(m)
+		}
+		a.reloadIfStale()
 	case *actorpb.Inspect:
 		ctx.Respond(&actorpb.InspectResult{Kind: appcluster.KindName, Id: a.id, State: a.inspect()})
 	case *actor.Stopping:
@@ -120,10 +124,24 @@ func (a *Actor) Receive(ctx actor.Context) {
 	}
 }
 
-func (a *Actor) stopIfStale(ctx actor.Context) {
-	if a.stale {
-		a.log.Warn("stale app-cluster activation stops: another activation wrote")
-		ctx.Stop(ctx.Self())
+// reloadIfStale drops a stale activation's memory and task goroutines and reloads from the
+// store. It does not stop the actor: a message that races a stop is dropped by protoactor
+// without a dead letter, and its sender would wait out its whole timeout. The job, if any,
+// resumes with the next command (or OpResume), so two activations do not both drive it.
+func (a *Actor) reloadIfStale() {
+	if !a.stale {
+		return
+	}
+	a.log.Warn("stale app-cluster activation reloads: another activation wrote")
+	if a.run != nil {
+		a.run.cancel()
+		a.wg.Wait()
+		a.run = nil
+	}
+	a.gen++
+	a.stale = false
+	if err := a.load(); err != nil {
+		a.log.Error("reload app cluster", "err", err)
 	}
 }
 

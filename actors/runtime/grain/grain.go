@@ -68,9 +68,10 @@ func (a *Actor) Receive(ctx actor.Context) {
 		}
 		ctx.Respond(res)
 		if fault.Is(err, fault.CodeConflict) && errors.Is(err, store.ErrConflict) {
-			// Our copy is stale: another activation wrote. Stop; the next message reloads.
-			a.log.Warn("stale runtime activation stops", "err", err)
-			ctx.Stop(ctx.Self())
+			// Our copy is stale: another activation wrote. Reload in place (stopping would
+			// race the next message, which protoactor drops without a dead letter).
+			a.log.Warn("stale runtime activation reloads", "err", err)
+			a.load()
 		}
 	case *actorpb.Inspect:
 		state, _ := json.Marshal(map[string]any{"runtime": a.rt, "version": a.version, "load_error": errString(a.loadErr)})

@@ -76,7 +76,7 @@ func TestFencing(t *testing.T) {
 	if _, f := command(t, n, id, runtime.OpUpdate, runtime.RuntimePatch{Name: &name}); f == nil || f.Code != "conflict" {
 		t.Fatalf("stale update = %v, want conflict", f)
 	}
-	// The stale activation stopped; the next one reloads and keeps the other write.
+	// The stale activation reloaded; the next write keeps the other one.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		got, f := command(t, n, id, runtime.OpUpdate, runtime.RuntimePatch{Name: &name})
