@@ -22,6 +22,7 @@ const (
 	ActionDelete      = "delete"
 	ActionCease       = "cease"
 	ActionRecover     = "recover"
+	ActionService     = "service" // run a custom service of a VM app on demand
 )
 
 // ErrPermanent marks a task failure that retrying cannot fix (a bad spec, a refused
@@ -55,6 +56,20 @@ type ClusterSpec struct {
 	Conf json.RawMessage
 	// Revision is the provider's revision of what runs (a Helm release revision), 0 if none.
 	Revision int
+	// Spec is the rendered cluster.json of a VM app the job leads to; CurrentSpec is what
+	// runs now when the job changes it (update_env, resize, add_nodes, upgrade), else nil.
+	Spec, CurrentSpec json.RawMessage
+	// Nodes are the cluster's nodes as last observed (VM apps).
+	Nodes []Node
+}
+
+// Node is one node (instance) of a VM app cluster.
+type Node struct {
+	ID         string `json:"id"`
+	Role       string `json:"role"`
+	InstanceID string `json:"instance_id"`
+	PrivateIP  string `json:"private_ip"`
+	Status     string `json:"status"`
 }
 
 // RuntimeSpec is the runtime a job runs on, with its credential opened.
@@ -96,6 +111,9 @@ type Task struct {
 	ID      string // stable across retries and resumes: the idempotency key
 	JobID   string
 	Attempt int // 1-based
+	// Run counts the job's retries (POST /v1/jobs/{id}/retry): 0 on the first run. Work that is
+	// deduplicated by id (a Drone command) uses ID and Run so a retry runs it again.
+	Run     int
 	Spec    TaskSpec
 	Cluster ClusterSpec
 	Runtime RuntimeSpec
@@ -131,6 +149,9 @@ type Observed struct {
 	Roles         []Role     `json:"roles,omitempty"`
 	Endpoints     []Endpoint `json:"endpoints,omitempty"`
 	VersionID     *string    `json:"version_id,omitempty"`
+	// Nodes are added or updated (by id); DropNodes are removed.
+	Nodes     []Node   `json:"nodes,omitempty"`
+	DropNodes []string `json:"drop_nodes,omitempty"`
 }
 
 // TaskResult is what one successful task reports.

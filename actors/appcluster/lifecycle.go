@@ -29,6 +29,8 @@ var lifecycle = map[string]step{
 	providers.ActionDelete:      {[]string{StatusActive, StatusStopped, StatusFailed, StatusPending}, TransDeleting, StatusDeleted},
 	providers.ActionCease:       {[]string{StatusActive, StatusStopped, StatusFailed, StatusDeleted, StatusPending}, TransCeasing, StatusCeased},
 	providers.ActionRecover:     {[]string{StatusDeleted}, TransRecovering, StatusActive},
+	providers.ActionRestart:     {[]string{StatusActive, StatusFailed}, TransStarting, StatusActive},
+	providers.ActionService:     {[]string{StatusActive}, TransUpdating, StatusActive},
 }
 
 // Actions lists the actions of POST /v1/clusters/{id}/{action} and DELETE (delete).

@@ -68,11 +68,13 @@ type Cluster struct {
 	Nodes            []Node               `json:"nodes"`
 	Endpoints        []providers.Endpoint `json:"endpoints"`
 	Conf             json.RawMessage      `json:"conf"`
-	Revision         int                  `json:"revision"`
-	ReleaseStatus    string               `json:"release_status,omitempty"`
-	LastJobID        string               `json:"last_job_id,omitempty"`
-	CreatedAt        time.Time            `json:"created_at"`
-	UpdatedAt        time.Time            `json:"updated_at"`
+	// Spec is the rendered cluster.json of a VM app (what its nodes run).
+	Spec          json.RawMessage `json:"spec,omitempty"`
+	Revision      int             `json:"revision"`
+	ReleaseStatus string          `json:"release_status,omitempty"`
+	LastJobID     string          `json:"last_job_id,omitempty"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
 }
 
 // Job is one lifecycle action on an app cluster.
@@ -110,6 +112,7 @@ type Task struct {
 	Params     json.RawMessage `json:"params,omitempty"`
 	TimeoutSec int             `json:"timeout_sec"`
 	MaxAttempt int             `json:"max_attempts"`
+	Run        int             `json:"run,omitempty"` // retries of the job that ran this task again
 	StartedAt  *time.Time      `json:"started_at,omitempty"`
 	FinishedAt *time.Time      `json:"finished_at,omitempty"`
 }
@@ -134,6 +137,10 @@ type ActionInput struct {
 	Count     int             `json:"count,omitempty"`      // add_nodes
 	NodeIDs   []string        `json:"node_ids,omitempty"`   // delete_nodes
 	Roles     []ResizeRole    `json:"roles,omitempty"`      // resize
+	Service   string          `json:"service,omitempty"`    // service: a custom service's name
+	// Spec is the rendered spec the job leads to (VM apps); set by the control plane, never
+	// taken from a caller.
+	Spec json.RawMessage `json:"spec,omitempty"`
 }
 
 // ResizeRole is one role of a resize.

@@ -57,13 +57,13 @@ func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in app
 	if _, ok := p.provs.Operator(rt.Provider); !ok {
 		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("provider %q cannot run app clusters on this control plane yet", rt.Provider))
 	}
-	conf, err := p.checkConf(ctx, &v, in.Conf)
+	conf, rendered, err := p.checkConf(ctx, &v, in.Conf)
 	if err != nil {
 		return nil, err
 	}
 	now := p.now()
 	cl := appcluster.Cluster{ID: p.ids.Next("cl"), Name: in.Name, Description: in.Description, AppID: v.AppID, VersionID: v.ID,
-		RuntimeID: rt.ID, Provider: rt.Provider, AppType: v.Type, Owner: pr.UserID, Conf: conf,
+		RuntimeID: rt.ID, Provider: rt.Provider, AppType: v.Type, Owner: pr.UserID, Conf: conf, Spec: rendered,
 		Roles: []providers.Role{}, Nodes: []appcluster.Node{}, Endpoints: []providers.Endpoint{}, CreatedAt: now, UpdatedAt: now}
 	return p.clusterCommand(ctx, cl.ID, grain.OpCreate, pr, grain.CreateBody{Cluster: cl})
 }
@@ -106,49 +106,55 @@ func (p *Plane) checkPlacement(vw *viewer, v *catalog.Version, rt *runtime.Runti
 
 // checkConf turns the user's conf into the cluster's: Helm values (an object, or a YAML
 // string) checked against the chart's values.schema.json; for VM apps the config tree merged
-// over config.json's defaults and validated. Every bad path is named.
-func (p *Plane) checkConf(ctx context.Context, v *catalog.Version, raw json.RawMessage) (json.RawMessage, error) {
+// over config.json's defaults, validated, and cluster.json.tmpl rendered with it (the spec,
+// nil for Helm apps). Every bad path is named.
+func (p *Plane) checkConf(ctx context.Context, v *catalog.Version, raw json.RawMessage) (conf, rendered json.RawMessage, err error) {
 	obj, err := confObject(raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pkg, err := p.packageOf(ctx, v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if v.Type == catalog.AppTypeHelm {
 		_, ch, err := chart.Load(pkg)
 		if err != nil {
-			return nil, fault.Precondition("chart of %s does not load: %v", v.ID, err)
+			return nil, nil, fault.Precondition("chart of %s does not load: %v", v.ID, err)
 		}
 		if err := chart.ValidateValues(ch, obj); err != nil {
 			var ve *chart.ValuesError
 			if errors.As(err, &ve) {
-				return nil, fault.Invalid("invalid values", prefixKeys("conf.", ve.Paths))
+				return nil, nil, fault.Invalid("invalid values", prefixKeys("conf.", ve.Paths))
 			}
-			return nil, fault.InvalidField("conf", err.Error())
+			return nil, nil, fault.InvalidField("conf", err.Error())
 		}
 		b, _ := json.Marshal(obj)
-		return b, nil
+		return b, nil, nil
 	}
 	files, err := packageFiles(pkg)
 	if err != nil {
-		return nil, fault.Precondition("package of %s does not open: %v", v.ID, err)
+		return nil, nil, fault.Precondition("package of %s does not open: %v", v.ID, err)
 	}
 	sp, err := spec.Load(files)
 	if err != nil {
-		return nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
+		return nil, nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
 	}
 	merged, err := sp.Merge(obj)
 	if err != nil {
 		var ce *spec.ConfError
 		if errors.As(err, &ce) {
-			return nil, fault.Invalid("invalid conf", prefixKeys("conf.", ce.Fields))
+			return nil, nil, fault.Invalid("invalid conf", prefixKeys("conf.", ce.Fields))
 		}
-		return nil, fault.InvalidField("conf", err.Error())
+		return nil, nil, fault.InvalidField("conf", err.Error())
 	}
-	b, _ := json.Marshal(merged)
-	return b, nil
+	cl, err := sp.Render(merged)
+	if err != nil {
+		return nil, nil, fault.InvalidField("conf", fmt.Sprintf("renders an invalid cluster: %v", err))
+	}
+	conf, _ = json.Marshal(merged)
+	rendered, _ = json.Marshal(cl)
+	return conf, rendered, nil
 }
 
 // confObject reads conf as an object: JSON, or a string of YAML (Helm values).
@@ -218,7 +224,9 @@ func (p *Plane) readCluster(ctx context.Context, pr identity.Principal, id strin
 	return c, nil
 }
 
-// ClusterAction checks an action's input and queues it with the cluster's actor.
+// ClusterAction checks an action's input and queues it with the cluster's actor. For VM apps
+// an action that changes the cluster's shape (update_env, add_nodes, delete_nodes, resize,
+// upgrade) is checked by re-rendering the spec with the new conf; the job carries it.
 func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, action string, in appcluster.ActionInput) (*appcluster.Accepted, error) {
 	c, err := p.readCluster(ctx, pr, id)
 	if err != nil {
@@ -227,6 +235,8 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 	if !appcluster.Known(action) || action == providers.ActionCreate {
 		return nil, fault.InvalidField("action", fmt.Sprintf("%q is not one of %s", action, strings.Join(appcluster.Actions(), ", ")))
 	}
+	in.Spec = nil // only ever set here
+	vm := c.AppType != catalog.AppTypeHelm
 	switch action {
 	case providers.ActionUpgrade:
 		target := c.VersionID
@@ -247,11 +257,7 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		if len(conf) == 0 {
 			conf = c.Conf
 		}
-		v, _, err := entity.Get[catalog.Version](ctx, p.st, catalog.VersionKey(target))
-		if err != nil {
-			return nil, fault.Unavailable(err, "read version %s", target)
-		}
-		if in.Conf, err = p.checkConf(ctx, &v, conf); err != nil {
+		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, target, conf); err != nil {
 			return nil, err
 		}
 		in.VersionID = target
@@ -262,37 +268,55 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		}
 		current, _ := confObject(c.Conf)
 		var merged map[string]any
-		if c.AppType == catalog.AppTypeHelm {
-			merged = mergeValues(current, env)
-		} else {
+		if vm {
 			merged = mergeValues(current, map[string]any{"env": env})
+		} else {
+			merged = mergeValues(current, env)
 		}
 		b, _ := json.Marshal(merged)
-		v, _, err := entity.Get[catalog.Version](ctx, p.st, catalog.VersionKey(c.VersionID))
-		if err != nil {
-			return nil, fault.Unavailable(err, "read version %s", c.VersionID)
-		}
-		if in.Conf, err = p.checkConf(ctx, &v, b); err != nil {
+		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.VersionID, b); err != nil {
 			return nil, err
 		}
 	case providers.ActionRollback:
+		if vm {
+			return nil, fault.InvalidField("action", "rollback is for Helm apps; a VM app goes back with an upgrade to the earlier version")
+		}
 		if in.Revision < 0 {
 			return nil, fault.InvalidField("revision", "a revision number, or 0 for the previous one")
 		}
-	case providers.ActionAddNodes:
-		if in.Role == "" || in.Count < 1 || in.Count > 100 {
-			return nil, fault.Invalid("invalid add_nodes", map[string]string{"role": "required", "count": "1 to 100"})
+	case providers.ActionAddNodes, providers.ActionDeleteNodes, providers.ActionResize:
+		if !vm {
+			return nil, fault.InvalidField("action", fmt.Sprintf("%s is for VM apps; scale a Helm app with update_env (its values)", action))
 		}
-	case providers.ActionDeleteNodes:
-		if len(in.NodeIDs) == 0 {
-			return nil, fault.InvalidField("node_ids", "name the nodes to delete")
+		conf, err := shapeConf(c, action, in)
+		if err != nil {
+			return nil, err
 		}
-	case providers.ActionResize:
-		if len(in.Roles) == 0 {
-			return nil, fault.InvalidField("roles", "name the roles to resize")
+		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.VersionID, conf); err != nil {
+			return nil, err
+		}
+	case providers.ActionService:
+		if !vm {
+			return nil, fault.InvalidField("action", "custom services are for VM apps")
+		}
+		if err := checkService(c, in.Service); err != nil {
+			return nil, err
+		}
+	case providers.ActionRestart:
+		if !vm {
+			return nil, fault.InvalidField("action", "restart is for VM apps; a Helm app restarts with an upgrade")
 		}
 	}
 	return p.clusterCommand(ctx, id, grain.OpAction, pr, grain.ActionBody{Action: action, Input: in, Owner: pr.UserID})
+}
+
+// checkVersionConf checks conf against version id (see checkConf).
+func (p *Plane) checkVersionConf(ctx context.Context, id string, conf json.RawMessage) (json.RawMessage, json.RawMessage, error) {
+	v, _, err := entity.Get[catalog.Version](ctx, p.st, catalog.VersionKey(id))
+	if err != nil {
+		return nil, nil, fault.Unavailable(err, "read version %s", id)
+	}
+	return p.checkConf(ctx, &v, conf)
 }
 
 func (p *Plane) clusterCommand(ctx context.Context, id, op string, pr identity.Principal, body any) (*appcluster.Accepted, error) {

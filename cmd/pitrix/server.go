@@ -33,7 +33,9 @@ import (
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/helm"
 	"github.com/pitrix/pitrix/providers/local"
+	"github.com/pitrix/pitrix/providers/local/driver"
 	"github.com/pitrix/pitrix/providers/pkgrepo"
+	"github.com/pitrix/pitrix/providers/vm"
 )
 
 var errHelp = errors.New("help requested")
@@ -147,7 +149,19 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	provs, err := providers.NewRegistry(local.Provider{}, kube)
+	// The local runtime's driver and the VM operator reach the edge gateway, opened once the
+	// node has its id, through link.
+	link := &edgeLink{}
+	drv, err := driver.New(driver.Config{Dir: filepath.Join(dataDir, "local"), Control: link.Addr, Issuer: link,
+		Logger: log.With("component", "local-driver")})
+	if err != nil {
+		return err
+	}
+	localOp, err := vm.New(local.Provider{}, vm.Config{Driver: drv, Edge: link, Logger: log.With("component", "vm")})
+	if err != nil {
+		return err
+	}
+	provs, err := providers.NewRegistry(localOp, kube)
 	if err != nil {
 		return err
 	}
@@ -171,10 +185,11 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 			log.Error("leave cluster", "err", err)
 		}
 	}()
-	edge, err := gateway.Open(ctx, gateway.Config{Listen: cfg.Edge, CADir: filepath.Join(dataDir, "edge-ca"), NodeID: n.ID(), Logger: log})
+	edge, err := openEdge(ctx, cfg.Edge, dataDir, n.ID(), log)
 	if err != nil {
 		return err
 	}
+	link.g.Store(edge)
 	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
 		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Frontgates: frontgates(edge)})
 	if err != nil {

@@ -17,6 +17,8 @@ var clusterActions = []struct {
 	{"rollback", false},
 	{"update_env", true},
 	{"recover", false},
+	{"restart", false},
+	{"service", true},
 	{"cease", false},
 }
 

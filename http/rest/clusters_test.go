@@ -178,6 +178,7 @@ func TestClusterActions(t *testing.T) {
 			"upgrade":      `{"version_id":"appv-2","conf":"a: 1"}`,
 			"update_env":   `{"env":{"JAVA_OPTS":"-Xmx1g"}}`,
 			"rollback":     `{"revision":2}`,
+			"service":      `{"service":"backup"}`,
 		}
 		// Status each action needs first, reached with a finished job of its own.
 		setup := map[string]string{"start": "stop", "recover": "", "cease": "delete"}

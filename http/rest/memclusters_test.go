@@ -73,6 +73,8 @@ var clusterMoves = map[string]struct {
 	"recover":      {[]string{appcluster.StatusFailed, appcluster.StatusPending}, appcluster.TransRecovering},
 	"delete":       {[]string{appcluster.StatusActive, appcluster.StatusStopped, appcluster.StatusFailed}, appcluster.TransDeleting},
 	"cease":        {[]string{appcluster.StatusDeleted}, appcluster.TransCeasing},
+	"restart":      {[]string{appcluster.StatusActive}, appcluster.TransStarting},
+	"service":      {[]string{appcluster.StatusActive}, appcluster.TransUpdating},
 }
 
 // newID makes an id with the kind prefix; the caller holds m.mu.

@@ -176,6 +176,7 @@ func (a *Actor) retry(jobID string) (any, error) {
 	for _, ts := range tasks {
 		if ts.t.Status == appcluster.JobFailed {
 			ts.t.Status, ts.t.Attempts, ts.t.Error, ts.t.FinishedAt = appcluster.JobPending, 0, "", nil
+			ts.t.Run++
 			bt.task(a, ts)
 		}
 	}

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pitrix/pitrix/actors/appcluster"
@@ -44,12 +47,29 @@ func (a *Actor) loadTasks(jobID string) ([]*taskState, error) {
 // spec is what the provider sees of the cluster for a job: the job's new conf when it brings one.
 func (a *Actor) spec(js *jobState) providers.ClusterSpec {
 	s := providers.ClusterSpec{ID: a.cl.ID, Name: a.cl.Name, Owner: a.cl.Owner, AppID: a.cl.AppID, VersionID: a.cl.VersionID,
-		Conf: a.cl.Conf, Revision: a.cl.Revision}
+		Conf: a.cl.Conf, Revision: a.cl.Revision, Spec: a.cl.Spec, Nodes: a.nodes()}
 	var in appcluster.ActionInput
-	if json.Unmarshal(js.job.Params, &in) == nil && len(in.Conf) > 0 && js.job.Action != providers.ActionCreate {
-		s.Conf = in.Conf
+	if json.Unmarshal(js.job.Params, &in) == nil && js.job.Action != providers.ActionCreate {
+		if len(in.Conf) > 0 {
+			s.Conf = in.Conf
+		}
+		if len(in.Spec) > 0 {
+			s.Spec, s.CurrentSpec = in.Spec, a.cl.Spec
+		}
+		if in.VersionID != "" {
+			s.VersionID = in.VersionID
+		}
 	}
 	return s
+}
+
+// nodes is the cluster's node list as providers see it.
+func (a *Actor) nodes() []providers.Node {
+	out := make([]providers.Node, 0, len(a.cl.Nodes))
+	for _, n := range a.cl.Nodes {
+		out = append(out, providers.Node{ID: n.ID, Role: n.Role, InstanceID: n.InstanceID, PrivateIP: n.PrivateIP, Status: n.Status})
+	}
+	return out
 }
 
 // startNext starts (or resumes) the first queued job if none runs.
@@ -183,7 +203,9 @@ func (a *Actor) launch(ts *taskState) {
 	run := a.run
 	ts.running = true
 	t := ts.t
-	task := providers.Task{ID: t.ID, JobID: t.JobID, Cluster: run.spec, Runtime: run.rt, Package: a.deps.Package,
+	cl := run.spec
+	cl.Nodes = a.nodes() // what earlier tasks of the job learned (instance addresses)
+	task := providers.Task{ID: t.ID, JobID: t.JobID, Run: t.Run, Cluster: cl, Runtime: run.rt, Package: a.deps.Package,
 		Spec: providers.TaskSpec{Action: t.Action, Target: t.Target, NodeID: t.NodeID, Params: t.Params,
 			Timeout: time.Duration(t.TimeoutSec) * time.Second, Attempts: t.MaxAttempt}}
 	ctx, self, sys, gen := a.runCtx, a.self, a.sys, a.gen
@@ -278,7 +300,52 @@ func (a *Actor) observe(o *providers.Observed) bool {
 	if o.VersionID != nil {
 		a.cl.VersionID = *o.VersionID
 	}
+	for _, n := range o.Nodes {
+		a.putNode(n)
+	}
+	if len(o.DropNodes) > 0 {
+		a.cl.Nodes = slices.DeleteFunc(a.cl.Nodes, func(n appcluster.Node) bool { return slices.Contains(o.DropNodes, n.ID) })
+	}
 	return true
+}
+
+// putNode adds or updates one node, keeping its health.
+func (a *Actor) putNode(n providers.Node) {
+	for i := range a.cl.Nodes {
+		if a.cl.Nodes[i].ID == n.ID {
+			x := &a.cl.Nodes[i]
+			x.Role, x.InstanceID, x.Status = n.Role, n.InstanceID, n.Status
+			if n.PrivateIP != "" {
+				x.PrivateIP = n.PrivateIP
+			}
+			return
+		}
+	}
+	a.cl.Nodes = append(a.cl.Nodes, appcluster.Node{ID: n.ID, Role: n.Role, InstanceID: n.InstanceID, PrivateIP: n.PrivateIP, Status: n.Status})
+	sort.SliceStable(a.cl.Nodes, func(i, j int) bool { return nodeLess(a.cl.Nodes[i].ID, a.cl.Nodes[j].ID) })
+}
+
+// nodeLess orders node ids "<prefix>-<n>" by prefix, then by n as a number (replica-2 before
+// replica-10).
+func nodeLess(x, y string) bool {
+	px, nx := splitIndex(x)
+	py, ny := splitIndex(y)
+	if px != py {
+		return px < py
+	}
+	return nx < ny
+}
+
+func splitIndex(id string) (string, int) {
+	i := strings.LastIndexByte(id, '-')
+	if i < 0 {
+		return id, 0
+	}
+	n, err := strconv.Atoi(id[i+1:])
+	if err != nil {
+		return id, 0
+	}
+	return id[:i], n
 }
 
 // finishJob ends the running (or unstartable) job and starts the next one.
@@ -309,6 +376,9 @@ func (a *Actor) finishJob(js *jobState, jobErr error, run *runState) {
 			}
 			if len(in.Conf) > 0 {
 				a.cl.Conf = in.Conf
+			}
+			if len(in.Spec) > 0 {
+				a.cl.Spec = in.Spec
 			}
 		}
 		a.log.Info("job done", "job_id", js.job.ID, "action", js.job.Action)

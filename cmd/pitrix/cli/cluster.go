@@ -23,7 +23,9 @@ func clusterNoun() noun {
 		{use: "update-env ID", summary: "Set environment values (--set k=v, or --env FILE of JSON or YAML).", run: clusterUpdateEnv},
 		{use: "upgrade ID", summary: "Upgrade to another version and/or new conf.", run: clusterUpgrade},
 		{use: "rollback ID", summary: "Roll back to a revision (default the previous one).", run: clusterRollback},
-		{use: "recover ID", summary: "Recover a failed cluster.", run: clusterSimple("recover")},
+		{use: "restart ID", summary: "Restart a VM app's services.", run: clusterSimple("restart")},
+		{use: "run-service ID", summary: "Run a VM app's custom service given with --service.", run: clusterService},
+		{use: "recover ID", summary: "Recover a deleted cluster.", run: clusterSimple("recover")},
 		{use: "delete ID", summary: "Delete a cluster's resources; the record stays as deleted.", run: clusterDelete},
 		{use: "cease ID", summary: "Purge a deleted cluster.", run: clusterSimple("cease")},
 	}}
@@ -224,4 +226,18 @@ func clusterRollback(ctx context.Context, c *cmd) error {
 		body = map[string]any{"revision": *revision}
 	}
 	return c.mutate(ctx, "POST", clusterPath(id, "rollback"), body, w)
+}
+
+func clusterService(ctx context.Context, c *cmd) error {
+	var w waitFlags
+	service := c.fs.String("service", "", "the custom service's `name` (from the app's cluster.json services)")
+	w.register(c.fs, true)
+	id, err := c.id()
+	if err != nil {
+		return err
+	}
+	if *service == "" {
+		return c.usageErr("--service is required")
+	}
+	return c.mutate(ctx, "POST", clusterPath(id, "service"), map[string]any{"service": *service}, w)
 }

@@ -3,7 +3,7 @@ package frame
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,8 +17,9 @@ const (
 	TaskCreateInstance = "vm.create_instance" // create one instance with its Drone
 	TaskStartInstance  = "vm.start_instance"
 	TaskStopInstance   = "vm.stop_instance"
+	TaskResizeInstance = "vm.resize_instance" // change a stopped instance's cpu, memory and volume
 	TaskDeleteInstance = "vm.delete_instance"
-	TaskMetadata       = "vm.metadata"        // register the cluster's metadata and confd bundle
+	TaskMetadata       = "vm.metadata"        // register the cluster's metadata (and confd bundle)
 	TaskDropMetadata   = "vm.delete_metadata" // remove them
 	TaskRender         = "vm.render"          // render one node's configuration
 	TaskCommand        = "vm.command"         // run one service command on one node
@@ -35,15 +36,39 @@ type Node struct {
 // Nodes names the nodes of cluster clusterID deterministically: role order as in the spec,
 // count per role.
 func Nodes(clusterID string, c *spec.Cluster) []Node {
-	suffix := strings.TrimPrefix(clusterID, "cl-")
 	var out []Node
 	for _, r := range c.Nodes {
 		role := roleName(r)
 		for i := 1; i <= r.Count; i++ {
-			out = append(out, Node{ID: fmt.Sprintf("cln-%s-%s-%d", suffix, role, i), InstanceID: fmt.Sprintf("i-%s-%s-%d", suffix, role, i), Role: role, Index: i})
+			out = append(out, newNode(clusterID, role, i))
 		}
 	}
 	return out
+}
+
+// newNode names node index of role in cluster clusterID: cln-<suffix>-<role>-<index> and
+// i-<suffix>-<role>-<index>, the suffix being the cluster id without its "cl-".
+func newNode(clusterID, role string, index int) Node {
+	suffix := strings.TrimPrefix(clusterID, "cl-")
+	return Node{
+		ID:         fmt.Sprintf("cln-%s-%s-%d", suffix, role, index),
+		InstanceID: fmt.Sprintf("i-%s-%s-%d", suffix, role, index),
+		Role:       role,
+		Index:      index,
+	}
+}
+
+// nodeIndex is n's index within its role: Index when set, else the number ending its id.
+func nodeIndex(n Node) int {
+	if n.Index > 0 {
+		return n.Index
+	}
+	if i := strings.LastIndexByte(n.ID, '-'); i >= 0 {
+		if v, err := strconv.Atoi(n.ID[i+1:]); err == nil && v > 0 {
+			return v
+		}
+	}
+	return 0
 }
 
 func roleName(r spec.Role) string {
@@ -53,7 +78,8 @@ func roleName(r spec.Role) string {
 	return r.Role
 }
 
-// NodeParams are the params of instance and render tasks.
+// NodeParams are the params of instance and render tasks. For vm.resize_instance they carry
+// the new cpu, memory and volume size.
 type NodeParams struct {
 	Node
 	CPU        int    `json:"cpu,omitempty"`
@@ -62,131 +88,30 @@ type NodeParams struct {
 	MountPoint string `json:"mount_point,omitempty"`
 }
 
-// CommandParams are the params of a vm.command task.
+// CommandParams are the params of a vm.command task. Service is the service's name, or
+// "pre_check" for the pre_check of scale_out or scale_in.
 type CommandParams struct {
 	Node
 	Service string `json:"service"`
 	Cmd     string `json:"cmd"`
 }
 
-// Plan returns the task layers of action on cluster clusterID rendered as c.
-func Plan(action, clusterID string, c *spec.Cluster) (providers.Plan, error) {
-	if c == nil || len(c.Nodes) == 0 {
-		return providers.Plan{}, providers.Permanent(fmt.Errorf("cluster %s has no rendered nodes", clusterID))
-	}
-	nodes := Nodes(clusterID, c)
-	roles := map[string]spec.Role{}
-	for _, r := range c.Nodes {
-		roles[roleName(r)] = r
-	}
-	var layers [][]providers.TaskSpec
-	add := func(l []providers.TaskSpec) {
-		if len(l) > 0 {
-			layers = append(layers, l)
-		}
-	}
-	perNode := func(action string) []providers.TaskSpec {
-		var l []providers.TaskSpec
-		for _, n := range nodes {
-			r := roles[n.Role]
-			p := NodeParams{Node: n, CPU: r.CPU, Memory: r.Memory}
-			if r.Volume != nil {
-				p.VolumeSize, p.MountPoint = r.Volume.Size, r.Volume.MountPoint
-			}
-			l = append(l, task(action, n.InstanceID, n.ID, p, 0))
-		}
-		return l
-	}
-	one := func(action string) []providers.TaskSpec {
-		return []providers.TaskSpec{task(action, clusterID, "", map[string]string{"cluster_id": clusterID}, 0)}
-	}
-	switch action {
-	case providers.ActionCreate, providers.ActionRecover:
-		add(one(TaskVPC))
-		add(perNode(TaskCreateInstance))
-		add(one(TaskMetadata))
-		add(perNode(TaskRender))
-		for _, l := range serviceLayers(c, nodes, "init", onlyPreStart) {
-			add(l)
-		}
-		for _, l := range serviceLayers(c, nodes, "start", nil) {
-			add(l)
-		}
-		for _, l := range serviceLayers(c, nodes, "init", onlyPostStart) {
-			add(l)
-		}
-	case providers.ActionStart:
-		add(perNode(TaskStartInstance))
-		add(perNode(TaskRender))
-		for _, l := range serviceLayers(c, nodes, "start", nil) {
-			add(l)
-		}
-	case providers.ActionStop:
-		for _, l := range serviceLayers(c, nodes, "stop", nil) {
-			add(l)
-		}
-		add(perNode(TaskStopInstance))
-	case providers.ActionRestart:
-		ls := serviceLayers(c, nodes, "restart", nil)
-		if len(ls) == 0 { // no restart service: stop, then start
-			ls = append(serviceLayers(c, nodes, "stop", nil), serviceLayers(c, nodes, "start", nil)...)
-		}
-		for _, l := range ls {
-			add(l)
-		}
-	case providers.ActionDelete, providers.ActionCease:
-		for _, l := range serviceLayers(c, nodes, "stop", nil) {
-			add(l)
-		}
-		for _, l := range serviceLayers(c, nodes, "destroy", nil) {
-			add(l)
-		}
-		add(perNode(TaskDeleteInstance))
-		add(one(TaskDropMetadata))
-	default:
-		return providers.Plan{}, providers.Permanent(fmt.Errorf("%s is not planned for VM apps yet", action))
-	}
-	return providers.Plan{Layers: layers}, nil
+// MetadataParams are the params of a vm.metadata task: the metadata lists Nodes as the
+// cluster's hosts, and Adding and Deleting (node ids, during scaling) as its adding-hosts and
+// deleting-hosts.
+type MetadataParams struct {
+	ClusterID string   `json:"cluster_id"`
+	Nodes     []Node   `json:"nodes"`
+	Adding    []string `json:"adding,omitempty"`
+	Deleting  []string `json:"deleting,omitempty"`
+	// Bundle says to push the package's confd bundle too (create, recover, upgrade, rollback).
+	Bundle bool `json:"bundle,omitempty"`
 }
 
-func onlyPreStart(s spec.Service) bool  { return !s.PostStartService }
-func onlyPostStart(s spec.Service) bool { return s.PostStartService }
-
-// serviceLayers plans service name across roles: roles with a lower `order` first, equal
-// orders together; each role's command runs on its first nodes_to_execute_on nodes (all when
-// 0). keep filters the services considered (nil keeps all).
-func serviceLayers(c *spec.Cluster, nodes []Node, name string, keep func(spec.Service) bool) [][]providers.TaskSpec {
-	byOrder := map[int][]providers.TaskSpec{}
-	for _, r := range c.Nodes {
-		s, ok := r.Services[name]
-		if !ok || strings.TrimSpace(s.Cmd) == "" || (keep != nil && !keep(s)) {
-			continue
-		}
-		role := roleName(r)
-		picked := 0
-		for _, n := range nodes {
-			if n.Role != role || (s.NodesToExecuteOn > 0 && picked >= s.NodesToExecuteOn) {
-				continue
-			}
-			picked++
-			timeout := s.Timeout
-			if timeout <= 0 {
-				timeout = spec.DefaultServiceTimeout
-			}
-			byOrder[s.Order] = append(byOrder[s.Order], task(TaskCommand, n.InstanceID+" "+name, n.ID,
-				CommandParams{Node: n, Service: name, Cmd: s.Cmd}, time.Duration(timeout)*time.Second))
-		}
-	}
-	orders := make([]int, 0, len(byOrder))
-	for o := range byOrder {
-		orders = append(orders, o)
-	}
-	sort.Ints(orders)
-	out := make([][]providers.TaskSpec, 0, len(orders))
-	for _, o := range orders {
-		out = append(out, byOrder[o])
-	}
-	return out
+// Plan returns the task layers of action on cluster clusterID rendered as c, its nodes being
+// those c's counts name (Nodes). It is PlanJob with c as the current and next spec.
+func Plan(action, clusterID string, c *spec.Cluster) (providers.Plan, error) {
+	return PlanJob(Input{Action: action, ClusterID: clusterID, Current: c})
 }
 
 func task(action, target, nodeID string, params any, timeout time.Duration) providers.TaskSpec {

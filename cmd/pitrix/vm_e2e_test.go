@@ -1,0 +1,470 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pitrix/pitrix/http/client"
+)
+
+// vmEnv is a server with the demo repo and the local runtime, whose edge listener keeps its
+// address across restarts (Frontgates keep dialing it).
+type vmEnv struct {
+	t         *testing.T
+	dataDir   string
+	edge      string
+	s         *server
+	admin     *client.Client
+	runtimeID string
+	versions  map[string]string // app name → latest version id
+}
+
+func newVMEnv(t *testing.T) *vmEnv {
+	t.Helper()
+	e := &vmEnv{t: t, dataDir: t.TempDir(), edge: freePort(t)}
+	// Registered first, so it runs last: after the server is gone, nothing of the local
+	// runtime may be left running.
+	t.Cleanup(func() { killUnder(t, e.dataDir) })
+	e.start()
+	eventually(t, "demo apps are listed", func() (bool, string) {
+		got := list(t, e.admin, "/v1/apps", nil)
+		return len(got) == 3, fmt.Sprint(got)
+	})
+	e.versions = map[string]string{}
+	for name, a := range byName(list(t, e.admin, "/v1/apps", nil), "name") {
+		e.versions[name] = a["latest_version_id"].(string)
+	}
+	eventually(t, "the local runtime is registered", func() (bool, string) {
+		for _, rt := range list(t, e.admin, "/v1/runtimes", nil) {
+			if rt["provider"] == "local" {
+				e.runtimeID = rt["id"].(string)
+				return true, ""
+			}
+		}
+		return false, "no local runtime"
+	})
+	return e
+}
+
+// start (re)starts the server on the env's data dir and edge address.
+func (e *vmEnv) start() {
+	e.s = startServer(e.t, e.dataDir, "--demo-src", filepath.Join(projectRoot(), "demo", "packages"), "--edge", e.edge)
+	e.admin = e.s.client(e.s.token())
+}
+
+// create starts a cluster of app with conf and returns its id and the create job's id.
+func (e *vmEnv) create(app string, conf obj) (string, string) {
+	e.t.Helper()
+	acc := do(e.t, e.admin, http.MethodPost, "/v1/clusters", obj{"name": app + "-e2e", "version_id": e.versions[app], "runtime_id": e.runtimeID, "conf": conf})
+	return acc["cluster_id"].(string), acc["job_id"].(string)
+}
+
+// act runs an action and waits for its job to succeed.
+func (e *vmEnv) act(clusterID, action string, body obj) obj {
+	e.t.Helper()
+	method, path := http.MethodPost, "/v1/clusters/"+clusterID+"/"+action
+	if action == "delete" {
+		method, path = http.MethodDelete, "/v1/clusters/"+clusterID
+	}
+	var b any
+	if body != nil {
+		b = body
+	}
+	acc := do(e.t, e.admin, method, path, b)
+	return e.succeed(acc["job_id"].(string))
+}
+
+// succeed waits for a job and fails the test unless it succeeded, showing its tasks.
+func (e *vmEnv) succeed(jobID string) obj {
+	e.t.Helper()
+	j := waitJob(e.t, e.admin, jobID)
+	if j["status"] != "successful" {
+		var lines []string
+		for _, tk := range list(e.t, e.admin, "/v1/jobs/"+jobID+"/tasks", nil) {
+			lines = append(lines, fmt.Sprintf("L%v %v %v %v attempts=%v err=%v out=%v", tk["layer"], tk["action"], tk["target"], tk["status"], tk["attempts"], tk["error"], tk["output"]))
+		}
+		e.t.Fatalf("job %s (%s) = %s: %v\n%s", jobID, j["action"], j["status"], j["error"], strings.Join(lines, "\n"))
+	}
+	return j
+}
+
+func (e *vmEnv) cluster(id string) obj {
+	e.t.Helper()
+	return do(e.t, e.admin, http.MethodGet, "/v1/clusters/"+id, nil)
+}
+
+// nodes returns the cluster's nodes by role.
+func (e *vmEnv) nodes(id string) map[string][]obj {
+	e.t.Helper()
+	out := map[string][]obj{}
+	for _, n := range list(e.t, e.admin, "/v1/clusters/"+id+"/nodes", nil) {
+		out[n["role"].(string)] = append(out[n["role"].(string)], n)
+	}
+	return out
+}
+
+// root is an instance's root directory on the local runtime.
+func (e *vmEnv) root(instanceID string) string {
+	return filepath.Join(e.dataDir, "local", "instances", instanceID, "root")
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// procsUnder lists the pids of processes whose command line or working directory names dir.
+func procsUnder(dir string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, ent := range ents {
+		pid, err := strconv.Atoi(ent.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", ent.Name(), "cmdline"))
+		cwd, _ := os.Readlink(filepath.Join("/proc", ent.Name(), "cwd"))
+		if strings.Contains(string(cmdline), dir) || cwd == dir || strings.HasPrefix(cwd, dir+"/") {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// killUnder kills whatever a test left running under dir. A VPC's Frontgate outlives the
+// clusters in it (it serves the owner's next one); anything else left fails the test.
+func killUnder(t *testing.T, dir string) {
+	var left []string
+	for _, pid := range procsUnder(dir) {
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		if args := strings.Split(string(cmdline), "\x00"); len(args) < 2 || args[1] != "frontgate" {
+			left = append(left, strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	if len(left) > 0 && !t.Failed() {
+		t.Errorf("processes were left running under %s:\n%s", dir, strings.Join(left, "\n"))
+	}
+}
+
+// drones counts the running Drone processes of instances.
+func drones(ids []string) int {
+	n := 0
+	for _, pid := range procsUnder(string(filepath.Separator)) {
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) > 1 && args[1] == "drone" {
+			for _, id := range ids {
+				if slices.Contains(args, id) {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+func instanceIDs(nodes map[string][]obj) []string {
+	var ids []string
+	for _, ns := range nodes {
+		for _, n := range ns {
+			ids = append(ids, n["instance_id"].(string))
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestVMHelloLifecycle drives the dependency-free demo app through every action on the local
+// runtime: real Frontgate and Drone processes, confd renders, service commands.
+func TestVMHelloLifecycle(t *testing.T) {
+	e := newVMEnv(t)
+	id, job := e.create("hello", obj{"cluster": obj{"node": obj{"count": 2}}, "env": obj{"greeting": "hi there"}})
+	e.succeed(job)
+	c := e.cluster(id)
+	if c["status"] != "active" || c["transition_status"] != "" {
+		t.Fatalf("after create: %v / %v", c["status"], c["transition_status"])
+	}
+	nodes := e.nodes(id)["node"]
+	if len(nodes) != 2 {
+		t.Fatalf("nodes = %v", nodes)
+	}
+	var ips []string
+	for _, n := range nodes {
+		ip := n["private_ip"].(string)
+		if !strings.HasPrefix(ip, "127.") || n["status"] != "running" {
+			t.Fatalf("node %v: want a running node on loopback", n)
+		}
+		ips = append(ips, ip)
+	}
+	for _, n := range nodes {
+		got := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "greeting.txt"))
+		if !strings.Contains(got, "greeting = hi there") || !strings.Contains(got, "me = "+n["private_ip"].(string)) {
+			t.Fatalf("greeting.txt of %s:\n%s", n["id"], got)
+		}
+		for _, ip := range ips {
+			if !strings.Contains(got, "member = "+ip) {
+				t.Fatalf("greeting.txt of %s does not list member %s:\n%s", n["id"], ip, got)
+			}
+		}
+	}
+	if got := drones(instanceIDs(e.nodes(id))); got != 2 {
+		t.Fatalf("%d drone processes, want 2", got)
+	}
+
+	// update_env re-renders every node and runs the reload command.
+	e.act(id, "update_env", obj{"env": obj{"greeting": "bonjour"}})
+	for _, n := range nodes {
+		root := e.root(n["instance_id"].(string))
+		if got := readFile(t, filepath.Join(root, "etc", "hello.conf")); !strings.Contains(got, "greeting = bonjour") {
+			t.Fatalf("hello.conf of %s after update_env:\n%s", n["id"], got)
+		}
+		if got := readFile(t, filepath.Join(root, "reloads.log")); strings.Count(got, "reloaded") < 1 {
+			t.Fatalf("reloads.log of %s: %q", n["id"], got)
+		}
+	}
+
+	// Scale out: the new node gets the next index and every node lists three members.
+	e.act(id, "add_nodes", obj{"role": "node", "count": 1})
+	nodes = e.nodes(id)["node"]
+	if len(nodes) != 3 || !strings.HasSuffix(nodes[2]["id"].(string), "-3") {
+		t.Fatalf("after add_nodes: %v", nodes)
+	}
+	for _, n := range nodes {
+		if got := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "etc", "hello.conf")); strings.Count(got, "member = ") != 3 {
+			t.Fatalf("hello.conf of %s after add_nodes:\n%s", n["id"], got)
+		}
+	}
+	// Scale in: the removed node's instance is gone.
+	gone := nodes[0]
+	e.act(id, "delete_nodes", obj{"node_ids": []string{gone["id"].(string)}})
+	nodes = e.nodes(id)["node"]
+	if len(nodes) != 2 {
+		t.Fatalf("after delete_nodes: %v", nodes)
+	}
+	if _, err := os.Stat(e.root(gone["instance_id"].(string))); !os.IsNotExist(err) {
+		t.Fatalf("the deleted node's root is still there: %v", err)
+	}
+	for _, n := range nodes {
+		if got := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "etc", "hello.conf")); strings.Count(got, "member = ") != 2 {
+			t.Fatalf("hello.conf of %s after delete_nodes:\n%s", n["id"], got)
+		}
+	}
+
+	// Stop: the stop service ran and no Drone runs; start brings them back.
+	e.act(id, "stop", nil)
+	if c := e.cluster(id); c["status"] != "stopped" {
+		t.Fatalf("after stop: %v", c["status"])
+	}
+	for _, n := range nodes {
+		if _, err := os.Stat(filepath.Join(e.root(n["instance_id"].(string)), "greeting.txt")); !os.IsNotExist(err) {
+			t.Fatalf("the stop service did not run on %s", n["id"])
+		}
+	}
+	if got := drones(instanceIDs(e.nodes(id))); got != 0 {
+		t.Fatalf("%d drone processes after stop", got)
+	}
+	// An action not allowed now: 409.
+	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/stop", nil, nil, nil)
+	apiErr(t, err, http.StatusConflict, "failed_precondition")
+	e.act(id, "start", nil)
+	if got := drones(instanceIDs(e.nodes(id))); got != 2 {
+		t.Fatalf("%d drone processes after start, want 2", got)
+	}
+
+	// Delete: nothing of the cluster keeps running; the record stays as deleted.
+	ids := instanceIDs(e.nodes(id))
+	e.act(id, "delete", nil)
+	if c := e.cluster(id); c["status"] != "deleted" {
+		t.Fatalf("after delete: %v", c["status"])
+	}
+	for _, iid := range ids {
+		if pids := procsUnder(filepath.Join(e.dataDir, "local", "instances", iid)); len(pids) > 0 {
+			t.Fatalf("processes of %s remain: %v", iid, pids)
+		}
+	}
+}
+
+// TestVMBadInput: bad conf, unknown version, wrong runtime type get a 4xx and create nothing.
+func TestVMBadInput(t *testing.T) {
+	e := newVMEnv(t)
+	post := func(body obj) error {
+		return e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, body, nil)
+	}
+	base := func() obj {
+		return obj{"name": "bad", "version_id": e.versions["redis"], "runtime_id": e.runtimeID}
+	}
+	b := base()
+	b["conf"] = obj{"cluster": obj{"replica": obj{"count": 50}}, "env": obj{"maxmemory": "lots", "port": 1}}
+	ae := apiErr(t, post(b), http.StatusBadRequest, "invalid_argument")
+	for _, key := range []string{"conf.cluster.replica.count", "conf.env.maxmemory", "conf.env.port"} {
+		if _, ok := ae.Details[key]; !ok {
+			t.Errorf("bad conf error does not name %s: %v", key, ae)
+		}
+	}
+	b = base()
+	b["version_id"] = "appv-nope"
+	if ae := apiErr(t, post(b), http.StatusBadRequest, "invalid_argument"); !strings.Contains(fmt.Sprint(ae.Details), "appv-nope") {
+		t.Errorf("unknown version error: %v", ae)
+	}
+	b = base()
+	b["version_id"] = e.versions["web"] // a chart: not for the local runtime
+	if ae := apiErr(t, post(b), http.StatusBadRequest, "invalid_argument"); !strings.Contains(fmt.Sprint(ae.Details), "runtime") {
+		t.Errorf("wrong runtime error: %v", ae)
+	}
+	if got := list(t, e.admin, "/v1/clusters", nil); len(got) != 0 {
+		t.Fatalf("clusters after bad input: %v", got)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(e.dataDir, "local", "instances")); len(ents) != 0 {
+		t.Fatalf("instances after bad input: %v", ents)
+	}
+}
+
+// redisCLI runs redis-cli against host:port.
+func redisCLI(t *testing.T, host string, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.CommandContext(ctxT(t), "redis-cli", append([]string{"-h", host, "-p", "6379"}, args...)...).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// needRedis skips without Debian's redis-server locally; CI installs it, so there it fails.
+func needRedis(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("redis-server is not installed (.ci/run installs it): %v", err)
+		}
+		t.Skipf("redis-server is not installed: %v", err)
+	}
+}
+
+// TestVMRedis: the demo Redis app, 1 master + 2 replicas, for real: replication, scale-out,
+// update env, stop/start, delete.
+func TestVMRedis(t *testing.T) {
+	needRedis(t)
+	e := newVMEnv(t)
+	id, job := e.create("redis", obj{"cluster": obj{"replica": obj{"count": 2}}})
+	e.succeed(job)
+	nodes := e.nodes(id)
+	if len(nodes["master"]) != 1 || len(nodes["replica"]) != 2 {
+		t.Fatalf("nodes = %v", nodes)
+	}
+	master := nodes["master"][0]["private_ip"].(string)
+	if out, err := redisCLI(t, master, "set", "greeting", "hello"); err != nil || out != "OK" {
+		t.Fatalf("set on the master %s = %q, %v", master, out, err)
+	}
+	readOnEach := func(replicas []obj, key, want string) {
+		for _, r := range replicas {
+			ip := r["private_ip"].(string)
+			eventually(t, "replica "+ip+" has "+key, func() (bool, string) {
+				out, err := redisCLI(t, ip, "get", key)
+				return err == nil && out == want, fmt.Sprintf("%q %v", out, err)
+			})
+		}
+	}
+	readOnEach(nodes["replica"], "greeting", "hello")
+
+	// A new replica syncs from the master.
+	e.act(id, "add_nodes", obj{"role": "replica", "count": 1})
+	nodes = e.nodes(id)
+	if len(nodes["replica"]) != 3 {
+		t.Fatalf("replicas after add_nodes = %v", nodes["replica"])
+	}
+	readOnEach(nodes["replica"][2:], "greeting", "hello")
+
+	// update_env reaches every node's config file and the running server.
+	e.act(id, "update_env", obj{"env": obj{"maxmemory": "300mb"}})
+	for _, ns := range nodes {
+		for _, n := range ns {
+			ip := n["private_ip"].(string)
+			if out, err := redisCLI(t, ip, "config", "get", "maxmemory"); err != nil || !strings.HasSuffix(out, "314572800") {
+				t.Fatalf("maxmemory on %s = %q, %v", ip, out, err)
+			}
+			if conf := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "data", "redis", "redis.conf")); !strings.Contains(conf, "maxmemory 300mb") {
+				t.Fatalf("redis.conf of %s:\n%s", n["id"], conf)
+			}
+		}
+	}
+
+	// Stop: no server answers; start: they do again, with the data (appendonly).
+	e.act(id, "stop", nil)
+	if _, err := redisCLI(t, master, "ping"); err == nil {
+		out, _ := redisCLI(t, master, "ping")
+		if out == "PONG" {
+			t.Fatal("the master answers after stop")
+		}
+	}
+	e.act(id, "start", nil)
+	eventually(t, "the master answers after start", func() (bool, string) {
+		out, err := redisCLI(t, master, "get", "greeting")
+		return err == nil && out == "hello", fmt.Sprintf("%q %v", out, err)
+	})
+
+	// Delete: no process and no listener of the cluster remains.
+	all := e.nodes(id)
+	e.act(id, "delete", nil)
+	for _, ns := range all {
+		for _, n := range ns {
+			ip := n["private_ip"].(string)
+			if c, err := net.DialTimeout("tcp", ip+":6379", time.Second); err == nil {
+				c.Close()
+				t.Fatalf("something still listens on %s:6379 after delete", ip)
+			}
+			if pids := procsUnder(filepath.Join(e.dataDir, "local", "instances", n["instance_id"].(string))); len(pids) > 0 {
+				t.Fatalf("processes of %s remain: %v", n["instance_id"], pids)
+			}
+		}
+	}
+}
+
+// TestVMKillDuringCreate kills the server (-9) in the middle of creates, after different
+// numbers of finished tasks, and restarts it: each job finishes and each cluster has exactly
+// the instances it asked for.
+func TestVMKillDuringCreate(t *testing.T) {
+	e := newVMEnv(t)
+	for _, after := range []int{1, 3, 5} {
+		id, job := e.create("hello", obj{"cluster": obj{"node": obj{"count": 3}}})
+		eventually(t, fmt.Sprintf("%d tasks of %s done", after, job), func() (bool, string) {
+			j := do(t, e.admin, http.MethodGet, "/v1/jobs/"+job, nil)
+			return j["tasks_done"].(float64) >= float64(after) || j["status"] != "working" && j["status"] != "pending", fmt.Sprint(j["tasks_done"], j["status"])
+		})
+		e.s.kill()
+		e.start()
+		e.succeed(job)
+		nodes := e.nodes(id)["node"]
+		ids := instanceIDs(map[string][]obj{"node": nodes})
+		if len(ids) != 3 {
+			t.Fatalf("kill after %d tasks: nodes = %v", after, nodes)
+		}
+		var dirs []string
+		ents, _ := os.ReadDir(filepath.Join(e.dataDir, "local", "instances"))
+		for _, ent := range ents {
+			if strings.Contains(ent.Name(), strings.TrimPrefix(id, "cl-")) {
+				dirs = append(dirs, ent.Name())
+			}
+		}
+		if !slices.Equal(dirs, ids) {
+			t.Fatalf("kill after %d tasks: instance dirs %v, nodes %v", after, dirs, ids)
+		}
+		if got := drones(ids); got != 3 {
+			t.Fatalf("kill after %d tasks: %d drone processes, want 3", after, got)
+		}
+		e.act(id, "delete", nil)
+		if got := drones(ids); got != 0 {
+			t.Fatalf("kill after %d tasks: %d drone processes after delete", after, got)
+		}
+	}
+}

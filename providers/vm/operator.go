@@ -1,0 +1,132 @@
+package vm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/pitrix/pitrix/providers"
+	"github.com/pitrix/pitrix/providers/vm/frame"
+	"github.com/pitrix/pitrix/providers/vm/spec"
+)
+
+// Edge reaches a Frontgate by id through the control plane's edge gateway, waiting (within
+// ctx) for it to connect.
+type Edge interface {
+	Request(ctx context.Context, frontgateID string, msg proto.Message) (proto.Message, error)
+}
+
+// Config configures an Operator.
+type Config struct {
+	Driver Driver
+	Edge   Edge
+	Logger *slog.Logger
+	// PollInterval is how often the Operator looks for a Drone to connect; default 100ms.
+	PollInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	return c
+}
+
+// Validate reports what is missing.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Driver == nil {
+		errs = append(errs, errors.New("vm: Config.Driver is required"))
+	}
+	if c.Edge == nil {
+		errs = append(errs, errors.New("vm: Config.Edge is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Operator runs VM app clusters of one provider: p answers the provider questions (name,
+// zones, credentials), the driver does the IaaS calls.
+type Operator struct {
+	providers.Provider
+	cfg Config
+}
+
+var _ providers.Operator = (*Operator)(nil)
+
+// New returns the Operator of provider p.
+func New(p providers.Provider, cfg Config) (*Operator, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Operator{Provider: p, cfg: cfg}, nil
+}
+
+// actionParams are the fields of a job's params the frame needs.
+type actionParams struct {
+	Role    string   `json:"role"`
+	Count   int      `json:"count"`
+	NodeIDs []string `json:"node_ids"`
+	Service string   `json:"service"`
+}
+
+// Plan implements providers.Operator: the frame's plan over the cluster's rendered spec.
+func (o *Operator) Plan(req providers.PlanRequest) (providers.Plan, error) {
+	next, err := decodeSpec(req.Cluster.ID, req.Cluster.Spec)
+	if err != nil {
+		return providers.Plan{}, err
+	}
+	cur := next
+	if len(req.Cluster.CurrentSpec) > 0 {
+		if cur, err = decodeSpec(req.Cluster.ID, req.Cluster.CurrentSpec); err != nil {
+			return providers.Plan{}, err
+		}
+	}
+	var p actionParams
+	if len(req.Params) > 0 {
+		if err := json.Unmarshal(req.Params, &p); err != nil {
+			return providers.Plan{}, providers.Permanent(fmt.Errorf("params of %s: %w", req.Action, err))
+		}
+	}
+	in := frame.Input{Action: req.Action, ClusterID: req.Cluster.ID, Current: cur, Next: next,
+		Role: p.Role, Count: p.Count, NodeIDs: p.NodeIDs, Service: p.Service}
+	if req.Action != providers.ActionCreate {
+		in.Nodes = frameNodes(req.Cluster.Nodes)
+	}
+	return frame.PlanJob(in)
+}
+
+func decodeSpec(clusterID string, raw json.RawMessage) (*spec.Cluster, error) {
+	if len(raw) == 0 {
+		return nil, providers.Permanent(fmt.Errorf("cluster %s has no rendered spec", clusterID))
+	}
+	var c spec.Cluster
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, providers.Permanent(fmt.Errorf("rendered spec of cluster %s: %w", clusterID, err))
+	}
+	return &c, nil
+}
+
+// frameNodes turns the cluster's nodes into the frame's, reading each node's index from the
+// end of its id (cln-<suffix>-<role>-<index>).
+func frameNodes(ns []providers.Node) []frame.Node {
+	out := make([]frame.Node, 0, len(ns))
+	for _, n := range ns {
+		idx := 0
+		if i := strings.LastIndexByte(n.ID, '-'); i >= 0 {
+			idx, _ = strconv.Atoi(n.ID[i+1:])
+		}
+		out = append(out, frame.Node{ID: n.ID, InstanceID: n.InstanceID, Role: n.Role, Index: idx})
+	}
+	return out
+}
