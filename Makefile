@@ -6,7 +6,7 @@ LISTEN    ?= 127.0.0.1:9080
 GOFLAGS_BUILD = -trimpath -ldflags="-s -w"
 # Packages whose tests start several protoactor cluster members: the library races on its own,
 # so they run without -race (their files carry `//go:build !race`).
-MULTI_PKGS = ./cluster/...
+MULTI_PKGS = ./cluster/... ./edge/relay/
 
 .PHONY: all build run test test-race test-multi bench lint proto clean
 

@@ -650,6 +650,246 @@ func (x *ClusterCommandResult) GetFault() *Fault {
 	return nil
 }
 
+// FrontgateCommand asks a Frontgate-session actor (one per Frontgate id) to record what the
+// control plane learned: op "connected" / "disconnected" (body: frontgate.StreamEvent, sent by
+// the node whose edge gateway holds or lost the stream), "register" (body: frontgate.Placement,
+// sent when a VPC is ensured: its runtime and owner), or "get" (no body).
+type FrontgateCommand struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Op            string                 `protobuf:"bytes,1,opt,name=op,proto3" json:"op,omitempty"`
+	Body          []byte                 `protobuf:"bytes,2,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FrontgateCommand) Reset() {
+	*x = FrontgateCommand{}
+	mi := &file_actors_actorpb_actor_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FrontgateCommand) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FrontgateCommand) ProtoMessage() {}
+
+func (x *FrontgateCommand) ProtoReflect() protoreflect.Message {
+	mi := &file_actors_actorpb_actor_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FrontgateCommand.ProtoReflect.Descriptor instead.
+func (*FrontgateCommand) Descriptor() ([]byte, []int) {
+	return file_actors_actorpb_actor_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *FrontgateCommand) GetOp() string {
+	if x != nil {
+		return x.Op
+	}
+	return ""
+}
+
+func (x *FrontgateCommand) GetBody() []byte {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+// FrontgateCommandResult answers FrontgateCommand with the session's JSON or a fault.
+type FrontgateCommandResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Session       []byte                 `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Fault         *Fault                 `protobuf:"bytes,2,opt,name=fault,proto3" json:"fault,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FrontgateCommandResult) Reset() {
+	*x = FrontgateCommandResult{}
+	mi := &file_actors_actorpb_actor_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FrontgateCommandResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FrontgateCommandResult) ProtoMessage() {}
+
+func (x *FrontgateCommandResult) ProtoReflect() protoreflect.Message {
+	mi := &file_actors_actorpb_actor_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FrontgateCommandResult.ProtoReflect.Descriptor instead.
+func (*FrontgateCommandResult) Descriptor() ([]byte, []int) {
+	return file_actors_actorpb_actor_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *FrontgateCommandResult) GetSession() []byte {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+func (x *FrontgateCommandResult) GetFault() *Fault {
+	if x != nil {
+		return x.Fault
+	}
+	return nil
+}
+
+// EdgeRelay asks the edge-relay actor of the node that holds a Frontgate's stream to send it a
+// request and return the reply. type is the payload's full protobuf name (an edge message).
+type EdgeRelay struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FrontgateId   string                 `protobuf:"bytes,1,opt,name=frontgate_id,json=frontgateId,proto3" json:"frontgate_id,omitempty"`
+	Type          string                 `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Payload       []byte                 `protobuf:"bytes,3,opt,name=payload,proto3" json:"payload,omitempty"`
+	TimeoutMs     int64                  `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EdgeRelay) Reset() {
+	*x = EdgeRelay{}
+	mi := &file_actors_actorpb_actor_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EdgeRelay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EdgeRelay) ProtoMessage() {}
+
+func (x *EdgeRelay) ProtoReflect() protoreflect.Message {
+	mi := &file_actors_actorpb_actor_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EdgeRelay.ProtoReflect.Descriptor instead.
+func (*EdgeRelay) Descriptor() ([]byte, []int) {
+	return file_actors_actorpb_actor_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *EdgeRelay) GetFrontgateId() string {
+	if x != nil {
+		return x.FrontgateId
+	}
+	return ""
+}
+
+func (x *EdgeRelay) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *EdgeRelay) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *EdgeRelay) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+// EdgeRelayResult is the Frontgate's reply (type and payload) or why there is none.
+type EdgeRelayResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Type          string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Payload       []byte                 `protobuf:"bytes,2,opt,name=payload,proto3" json:"payload,omitempty"`
+	Fault         *Fault                 `protobuf:"bytes,3,opt,name=fault,proto3" json:"fault,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EdgeRelayResult) Reset() {
+	*x = EdgeRelayResult{}
+	mi := &file_actors_actorpb_actor_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EdgeRelayResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EdgeRelayResult) ProtoMessage() {}
+
+func (x *EdgeRelayResult) ProtoReflect() protoreflect.Message {
+	mi := &file_actors_actorpb_actor_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EdgeRelayResult.ProtoReflect.Descriptor instead.
+func (*EdgeRelayResult) Descriptor() ([]byte, []int) {
+	return file_actors_actorpb_actor_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *EdgeRelayResult) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *EdgeRelayResult) GetPayload() []byte {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *EdgeRelayResult) GetFault() *Fault {
+	if x != nil {
+		return x.Fault
+	}
+	return nil
+}
+
 var File_actors_actorpb_actor_proto protoreflect.FileDescriptor
 
 const file_actors_actorpb_actor_proto_rawDesc = "" +
@@ -691,7 +931,23 @@ const file_actors_actorpb_actor_proto_rawDesc = "" +
 	"\x04body\x18\x03 \x01(\fR\x04body\"V\n" +
 	"\x14ClusterCommandResult\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12*\n" +
-	"\x05fault\x18\x02 \x01(\v2\x14.pitrix.actors.FaultR\x05faultB)Z'github.com/pitrix/pitrix/actors/actorpbb\x06proto3"
+	"\x05fault\x18\x02 \x01(\v2\x14.pitrix.actors.FaultR\x05fault\"6\n" +
+	"\x10FrontgateCommand\x12\x0e\n" +
+	"\x02op\x18\x01 \x01(\tR\x02op\x12\x12\n" +
+	"\x04body\x18\x02 \x01(\fR\x04body\"^\n" +
+	"\x16FrontgateCommandResult\x12\x18\n" +
+	"\asession\x18\x01 \x01(\fR\asession\x12*\n" +
+	"\x05fault\x18\x02 \x01(\v2\x14.pitrix.actors.FaultR\x05fault\"{\n" +
+	"\tEdgeRelay\x12!\n" +
+	"\ffrontgate_id\x18\x01 \x01(\tR\vfrontgateId\x12\x12\n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n" +
+	"\apayload\x18\x03 \x01(\fR\apayload\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x04 \x01(\x03R\ttimeoutMs\"k\n" +
+	"\x0fEdgeRelayResult\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x18\n" +
+	"\apayload\x18\x02 \x01(\fR\apayload\x12*\n" +
+	"\x05fault\x18\x03 \x01(\v2\x14.pitrix.actors.FaultR\x05faultB)Z'github.com/pitrix/pitrix/actors/actorpbb\x06proto3"
 
 var (
 	file_actors_actorpb_actor_proto_rawDescOnce sync.Once
@@ -705,35 +961,41 @@ func file_actors_actorpb_actor_proto_rawDescGZIP() []byte {
 	return file_actors_actorpb_actor_proto_rawDescData
 }
 
-var file_actors_actorpb_actor_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_actors_actorpb_actor_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_actors_actorpb_actor_proto_goTypes = []any{
-	(*Fault)(nil),                // 0: pitrix.actors.Fault
-	(*Caller)(nil),               // 1: pitrix.actors.Caller
-	(*RuntimeCommand)(nil),       // 2: pitrix.actors.RuntimeCommand
-	(*RuntimeCommandResult)(nil), // 3: pitrix.actors.RuntimeCommandResult
-	(*IndexRepo)(nil),            // 4: pitrix.actors.IndexRepo
-	(*IndexRepoResult)(nil),      // 5: pitrix.actors.IndexRepoResult
-	(*RepoChanged)(nil),          // 6: pitrix.actors.RepoChanged
-	(*RepoChangedResult)(nil),    // 7: pitrix.actors.RepoChangedResult
-	(*Inspect)(nil),              // 8: pitrix.actors.Inspect
-	(*InspectResult)(nil),        // 9: pitrix.actors.InspectResult
-	(*ClusterCommand)(nil),       // 10: pitrix.actors.ClusterCommand
-	(*ClusterCommandResult)(nil), // 11: pitrix.actors.ClusterCommandResult
-	nil,                          // 12: pitrix.actors.Fault.DetailsEntry
+	(*Fault)(nil),                  // 0: pitrix.actors.Fault
+	(*Caller)(nil),                 // 1: pitrix.actors.Caller
+	(*RuntimeCommand)(nil),         // 2: pitrix.actors.RuntimeCommand
+	(*RuntimeCommandResult)(nil),   // 3: pitrix.actors.RuntimeCommandResult
+	(*IndexRepo)(nil),              // 4: pitrix.actors.IndexRepo
+	(*IndexRepoResult)(nil),        // 5: pitrix.actors.IndexRepoResult
+	(*RepoChanged)(nil),            // 6: pitrix.actors.RepoChanged
+	(*RepoChangedResult)(nil),      // 7: pitrix.actors.RepoChangedResult
+	(*Inspect)(nil),                // 8: pitrix.actors.Inspect
+	(*InspectResult)(nil),          // 9: pitrix.actors.InspectResult
+	(*ClusterCommand)(nil),         // 10: pitrix.actors.ClusterCommand
+	(*ClusterCommandResult)(nil),   // 11: pitrix.actors.ClusterCommandResult
+	(*FrontgateCommand)(nil),       // 12: pitrix.actors.FrontgateCommand
+	(*FrontgateCommandResult)(nil), // 13: pitrix.actors.FrontgateCommandResult
+	(*EdgeRelay)(nil),              // 14: pitrix.actors.EdgeRelay
+	(*EdgeRelayResult)(nil),        // 15: pitrix.actors.EdgeRelayResult
+	nil,                            // 16: pitrix.actors.Fault.DetailsEntry
 }
 var file_actors_actorpb_actor_proto_depIdxs = []int32{
-	12, // 0: pitrix.actors.Fault.details:type_name -> pitrix.actors.Fault.DetailsEntry
+	16, // 0: pitrix.actors.Fault.details:type_name -> pitrix.actors.Fault.DetailsEntry
 	1,  // 1: pitrix.actors.RuntimeCommand.caller:type_name -> pitrix.actors.Caller
 	0,  // 2: pitrix.actors.RuntimeCommandResult.fault:type_name -> pitrix.actors.Fault
 	0,  // 3: pitrix.actors.IndexRepoResult.fault:type_name -> pitrix.actors.Fault
 	0,  // 4: pitrix.actors.RepoChangedResult.fault:type_name -> pitrix.actors.Fault
 	1,  // 5: pitrix.actors.ClusterCommand.caller:type_name -> pitrix.actors.Caller
 	0,  // 6: pitrix.actors.ClusterCommandResult.fault:type_name -> pitrix.actors.Fault
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	0,  // 7: pitrix.actors.FrontgateCommandResult.fault:type_name -> pitrix.actors.Fault
+	0,  // 8: pitrix.actors.EdgeRelayResult.fault:type_name -> pitrix.actors.Fault
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_actors_actorpb_actor_proto_init() }
@@ -747,7 +1009,7 @@ func file_actors_actorpb_actor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_actors_actorpb_actor_proto_rawDesc), len(file_actors_actorpb_actor_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

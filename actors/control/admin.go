@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"github.com/pitrix/pitrix/actors/actorpb"
 	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/fault"
+	"github.com/pitrix/pitrix/actors/frontgate"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/inspect"
 	"github.com/pitrix/pitrix/actors/store"
@@ -38,14 +41,29 @@ func (p *Plane) Nodes(_ context.Context, pr identity.Principal) ([]inspect.NodeI
 	return p.node.Nodes(), nil
 }
 
-// Frontgates lists the edge proxies with a stream to this node (admin only).
-func (p *Plane) Frontgates(_ context.Context, pr identity.Principal) ([]inspect.FrontgateInfo, error) {
+// Frontgates lists the edge proxies the control plane knows, from their session records:
+// the node holding each one's stream, and (asked live, for connected ones) its Drones. Admin
+// only.
+func (p *Plane) Frontgates(ctx context.Context, pr identity.Principal) ([]inspect.FrontgateInfo, error) {
 	if !pr.IsAdmin() {
 		return nil, fault.Forbidden("only an admin may list frontgates")
 	}
 	out := []inspect.FrontgateInfo{}
-	if p.fgs != nil {
-		out = append(out, p.fgs()...)
+	err := entity.Each(ctx, p.st, frontgate.Prefix, "", func(s frontgate.Session, _ uint64) error {
+		fi := inspect.FrontgateInfo{ID: s.ID, VPC: s.VPC, RuntimeID: s.RuntimeID, Node: s.Node, Connected: s.Connected, LastSeen: s.LastSeen, Drones: []string{}}
+		if s.Connected && p.drones != nil {
+			dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			ids, err := p.drones(dctx, s.ID)
+			cancel()
+			if err == nil {
+				fi.Drones = append(fi.Drones, ids...)
+			}
+		}
+		out = append(out, fi)
+		return nil
+	})
+	if err != nil {
+		return nil, fault.Unavailable(err, "list frontgates")
 	}
 	return out, nil
 }

@@ -43,8 +43,9 @@ type Deps struct {
 	Stats func() map[string]uint64
 	// Hub carries cluster, job and task changes to event subscribers.
 	Hub *eventhub.Hub
-	// Frontgates, when set, lists the edge proxies with a stream to this node.
-	Frontgates func() []inspect.FrontgateInfo
+	// Drones, when set, asks a connected Frontgate which Drones are connected to it (for
+	// GET /v1/frontgates).
+	Drones func(ctx context.Context, frontgateID string) ([]string, error)
 }
 
 // Plane implements the control plane's API. It is safe for concurrent use.
@@ -60,7 +61,7 @@ type Plane struct {
 	log   *slog.Logger
 	stats func() map[string]uint64
 	hub   *eventhub.Hub
-	fgs   func() []inspect.FrontgateInfo
+	drones func(ctx context.Context, frontgateID string) ([]string, error)
 }
 
 // New returns a Plane over d.
@@ -75,7 +76,7 @@ func New(d Deps) (*Plane, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
-		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, fgs: d.Frontgates}, nil
+		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones}, nil
 }
 
 // Authenticate implements the REST front's Authenticator.

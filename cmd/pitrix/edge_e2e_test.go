@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -46,19 +47,19 @@ func TestFrontgateDialsServer(t *testing.T) {
 		"--cert", writeFile(t, filepath.Join(dir, "fg.crt"), cert), "--key", writeFile(t, filepath.Join(dir, "fg.key"), key),
 		"--ca", writeFile(t, filepath.Join(dir, "ca.pem"), ca.CertPEM()))
 	fg.waitLine("pitrix: frontgate fg-e2e connected to")
-	fgs := list(t, admin, "/v1/frontgates", nil)
-	if len(fgs) != 1 || fgs[0]["id"] != "fg-e2e" || fgs[0]["vpc"] != "vpc-e2e" || fgs[0]["connected"] != true {
-		t.Fatalf("frontgates = %v", fgs)
-	}
+	eventually(t, "the frontgate is listed as connected to this node", func() (bool, string) {
+		fgs := list(t, admin, "/v1/frontgates", nil)
+		return len(fgs) == 1 && fgs[0]["id"] == "fg-e2e" && fgs[0]["vpc"] == "vpc-e2e" && fgs[0]["connected"] == true && fgs[0]["node"] != "", fmt.Sprint(fgs)
+	})
 	env := func(k string) string { return map[string]string{"PITRIX_SERVER": s.url, "PITRIX_TOKEN": s.token()}[k] }
 	var out, errb bytes.Buffer
 	if code := run(ctxT(t), []string{"admin", "frontgates"}, env, nil, &out, &errb); code != 0 || !strings.Contains(out.String(), "vpc-e2e") {
 		t.Fatalf("pitrix admin frontgates = %d:\n%s%s", code, out.String(), errb.String())
 	}
 	fg.stop()
-	eventually(t, "the stopped frontgate leaves the list", func() (bool, string) {
+	eventually(t, "the stopped frontgate is listed as disconnected", func() (bool, string) {
 		got := list(t, admin, "/v1/frontgates", nil)
-		return len(got) == 0, ""
+		return len(got) == 1 && got[0]["connected"] == false, fmt.Sprint(got)
 	})
 	apiErr(t, s.client("ptx_nope").Do(ctxT(t), http.MethodGet, "/v1/frontgates", nil, nil, nil), 401, "unauthenticated")
 }

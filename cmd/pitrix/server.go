@@ -19,16 +19,16 @@ import (
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/control"
 	"github.com/pitrix/pitrix/actors/eventhub"
+	fggrain "github.com/pitrix/pitrix/actors/frontgate/grain"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
-	"github.com/pitrix/pitrix/actors/inspect"
 	"github.com/pitrix/pitrix/actors/repo"
 	"github.com/pitrix/pitrix/actors/repo/source"
 	runtimegrain "github.com/pitrix/pitrix/actors/runtime/grain"
 	"github.com/pitrix/pitrix/actors/seal"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
-	"github.com/pitrix/pitrix/edge/gateway"
+	"github.com/pitrix/pitrix/edge/relay"
 	"github.com/pitrix/pitrix/http/rest"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/helm"
@@ -157,7 +157,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	localOp, err := vm.New(local.Provider{}, vm.Config{Driver: drv, Edge: link, Logger: log.With("component", "vm")})
+	localOp, err := vm.New(local.Provider{}, vm.Config{Driver: drv, Edge: link, Logger: log.With("component", "vm"), OnVPC: link.registerVPC})
 	if err != nil {
 		return err
 	}
@@ -172,6 +172,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	n, err := node.Start(ctx, node.Config{Name: cfg.NodeName, GossipAddr: cfg.Gossip, Join: cfg.Join, Logger: log.With("component", "node")},
 		repo.Kind(repo.Deps{Store: st, Indexer: indexer, IDs: ids, Logger: log}),
 		runtimegrain.Kind(runtimegrain.Deps{Store: st, Logger: log}),
+		fggrain.Kind(fggrain.Deps{Store: st, Logger: log}),
 		clustergrain.Kind(clustergrain.Deps{Store: st, IDs: ids, Operator: provs.Operator, Publish: hub.Publish, Logger: log,
 			Runtime: func(ctx context.Context, id string) (providers.RuntimeSpec, error) { return plane.RuntimeSpec(ctx, id) },
 			Package: func(ctx context.Context, id string) ([]byte, error) { return plane.Package(ctx, id) },
@@ -185,13 +186,19 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 			log.Error("leave cluster", "err", err)
 		}
 	}()
-	edge, err := openEdge(ctx, cfg.Edge, dataDir, n.ID(), log)
+	// Stream changes reach the Frontgate-session actors through the relay, built next.
+	var rl *relay.Relay
+	edge, err := openEdge(ctx, cfg.Edge, dataDir, n.ID(), log, func(id, vpc string, connected bool) { rl.OnStream(id, vpc, connected) })
 	if err != nil {
 		return err
 	}
-	link.g.Store(edge)
+	if rl, err = relay.New(relay.Config{Node: n, Gateway: edge, Logger: log}); err != nil {
+		return err
+	}
+	defer rl.Close()
+	link.set(edge, rl)
 	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
-		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Frontgates: frontgates(edge)})
+		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Drones: link.drones})
 	if err != nil {
 		return err
 	}
@@ -205,6 +212,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return front.Serve(gctx, ln) })
+	g.Go(func() error { return rl.Run(gctx) })
 	g.Go(func() error { return edge.Run(gctx) })
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
@@ -276,17 +284,6 @@ Try:
   bin/pitrix runtime list
   bin/pitrix repo events $(bin/pitrix repo list -o json | sed -n 's/.*"id": "\(repo-[a-z0-9]*\)".*/\1/p' | head -1)
 `, url, tokenPath, strings.TrimSpace(string(tok)))
-}
-
-// frontgates shows the edge gateway's streams to the admin API.
-func frontgates(g *gateway.Gateway) func() []inspect.FrontgateInfo {
-	return func() []inspect.FrontgateInfo {
-		var out []inspect.FrontgateInfo
-		for _, s := range g.Frontgates() {
-			out = append(out, inspect.FrontgateInfo{ID: s.ID, VPC: s.VPC, Node: s.Node, Connected: s.Connected, LastSeen: s.LastSeen, Drones: []string{}})
-		}
-		return out
-	}
 }
 
 // storeStats exposes the store's counters to the metrics endpoint.

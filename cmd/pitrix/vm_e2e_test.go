@@ -225,6 +225,11 @@ func TestVMHelloLifecycle(t *testing.T) {
 	if got := drones(instanceIDs(e.nodes(id))); got != 2 {
 		t.Fatalf("%d drone processes, want 2", got)
 	}
+	// The VPC's Frontgate is known with its runtime and its Drones.
+	fgs := list(t, e.admin, "/v1/frontgates", nil)
+	if len(fgs) != 1 || fgs[0]["runtime_id"] != e.runtimeID || fgs[0]["connected"] != true || len(fgs[0]["drones"].([]any)) != 2 {
+		t.Fatalf("frontgates = %v", fgs)
+	}
 
 	// update_env re-renders every node and runs the reload command.
 	e.act(id, "update_env", obj{"env": obj{"greeting": "bonjour"}})

@@ -32,6 +32,9 @@ type Config struct {
 	// Wire tunes the sessions (Hello and PeerKinds are set here).
 	Wire   wire.Config
 	Logger *slog.Logger
+	// OnStream, when set, is told each time a Frontgate's stream comes (connected) or goes, in
+	// order, on the goroutine that saw it: it must not block.
+	OnStream func(frontgateID, vpc string, connected bool)
 }
 
 func (c Config) withDefaults() Config {
@@ -150,18 +153,40 @@ func (g *Gateway) accept(id pki.Identity, hello *edgepb.Hello, s *wire.Session) 
 		go old.s.Close()
 	}
 	g.log.Info("frontgate connected", "frontgate", id.ID, "vpc", hello.GetVpc())
+	g.onStream(id.ID, hello.GetVpc(), true)
 	go func() {
 		<-s.Done()
 		g.mu.Lock()
+		current := false
 		if cur := g.streams[id.ID]; cur != nil && cur.s == s {
 			delete(g.streams, id.ID)
 			g.notifyLocked()
+			current = true
 		}
 		g.mu.Unlock()
 		g.log.Info("frontgate disconnected", "frontgate", id.ID, "err", s.Err())
+		if current {
+			g.onStream(id.ID, hello.GetVpc(), false)
+		}
 	}()
 	return nil
 }
+
+func (g *Gateway) onStream(id, vpc string, connected bool) {
+	if g.cfg.OnStream != nil {
+		g.cfg.OnStream(id, vpc, connected)
+	}
+}
+
+// Connected reports whether Frontgate fgID has a stream to this node now.
+func (g *Gateway) Connected(fgID string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.streams[fgID] != nil
+}
+
+// NodeID is the id of the node this gateway serves.
+func (g *Gateway) NodeID() string { return g.cfg.NodeID }
 
 func (g *Gateway) notifyLocked() {
 	close(g.changed)

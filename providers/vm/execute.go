@@ -59,6 +59,15 @@ func (o *Operator) vpc(ctx context.Context, t providers.Task) (VPC, error) {
 	if err != nil {
 		return vpc, fmt.Errorf("vpc of %s on runtime %s: %w", t.Cluster.Owner, t.Runtime.ID, err)
 	}
+	if key := vpc.FrontgateID + " " + t.Runtime.ID + " " + t.Cluster.Owner; o.cfg.OnVPC != nil {
+		if _, done := o.recorded.Load(key); !done {
+			if err := o.cfg.OnVPC(ctx, t.Runtime, t.Cluster.Owner, vpc); err != nil {
+				o.cfg.Logger.Warn("record vpc", "vpc", vpc.ID, "frontgate", vpc.FrontgateID, "err", err)
+			} else {
+				o.recorded.Store(key, true)
+			}
+		}
+	}
 	if _, err := o.drones(ctx, vpc); err != nil {
 		return vpc, err
 	}
@@ -303,4 +312,3 @@ func tail(s string, n int) string {
 	}
 	return "…" + s[len(s)-n:]
 }
-

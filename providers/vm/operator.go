@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -30,6 +31,9 @@ type Config struct {
 	Logger *slog.Logger
 	// PollInterval is how often the Operator looks for a Drone to connect; default 100ms.
 	PollInterval time.Duration
+	// OnVPC, when set, is told the VPC a task ensured (to record which runtime and owner its
+	// Frontgate serves); an error is logged, not fatal.
+	OnVPC func(ctx context.Context, rt providers.RuntimeSpec, owner string, vpc VPC) error
 }
 
 func (c Config) withDefaults() Config {
@@ -58,7 +62,8 @@ func (c Config) Validate() error {
 // zones, credentials), the driver does the IaaS calls.
 type Operator struct {
 	providers.Provider
-	cfg Config
+	cfg      Config
+	recorded sync.Map // VPCs told to OnVPC: "fg runtime owner" → true
 }
 
 var _ providers.Operator = (*Operator)(nil)

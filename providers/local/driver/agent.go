@@ -107,9 +107,9 @@ func (d *Driver) agentEnv() []string {
 
 // start runs a detached (own session, so its own process group) with args after the
 // subcommand, its output appended to its log, records it in its pid file, and waits for ready
-// (a line of its log) within Config.ReadyTimeout and ctx. A process that exits first is an error
-// quoting the end of its log; one that is alive but not ready yet is left running (the next call
-// adopts it) and reported as not ready.
+// (a line of its log; "" = no wait) within Config.ReadyTimeout and ctx. A process that exits
+// first is an error quoting the end of its log; one that is alive but not ready yet is left
+// running (the next call adopts it) and reported as not ready.
 func (d *Driver) start(ctx context.Context, a agent, args []string, ready string) (proc, error) {
 	logPath := a.logFile()
 	if fi, err := os.Stat(logPath); err == nil && fi.Size() > maxLog {
@@ -148,8 +148,11 @@ func (d *Driver) start(ctx context.Context, a agent, args []string, ready string
 	return p, d.waitReady(ctx, a, p, off, ready)
 }
 
-// waitReady waits for line in a's log after offset off.
+// waitReady waits for line in a's log after offset off; an empty line is not waited for.
 func (d *Driver) waitReady(ctx context.Context, a agent, p proc, off int64, line string) error {
+	if line == "" {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.ReadyTimeout)
 	defer cancel()
 	t := time.NewTicker(pollEvery)

@@ -3,6 +3,7 @@ package driver
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -213,6 +214,15 @@ cd / && setsid sleep 301 </dev/null >/dev/null 2>&1 &`)
 	if got, err := d.Instance(ctx, r.rt, vpc, "i-2"); err != nil || got.Status != vm.InstanceStopped {
 		t.Fatalf("Instance after purge = %+v, %v", got, err)
 	}
+
+	// With its Frontgate down a Drone starts without waiting, and connects once it is back.
+	if got, err := d.StartInstance(ctx, r.rt, vpc, "i-2"); err != nil || got.Status != vm.InstanceRunning {
+		t.Fatalf("StartInstance with the frontgate down = %+v, %v", got, err)
+	}
+	if _, err := d.EnsureVPC(ctx, r.rt, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	waitDrones(t, gw2, vpc.FrontgateID, "i-2")
 }
 
 // TestConcurrentCreate places instances in parallel, from two Drivers on one Dir: each gets
@@ -278,5 +288,43 @@ func TestConcurrentCreate(t *testing.T) {
 		if count != 1 {
 			t.Fatalf("%s has %d drone processes", id, count)
 		}
+	}
+}
+
+// TestFrontgatePortTaken: when another process took the Frontgate's port while it was down,
+// the Frontgate moves to another port and its running Drones follow.
+func TestFrontgatePortTaken(t *testing.T) {
+	r := newRig(t)
+	ctx := r.ctx()
+	d := r.d
+	vpc, err := d.EnsureVPC(ctx, r.rt, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateInstance(ctx, r.rt, vpc, vm.InstanceSpec{ID: "i-1", ClusterID: "cl-1", Role: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	waitDrones(t, r.gw, vpc.FrontgateID, "i-1")
+	drPid := pidOf(t, d.droneAgent("i-1"))
+	before, _ := d.loadVPC(vpc.ID)
+	if err := d.StopVPC(ctx, vpc.ID); err != nil {
+		t.Fatal(err)
+	}
+	squatter, err := net.Listen("tcp", before.frontgateAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer squatter.Close()
+
+	if again, err := d.EnsureVPC(ctx, r.rt, "alice"); err != nil || again != vpc {
+		t.Fatalf("EnsureVPC with its port taken = %+v, %v", again, err)
+	}
+	after, _ := d.loadVPC(vpc.ID)
+	if after.Port == before.Port || after.A != before.A || after.B != before.B {
+		t.Fatalf("frontgate at %s, was %s: want another port on the same address", after.frontgateAddr(), before.frontgateAddr())
+	}
+	waitDrones(t, r.gw, vpc.FrontgateID, "i-1")
+	if p := pidOf(t, d.droneAgent("i-1")); p == drPid {
+		t.Fatalf("drone %d not restarted towards the new address", p)
 	}
 }

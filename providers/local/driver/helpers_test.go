@@ -87,7 +87,7 @@ func (r *rig) ctx() context.Context {
 	return ctx
 }
 
-// pid returns the pid in an agent's pid file (0 when none).
+// pidOf returns the pid in an agent's pid file (0 when none).
 func pidOf(t *testing.T, a agent) int {
 	t.Helper()
 	var p proc

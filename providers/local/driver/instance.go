@@ -224,7 +224,14 @@ func (d *Driver) ensureDrone(ctx context.Context, s instanceState) error {
 			args = append(args, "--unhealthy-threshold", strconv.Itoa(h.UnhealthyThreshold))
 		}
 	}
-	if _, err := d.start(ctx, a, args, "pitrix: drone "+s.ID+" connected to "); err != nil {
+	// Wait for the Drone to connect when its Frontgate runs; otherwise it connects when the
+	// Frontgate is back (EnsureVPC), and waiting would only time out.
+	ready := "pitrix: drone " + s.ID + " connected to "
+	if _, _, ok := d.find(d.frontgateAgent(v)); !ok {
+		d.log.Warn("frontgate not running; the drone connects when it is", "instance_id", s.ID, "frontgate", v.FrontgateID)
+		ready = ""
+	}
+	if _, err := d.start(ctx, a, args, ready); err != nil {
 		return fmt.Errorf("start drone %s on %s (frontgate %s): %w", s.ID, s.IP, v.frontgateAddr(), err)
 	}
 	return nil

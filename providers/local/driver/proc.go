@@ -30,7 +30,7 @@ func parseStat(b []byte) (procStat, error) {
 	}
 	f := strings.Fields(string(b[i+1:]))
 	// After comm: state is field 3 of the line, starttime field 22.
-	if len(f) < 20 || len(f[0]) != 1 {
+	if len(f) < 20 || len(f[0]) != 1 || !isLetter(f[0][0]) {
 		return procStat{}, fmt.Errorf("%w: %q", errBadStat, truncate(b))
 	}
 	st, err := strconv.ParseUint(f[19], 10, 64)
@@ -39,6 +39,8 @@ func parseStat(b []byte) (procStat, error) {
 	}
 	return procStat{State: f[0][0], StartTicks: st}, nil
 }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func truncate(b []byte) []byte {
 	if len(b) > 64 {

@@ -51,8 +51,9 @@ func FuzzParseStat(f *testing.F) {
 			}
 			return
 		}
-		if !bytes.Contains(b, []byte{')', ' ', st.State}) && !bytes.ContainsRune(b, rune(st.State)) {
-			t.Fatalf("state %q not in the input", st.State)
+		after := b[bytes.LastIndexByte(b, ')')+1:]
+		if !isLetter(st.State) || bytes.IndexByte(after, st.State) < 0 {
+			t.Fatalf("state %q is not a letter after the last ')' of %q", st.State, b)
 		}
 	})
 }

@@ -123,14 +123,9 @@ func (d *Driver) createVPC(ctx context.Context, rtID, owner string) (vpcState, e
 		taken[blk] = true
 		s := vpcState{ID: VPCID(rtID, owner), FrontgateID: FrontgateID(rtID, owner), RuntimeID: rtID, Owner: owner,
 			A: blk[0], B: blk[1], CreatedAt: time.Now().UTC()}
-		ln, err := net.Listen("tcp", net.JoinHostPort(s.ip(1), "0"))
-		if err != nil {
-			lastErr = fmt.Errorf("listen on %s: %w", s.ip(1), err)
+		if s.Port, err = freePort(s.ip(1)); err != nil {
+			lastErr = err
 			continue
-		}
-		s.Port = ln.Addr().(*net.TCPAddr).Port
-		if err := ln.Close(); err != nil {
-			return vpcState{}, fmt.Errorf("listen on %s: %w", s.ip(1), err)
 		}
 		if err := os.MkdirAll(filepath.Join(d.vpcDir(s.ID), "data"), 0o700); err != nil {
 			return vpcState{}, err
@@ -168,6 +163,22 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 			return err
 		}
 	}
+	// The port was free when the VPC was made; while the Frontgate was down another process
+	// may have taken it. The Frontgate then moves, and its Drones follow.
+	moved := false
+	if ln, err := net.Listen("tcp", s.frontgateAddr()); err != nil {
+		port, perr := freePort(s.ip(1))
+		if perr != nil {
+			return fmt.Errorf("frontgate %s: %s is taken (%w) and no other port is free: %w", s.FrontgateID, s.frontgateAddr(), err, perr)
+		}
+		d.log.Warn("frontgate port taken; moving", "frontgate", s.FrontgateID, "from", s.frontgateAddr(), "port", port, "err", err)
+		s.Port, moved = port, true
+		if err := writeJSON(d.vpcFile(s.ID), s); err != nil {
+			return err
+		}
+	} else if err := ln.Close(); err != nil {
+		return fmt.Errorf("frontgate %s: %s: %w", s.FrontgateID, s.frontgateAddr(), err)
+	}
 	addr := s.frontgateAddr()
 	data := filepath.Join(a.dir, "data")
 	if err := os.MkdirAll(data, 0o700); err != nil {
@@ -181,7 +192,48 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	if _, err := d.start(ctx, a, args, "pitrix: frontgate "+s.FrontgateID+" serving drones on "); err != nil {
 		return fmt.Errorf("start frontgate %s on %s: %w", s.FrontgateID, addr, err)
 	}
+	if moved {
+		return d.redirectDrones(ctx, s)
+	}
 	return nil
+}
+
+// freePort returns a port on ip that can be bound now.
+func freePort(ip string) (int, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("listen on %s: %w", ip, err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if err := ln.Close(); err != nil {
+		return 0, fmt.Errorf("listen on %s: %w", ip, err)
+	}
+	return port, nil
+}
+
+// redirectDrones restarts the running Drones of VPC s towards its Frontgate's new address.
+// The caller holds the VPC's lock (VPC before instance is the only order locks are taken in).
+func (d *Driver) redirectDrones(ctx context.Context, s vpcState) error {
+	ins, err := d.instancesIn(s.ID)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, in := range ins {
+		errs = append(errs, func() error {
+			unlock, err := d.lockInstance(ctx, in.ID)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			cur, err := d.loadInstance(in.ID, s.ID)
+			if err != nil || cur.Status != vm.InstanceRunning {
+				return nil // gone or stopped meanwhile: it starts with the new address
+			}
+			return d.ensureDrone(ctx, cur)
+		}())
+	}
+	return errors.Join(errs...)
 }
 
 // adopt keeps a running agent, recording it in its pid file when the file names another
