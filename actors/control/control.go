@@ -50,17 +50,17 @@ type Deps struct {
 
 // Plane implements the control plane's API. It is safe for concurrent use.
 type Plane struct {
-	st    store.Store
-	node  Cluster
-	ident *identity.Service
-	provs *providers.Registry
-	src   *source.Source
-	seal  *seal.Sealer
-	ids   *idgen.Generator
-	now   func() time.Time
-	log   *slog.Logger
-	stats func() map[string]uint64
-	hub   *eventhub.Hub
+	st     store.Store
+	node   Cluster
+	ident  *identity.Service
+	provs  *providers.Registry
+	src    *source.Source
+	seal   *seal.Sealer
+	ids    *idgen.Generator
+	now    func() time.Time
+	log    *slog.Logger
+	stats  func() map[string]uint64
+	hub    *eventhub.Hub
 	drones func(ctx context.Context, frontgateID string) ([]string, error)
 }
 

@@ -36,9 +36,9 @@ type appSpec struct {
 func appSpecOf(name string) (appSpec, bool) {
 	switch name {
 	case appHello:
-		return appSpec{conf: obj{"cluster": obj{"node": obj{"count": 3}}}, nodes: "3 node"}, true
+		return appSpec{conf: obj{"cluster": obj{"node": obj{"count": 3}}}, nodes: "3× node"}, true
 	case appRedis:
-		return appSpec{conf: obj{"cluster": obj{"replica": obj{"count": 2}}}, nodes: "1 master + 2 replica", needs: "redis-server"}, true
+		return appSpec{conf: obj{"cluster": obj{"replica": obj{"count": 2}}}, nodes: "1 master, 2 replica", needs: "redis-server"}, true
 	}
 	return appSpec{}, false
 }
@@ -243,7 +243,7 @@ func (b *bench) action(parent context.Context, method, path string, body any) (a
 		r.timing.Server = secs(job.FinishedAt.Sub(job.CreatedAt))
 	}
 	var tasks page
-	if err := b.c.Do(ctx, http.MethodGet, "/v1/jobs/"+acc.JobID+"/tasks", url.Values{"limit": {"200"}}, nil, &tasks); err != nil {
+	if err := b.c.Do(ctx, http.MethodGet, "/v1/jobs/"+acc.JobID+"/tasks", nil, nil, &tasks); err != nil {
 		return r, fmt.Errorf("tasks of job %s: %w", acc.JobID, err)
 	}
 	ts := make([]appcluster.Task, len(tasks.Items))

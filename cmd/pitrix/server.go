@@ -213,6 +213,8 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return front.Serve(gctx, ln) })
 	g.Go(func() error { return rl.Run(gctx) })
+	// The local runtime's agents are processes of their own: keep the ones meant to run running.
+	g.Go(func() error { return drv.Supervise(gctx, time.Second) })
 	g.Go(func() error { return edge.Run(gctx) })
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)

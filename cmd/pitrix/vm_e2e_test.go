@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -178,6 +180,17 @@ func drones(ids []string) int {
 	return n
 }
 
+// initOnce checks that the init service ran exactly once on each node (hello logs each run).
+func (e *vmEnv) initOnce(nodes []obj) {
+	e.t.Helper()
+	for _, n := range nodes {
+		got := readFile(e.t, filepath.Join(e.root(n["instance_id"].(string)), "var", "init.log"))
+		if strings.Count(got, "\n") != 1 {
+			e.t.Fatalf("init ran %d times on %s:\n%s", strings.Count(got, "\n"), n["id"], got)
+		}
+	}
+}
+
 func instanceIDs(nodes map[string][]obj) []string {
 	var ids []string
 	for _, ns := range nodes {
@@ -225,6 +238,7 @@ func TestVMHelloLifecycle(t *testing.T) {
 	if got := drones(instanceIDs(e.nodes(id))); got != 2 {
 		t.Fatalf("%d drone processes, want 2", got)
 	}
+	e.initOnce(nodes)
 	// The VPC's Frontgate is known with its runtime and its Drones.
 	fgs := list(t, e.admin, "/v1/frontgates", nil)
 	if len(fgs) != 1 || fgs[0]["runtime_id"] != e.runtimeID || fgs[0]["connected"] != true || len(fgs[0]["drones"].([]any)) != 2 {
@@ -241,6 +255,19 @@ func TestVMHelloLifecycle(t *testing.T) {
 		if got := readFile(t, filepath.Join(root, "reloads.log")); strings.Count(got, "reloaded") < 1 {
 			t.Fatalf("reloads.log of %s: %q", n["id"], got)
 		}
+	}
+
+	// A custom service runs on every node; restart runs the services again.
+	e.act(id, "service", obj{"service": "greet"})
+	for _, n := range nodes {
+		if got := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "var", "greet.log")); !strings.Contains(got, "greeting = bonjour") {
+			t.Fatalf("greet.log of %s: %q", n["id"], got)
+		}
+	}
+	e.act(id, "restart", nil)
+	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/service", nil, obj{"service": "nope"}, nil)
+	if ae := apiErr(t, err, http.StatusBadRequest, "invalid_argument"); !strings.Contains(fmt.Sprint(ae.Details), "greet") {
+		t.Fatalf("unknown service error does not list the services: %v", ae.Details)
 	}
 
 	// Scale out: the new node gets the next index and every node lists three members.
@@ -284,7 +311,7 @@ func TestVMHelloLifecycle(t *testing.T) {
 		t.Fatalf("%d drone processes after stop", got)
 	}
 	// An action not allowed now: 409.
-	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/stop", nil, nil, nil)
+	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/stop", nil, nil, nil)
 	apiErr(t, err, http.StatusConflict, "failed_precondition")
 	e.act(id, "start", nil)
 	if got := drones(instanceIDs(e.nodes(id))); got != 2 {
@@ -467,9 +494,126 @@ func TestVMKillDuringCreate(t *testing.T) {
 		if got := drones(ids); got != 3 {
 			t.Fatalf("kill after %d tasks: %d drone processes, want 3", after, got)
 		}
+		e.initOnce(nodes)
 		e.act(id, "delete", nil)
 		if got := drones(ids); got != 0 {
 			t.Fatalf("kill after %d tasks: %d drone processes after delete", after, got)
 		}
+	}
+}
+
+// demoFiles reads the files of a demo VM package.
+func demoFiles(t *testing.T, name string) map[string][]byte {
+	t.Helper()
+	dir := filepath.Join(projectRoot(), "demo", "packages", "vm", name)
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// pidOf finds the pid of the agent (frontgate or drone) whose command line names id.
+func pidOf(t *testing.T, dir, kind, id string) int {
+	t.Helper()
+	for _, pid := range procsUnder(dir) {
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) > 1 && args[1] == kind && slices.Contains(args, id) {
+			return pid
+		}
+	}
+	t.Fatalf("no %s process of %s", kind, id)
+	return 0
+}
+
+// waitTask waits until a task of job with action is in status.
+func (e *vmEnv) waitTask(job, action, status string) obj {
+	e.t.Helper()
+	var found obj
+	eventually(e.t, fmt.Sprintf("a %s task of %s is %s", action, job, status), func() (bool, string) {
+		for _, tk := range list(e.t, e.admin, "/v1/jobs/"+job+"/tasks", nil) {
+			if tk["action"] == action && tk["status"] == status {
+				found = tk
+				return true, ""
+			}
+		}
+		return false, ""
+	})
+	return found
+}
+
+// TestVMEdgeFaults: the Frontgate cut for a while in the middle of a scale-out, and a Drone
+// killed in the middle of a render (and started again): both jobs end right, and no command
+// ran twice.
+func TestVMEdgeFaults(t *testing.T) {
+	e := newVMEnv(t)
+	// hello with a slow reload, so that a render is caught in the middle.
+	files := demoFiles(t, "hello")
+	files["package.json"] = []byte(`{"name": "slowhello", "version": "1.0.0", "description": "hello with a slow reload"}`)
+	files["confd/conf.d/hello.toml"] = []byte(strings.Replace(string(files["confd/conf.d/hello.toml"]),
+		`reload_cmd = "echo`, `reload_cmd = "sleep 2; echo`, 1))
+	var up struct{ Version obj }
+	if err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(t, "slowhello", files)), &up); err != nil {
+		t.Fatal(err)
+	}
+	e.versions["slowhello"] = up.Version["id"].(string)
+	id, job := e.create("slowhello", obj{"cluster": obj{"node": obj{"count": 1}}})
+	e.succeed(job)
+	fg := list(t, e.admin, "/v1/frontgates", nil)[0]["id"].(string)
+
+	// Scale out while the Frontgate is frozen for two seconds.
+	acc := do(t, e.admin, http.MethodPost, "/v1/clusters/"+id+"/add_nodes", obj{"role": "node", "count": 2})
+	e.waitTask(acc["job_id"].(string), "vm.create_instance", "successful")
+	pid := pidOf(t, e.dataDir, "frontgate", fg)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second) // the cut: the fault's duration, not a wait for a condition
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	e.succeed(acc["job_id"].(string))
+	e.logTasks(acc["job_id"].(string))
+	nodes := e.nodes(id)["node"]
+	if len(nodes) != 3 {
+		t.Fatalf("after scale-out: %v", nodes)
+	}
+	e.initOnce(nodes)
+
+	// Kill a Drone while its render's reload runs; the task restarts it and the job ends right.
+	acc = do(t, e.admin, http.MethodPost, "/v1/clusters/"+id+"/update_env", obj{"env": obj{"greeting": "hola"}})
+	e.waitTask(acc["job_id"].(string), "vm.render", "working")
+	victim := nodes[0]["instance_id"].(string)
+	if err := syscall.Kill(pidOf(t, e.dataDir, "drone", victim), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	e.succeed(acc["job_id"].(string))
+	e.logTasks(acc["job_id"].(string))
+	for _, n := range nodes {
+		root := e.root(n["instance_id"].(string))
+		if got := readFile(t, filepath.Join(root, "etc", "hello.conf")); !strings.Contains(got, "greeting = hola") {
+			t.Fatalf("hello.conf of %s:\n%s", n["id"], got)
+		}
+	}
+	if got := drones(instanceIDs(e.nodes(id))); got != 3 {
+		t.Fatalf("%d drone processes, want 3", got)
+	}
+	e.initOnce(nodes)
+	e.act(id, "delete", nil)
+}
+
+func (e *vmEnv) logTasks(job string) {
+	for _, tk := range list(e.t, e.admin, "/v1/jobs/"+job+"/tasks", nil) {
+		e.t.Logf("L%v %v %v %v attempts=%v %v..%v err=%v", tk["layer"], tk["action"], tk["target"], tk["status"], tk["attempts"], tk["started_at"], tk["finished_at"], tk["error"])
 	}
 }

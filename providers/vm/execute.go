@@ -107,6 +107,24 @@ func (o *Operator) waitDrone(ctx context.Context, vpc VPC, instanceID string) er
 	}
 }
 
+// ensureDrone makes sure the instance's Drone is connected before work is sent to it: a Drone
+// that does not come back within DroneGrace (its process died) has its instance started
+// again by the driver (which leaves a running one alone). Commands stay exactly-once: the
+// Drone keeps the ids it ran across restarts.
+func (o *Operator) ensureDrone(ctx context.Context, t providers.Task, vpc VPC, instanceID string) error {
+	wctx, cancel := context.WithTimeout(ctx, o.cfg.DroneGrace)
+	err := o.waitDrone(wctx, vpc, instanceID)
+	cancel()
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	o.cfg.Logger.Warn("drone not connected; starting its instance again", "instance", instanceID, "frontgate", vpc.FrontgateID)
+	if _, err := o.cfg.Driver.StartInstance(ctx, t.Runtime, vpc, instanceID); err != nil {
+		return fmt.Errorf("restart the drone of %s: %w", instanceID, err)
+	}
+	return o.waitDrone(ctx, vpc, instanceID)
+}
+
 func (o *Operator) instanceSpec(t providers.Task, p frame.NodeParams) InstanceSpec {
 	in := InstanceSpec{ID: p.InstanceID, ClusterID: t.Cluster.ID, NodeID: p.ID, Role: p.Role, CPU: p.CPU, Memory: p.Memory,
 		VolumeSize: p.VolumeSize, MountPoint: p.MountPoint}
@@ -225,6 +243,9 @@ func (o *Operator) render(ctx context.Context, t providers.Task) (providers.Task
 	if err != nil {
 		return providers.TaskResult{}, err
 	}
+	if err := o.ensureDrone(ctx, t, vpc, p.InstanceID); err != nil {
+		return providers.TaskResult{}, err
+	}
 	res, err := o.cfg.Edge.Request(ctx, vpc.FrontgateID, &edgepb.RenderConfig{InstanceId: p.InstanceID})
 	if err != nil {
 		return providers.TaskResult{}, fmt.Errorf("render on %s via frontgate %s: %w", p.InstanceID, vpc.FrontgateID, err)
@@ -264,6 +285,9 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	}
 	vpc, err := o.vpc(ctx, t)
 	if err != nil {
+		return providers.TaskResult{}, err
+	}
+	if err := o.ensureDrone(ctx, t, vpc, p.InstanceID); err != nil {
 		return providers.TaskResult{}, err
 	}
 	id := t.ID

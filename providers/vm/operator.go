@@ -31,6 +31,9 @@ type Config struct {
 	Logger *slog.Logger
 	// PollInterval is how often the Operator looks for a Drone to connect; default 100ms.
 	PollInterval time.Duration
+	// DroneGrace is how long a render or command waits for an instance's Drone to (re)connect
+	// before asking the driver to start the instance again; default 3s.
+	DroneGrace time.Duration
 	// OnVPC, when set, is told the VPC a task ensured (to record which runtime and owner its
 	// Frontgate serves); an error is logged, not fatal.
 	OnVPC func(ctx context.Context, rt providers.RuntimeSpec, owner string, vpc VPC) error
@@ -42,6 +45,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.DroneGrace <= 0 {
+		c.DroneGrace = 3 * time.Second
 	}
 	return c
 }

@@ -1,0 +1,85 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pitrix/pitrix/providers/vm"
+)
+
+// Supervise keeps running what should run, as an init system does on a VM: every interval
+// (and once at once) it starts again the Frontgate of each VPC that has instances meant to
+// run, and the Drone of each such instance whose process is gone (it crashed, was killed, or
+// this machine rebooted). A stopped or deleted instance is left alone: its wanted state is
+// read again under its lock. It returns when ctx ends.
+func (d *Driver) Supervise(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		d.superviseOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Driver) superviseOnce(ctx context.Context) {
+	ids, err := d.entries(instancesDir)
+	if err != nil {
+		return // nothing created yet
+	}
+	wanted := map[string][]instanceState{} // by VPC
+	for _, id := range ids {
+		s, err := d.loadInstance(id, "")
+		if err == nil && s.Status == vm.InstanceRunning {
+			wanted[s.VPC] = append(wanted[s.VPC], s)
+		}
+	}
+	for vpcID, insts := range wanted {
+		if ctx.Err() != nil {
+			return
+		}
+		v, err := d.loadVPC(vpcID)
+		if err != nil {
+			continue
+		}
+		if _, _, ok := d.find(d.frontgateAgent(v)); !ok {
+			d.log.Warn("frontgate not running; starting it again", "vpc", vpcID, "frontgate", v.FrontgateID)
+			if unlock, err := d.lock(ctx, "vpc."+vpcID); err == nil {
+				if err := d.ensureFrontgate(ctx, v); err != nil {
+					d.log.Error("restart frontgate", "vpc", vpcID, "err", err)
+				}
+				unlock()
+			}
+		}
+		for _, s := range insts {
+			if _, _, ok := d.find(d.droneAgent(s.ID)); ok {
+				continue
+			}
+			d.restartDrone(ctx, s.ID)
+		}
+	}
+}
+
+// restartDrone starts an instance's Drone again if, under its lock, it is still meant to run.
+func (d *Driver) restartDrone(ctx context.Context, id string) {
+	unlock, err := d.lockInstance(ctx, id)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	s, err := d.loadInstance(id, "")
+	if errors.Is(err, vm.ErrNoInstance) || err != nil || s.Status != vm.InstanceRunning {
+		return
+	}
+	if _, _, ok := d.find(d.droneAgent(id)); ok {
+		return
+	}
+	d.log.Warn("drone not running; starting it again", "instance_id", id)
+	if err := d.ensureDrone(ctx, s); err != nil {
+		d.log.Error("restart drone", "instance_id", id, "err", err)
+	}
+}
