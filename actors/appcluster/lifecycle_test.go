@@ -29,7 +29,7 @@ func TestCheck(t *testing.T) {
 			}
 		})
 	}
-	if len(Actions()) != 11 || Known("create") != true || Known("x") {
+	if len(Actions()) != 13 || Known("create") != true || Known("x") {
 		t.Fatalf("Actions = %v", Actions())
 	}
 	// Live clusters are found by their runtime; deleted and ceased ones are not live.
