@@ -369,7 +369,29 @@ func (p *Plane) GetCluster(ctx context.Context, pr identity.Principal, id string
 	if err != nil {
 		return nil, err
 	}
+	p.fillHealth(c.Nodes)
 	return &c, nil
+}
+
+// Node health words: the last report of the node's health check (none: "").
+const (
+	HealthHealthy   = "healthy"
+	HealthUnhealthy = "unhealthy"
+)
+
+// fillHealth sets each node's health from its Drone's last report.
+func (p *Plane) fillHealth(nodes []appcluster.Node) {
+	if p.health == nil {
+		return
+	}
+	for i := range nodes {
+		if healthy, ok := p.health(nodes[i].InstanceID); ok {
+			nodes[i].Health = HealthUnhealthy
+			if healthy {
+				nodes[i].Health = HealthHealthy
+			}
+		}
+	}
 }
 
 // ClusterNodes lists a cluster's nodes.
@@ -382,6 +404,7 @@ func (p *Plane) ClusterNodes(ctx context.Context, pr identity.Principal, id stri
 	if nodes == nil {
 		nodes = []appcluster.Node{}
 	}
+	p.fillHealth(nodes)
 	return catalog.Page[appcluster.Node]{TotalCount: len(nodes), Items: nodes}, nil
 }
 

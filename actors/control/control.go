@@ -46,6 +46,8 @@ type Deps struct {
 	// Drones, when set, asks a connected Frontgate which Drones are connected to it (for
 	// GET /v1/frontgates).
 	Drones func(ctx context.Context, frontgateID string) ([]string, error)
+	// Health, when set, returns the last health report of an instance (ok false: none).
+	Health func(instanceID string) (healthy, ok bool)
 }
 
 // Plane implements the control plane's API. It is safe for concurrent use.
@@ -62,6 +64,7 @@ type Plane struct {
 	stats  func() map[string]uint64
 	hub    *eventhub.Hub
 	drones func(ctx context.Context, frontgateID string) ([]string, error)
+	health func(instanceID string) (healthy, ok bool)
 }
 
 // New returns a Plane over d.
@@ -76,7 +79,7 @@ func New(d Deps) (*Plane, error) {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
-		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones}, nil
+		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones, health: d.Health}, nil
 }
 
 // Authenticate implements the REST front's Authenticator.

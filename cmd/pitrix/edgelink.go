@@ -59,6 +59,19 @@ func (e *edgeLink) drones(ctx context.Context, fgID string) ([]string, error) {
 	return list.InstanceIds, nil
 }
 
+// health is an instance's last health report, as this node's gateway received it.
+func (e *edgeLink) health(instanceID string) (healthy, ok bool) {
+	g := e.g.Load()
+	if g == nil {
+		return false, false
+	}
+	h, ok := g.Health(instanceID)
+	if !ok {
+		return false, false
+	}
+	return h.GetHealthy(), true
+}
+
 // registerVPC records which runtime and owner a VPC's Frontgate serves.
 func (e *edgeLink) registerVPC(ctx context.Context, rt providers.RuntimeSpec, owner string, v vm.VPC) error {
 	r := e.r.Load()

@@ -198,7 +198,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	defer rl.Close()
 	link.set(edge, rl)
 	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
-		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Drones: link.drones})
+		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Drones: link.drones, Health: link.health})
 	if err != nil {
 		return err
 	}

@@ -239,6 +239,15 @@ func TestVMHelloLifecycle(t *testing.T) {
 		t.Fatalf("%d drone processes, want 2", got)
 	}
 	e.initOnce(nodes)
+	eventually(t, "every node reports healthy", func() (bool, string) {
+		got := e.nodes(id)["node"]
+		for _, n := range got {
+			if n["health"] != "healthy" {
+				return false, fmt.Sprint(got)
+			}
+		}
+		return true, ""
+	})
 	// The VPC's Frontgate is known with its runtime and its Drones.
 	fgs := list(t, e.admin, "/v1/frontgates", nil)
 	if len(fgs) != 1 || fgs[0]["runtime_id"] != e.runtimeID || fgs[0]["connected"] != true || len(fgs[0]["drones"].([]any)) != 2 {
@@ -615,5 +624,107 @@ func TestVMEdgeFaults(t *testing.T) {
 func (e *vmEnv) logTasks(job string) {
 	for _, tk := range list(e.t, e.admin, "/v1/jobs/"+job+"/tasks", nil) {
 		e.t.Logf("L%v %v %v %v attempts=%v %v..%v err=%v", tk["layer"], tk["action"], tk["target"], tk["status"], tk["attempts"], tk["started_at"], tk["finished_at"], tk["error"])
+	}
+}
+
+// sizedHello is the demo hello package with cpu and memory per node (to resize) under another
+// name; version 2 renders a version line and has an upgrade service.
+func sizedHello(t *testing.T, version string) []byte {
+	t.Helper()
+	files := demoFiles(t, "hello")
+	files["package.json"] = []byte(`{"name": "hello2", "version": "` + version + `", "description": "hello with sizes"}`)
+	files["config.json"] = []byte(strings.Replace(string(files["config.json"]),
+		`{"key": "count", "type": "integer", "default": 1, "min": 1, "max": 3}`,
+		`{"key": "count", "type": "integer", "default": 1, "min": 1, "max": 3},
+        {"key": "cpu", "type": "integer", "default": 1, "range": [1, 2, 4]},
+        {"key": "memory", "type": "integer", "default": 512, "min": 256, "max": 4096}`, 1))
+	tmpl := strings.Replace(string(files["cluster.json.tmpl"]), `"count": {{cluster.node.count}},`,
+		`"count": {{cluster.node.count}}, "cpu": {{cluster.node.cpu}}, "memory": {{cluster.node.memory}},`, 1)
+	if version != "1.0.0" {
+		tmpl = strings.Replace(tmpl, `"services": {`, `"services": {
+      "upgrade": {"cmd": "echo upgraded >> \"$PITRIX_ROOT/var/upgrade.log\""},`, 1)
+		files["confd/templates/hello.conf.tmpl"] = append(files["confd/templates/hello.conf.tmpl"], []byte("version = 2\n")...)
+	}
+	files["cluster.json.tmpl"] = []byte(tmpl)
+	if !strings.Contains(string(files["config.json"]), `"cpu"`) || !strings.Contains(tmpl, `{{cluster.node.cpu}}`) {
+		t.Fatal("the demo hello package changed: sizedHello no longer applies")
+	}
+	return tgz(t, "hello2", files)
+}
+
+// TestVMResizeUpgradeRecover: resize, upgrade to another version, delete, recover, cease.
+func TestVMResizeUpgradeRecover(t *testing.T) {
+	e := newVMEnv(t)
+	var up struct{ App, Version obj }
+	if err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(sizedHello(t, "1.0.0")), &up); err != nil {
+		t.Fatal(err)
+	}
+	v1 := up.Version["id"].(string)
+	if err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps/"+up.App["id"].(string)+"/versions", url.Values{"type": {"vm"}}, bytes.NewReader(sizedHello(t, "2.0.0")), &up); err != nil {
+		t.Fatal(err)
+	}
+	v2 := up.Version["id"].(string)
+	e.versions["hello2"] = v1
+	id, job := e.create("hello2", obj{"cluster": obj{"node": obj{"count": 2}}})
+	e.succeed(job)
+
+	// Resize: every node is stopped, resized and started again with the new size.
+	e.act(id, "resize", obj{"roles": []obj{{"role": "node", "cpu": 2, "memory": 1024}}})
+	c := e.cluster(id)
+	roles := c["roles"].([]any)
+	if r := roles[0].(map[string]any); r["cpu"] != float64(2) || r["memory"] != float64(1024) || r["count"] != float64(2) {
+		t.Fatalf("roles after resize = %v", roles)
+	}
+	nodes := e.nodes(id)["node"]
+	for _, n := range nodes {
+		if _, err := os.Stat(filepath.Join(e.root(n["instance_id"].(string)), "greeting.txt")); err != nil {
+			t.Fatalf("%s was not started again after resize: %v", n["id"], err)
+		}
+	}
+	if got := drones(instanceIDs(e.nodes(id))); got != 2 {
+		t.Fatalf("%d drone processes after resize, want 2", got)
+	}
+	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/resize", nil, obj{"roles": []obj{{"role": "node", "cpu": 3}}}, nil)
+	apiErr(t, err, http.StatusBadRequest, "invalid_argument")
+
+	// Upgrade: the new version's confd templates and its upgrade service.
+	e.act(id, "upgrade", obj{"version_id": v2})
+	if c := e.cluster(id); c["version_id"] != v2 || c["status"] != "active" {
+		t.Fatalf("after upgrade: version %v, status %v", c["version_id"], c["status"])
+	}
+	for _, n := range nodes {
+		root := e.root(n["instance_id"].(string))
+		if got := readFile(t, filepath.Join(root, "etc", "hello.conf")); !strings.Contains(got, "version = 2") {
+			t.Fatalf("hello.conf of %s after upgrade:\n%s", n["id"], got)
+		}
+		if got := readFile(t, filepath.Join(root, "var", "upgrade.log")); got != "upgraded\n" {
+			t.Fatalf("upgrade.log of %s: %q", n["id"], got)
+		}
+	}
+
+	// Delete, then recover: the cluster comes back with its nodes.
+	e.act(id, "delete", nil)
+	if got := drones(instanceIDs(map[string][]obj{"node": nodes})); got != 0 {
+		t.Fatalf("%d drone processes after delete", got)
+	}
+	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/update_env", nil, obj{"env": obj{"greeting": "x"}}, nil)
+	apiErr(t, err, http.StatusConflict, "failed_precondition")
+	e.act(id, "recover", nil)
+	if c := e.cluster(id); c["status"] != "active" {
+		t.Fatalf("after recover: %v", c["status"])
+	}
+	recovered := e.nodes(id)["node"]
+	if len(recovered) != 2 || drones(instanceIDs(e.nodes(id))) != 2 {
+		t.Fatalf("after recover: nodes %v", recovered)
+	}
+	for _, n := range recovered {
+		if _, err := os.Stat(filepath.Join(e.root(n["instance_id"].(string)), "greeting.txt")); err != nil {
+			t.Fatalf("%s is not started after recover: %v", n["id"], err)
+		}
+	}
+	e.act(id, "delete", nil)
+	e.act(id, "cease", nil)
+	if c := e.cluster(id); c["status"] != "ceased" {
+		t.Fatalf("after cease: %v", c["status"])
 	}
 }

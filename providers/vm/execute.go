@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -120,7 +121,11 @@ func (o *Operator) ensureDrone(ctx context.Context, t providers.Task, vpc VPC, i
 	}
 	o.cfg.Logger.Warn("drone not connected; starting its instance again", "instance", instanceID, "frontgate", vpc.FrontgateID)
 	if _, err := o.cfg.Driver.StartInstance(ctx, t.Runtime, vpc, instanceID); err != nil {
-		return fmt.Errorf("restart the drone of %s: %w", instanceID, err)
+		err = fmt.Errorf("restart the drone of %s: %w", instanceID, err)
+		if errors.Is(err, ErrNoInstance) {
+			err = providers.Permanent(err)
+		}
+		return err
 	}
 	return o.waitDrone(ctx, vpc, instanceID)
 }

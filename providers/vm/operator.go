@@ -109,10 +109,16 @@ func (o *Operator) Plan(req providers.PlanRequest) (providers.Plan, error) {
 			return providers.Plan{}, providers.Permanent(fmt.Errorf("params of %s: %w", req.Action, err))
 		}
 	}
+	if (req.Action == providers.ActionCease || req.Action == providers.ActionDelete) && len(req.Cluster.Nodes) == 0 && len(req.Cluster.CurrentSpec) == 0 {
+		// Nothing runs (a deleted cluster, or one whose create made no instance yet): only the
+		// metadata may be left to drop.
+		params, _ := json.Marshal(map[string]string{"cluster_id": req.Cluster.ID})
+		return providers.Plan{Layers: [][]providers.TaskSpec{{{Action: frame.TaskDropMetadata, Target: req.Cluster.ID, Params: params}}}}, nil
+	}
 	in := frame.Input{Action: req.Action, ClusterID: req.Cluster.ID, Current: cur, Next: next,
 		Role: p.Role, Count: p.Count, NodeIDs: p.NodeIDs, Service: p.Service}
-	if req.Action != providers.ActionCreate {
-		in.Nodes = frameNodes(req.Cluster.Nodes)
+	if req.Action != providers.ActionCreate && len(req.Cluster.Nodes) > 0 {
+		in.Nodes = frameNodes(req.Cluster.Nodes) // else (create, recover of a deleted cluster): from the spec's counts
 	}
 	return frame.PlanJob(in)
 }
