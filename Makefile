@@ -32,6 +32,7 @@ bench: build
 	$(GO) run ./bench/apibench
 	$(GO) run ./bench/indexbench
 	$(GO) run ./bench/helmbench -bin $(BIN)   # needs a Kubernetes: ../shared/scripts/k8s-up.sh
+	$(GO) run ./bench/vmbench -bin $(BIN)     # the Redis row needs redis-server
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -147,16 +147,15 @@ func procsUnder(dir string) []int {
 	return out
 }
 
-// killUnder kills whatever a test left running under dir. A VPC's Frontgate outlives the
-// clusters in it (it serves the owner's next one); anything else left fails the test.
+// killUnder kills whatever a test left running under dir, and fails the test if there was
+// anything: deleting a VPC's last cluster stops its Frontgate too.
 func killUnder(t *testing.T, dir string) {
 	var left []string
 	for _, pid := range procsUnder(dir) {
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+		status, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 		_ = syscall.Kill(pid, syscall.SIGKILL)
-		if args := strings.Split(string(cmdline), "\x00"); len(args) < 2 || args[1] != "frontgate" {
-			left = append(left, strings.ReplaceAll(string(cmdline), "\x00", " "))
-		}
+		left = append(left, fmt.Sprintf("%d %s %.200q", pid, strings.ReplaceAll(string(cmdline), "\x00", " "), status))
 	}
 	if len(left) > 0 && !t.Failed() {
 		t.Errorf("processes were left running under %s:\n%s", dir, strings.Join(left, "\n"))

@@ -110,10 +110,10 @@ func (o *Operator) Plan(req providers.PlanRequest) (providers.Plan, error) {
 		}
 	}
 	if (req.Action == providers.ActionCease || req.Action == providers.ActionDelete) && len(req.Cluster.Nodes) == 0 && len(req.Cluster.CurrentSpec) == 0 {
-		// Nothing runs (a deleted cluster, or one whose create made no instance yet): only the
-		// metadata may be left to drop.
-		params, _ := json.Marshal(map[string]string{"cluster_id": req.Cluster.ID})
-		return providers.Plan{Layers: [][]providers.TaskSpec{{{Action: frame.TaskDropMetadata, Target: req.Cluster.ID, Params: params}}}}, nil
+		// Nothing runs (a deleted cluster, or one whose create made no instance): nothing to do.
+		// Metadata cannot be left either: a delete drops it before it removes the instances,
+		// and a create registers it only after making them.
+		return providers.Plan{}, nil
 	}
 	in := frame.Input{Action: req.Action, ClusterID: req.Cluster.ID, Current: cur, Next: next,
 		Role: p.Role, Count: p.Count, NodeIDs: p.NodeIDs, Service: p.Service}

@@ -85,5 +85,5 @@ func taskView() view {
 }
 
 func frontgateView() view {
-	return view{col("ID"), col("VPC"), col("NODE"), col("CONNECTED"), col("LAST_SEEN")}
+	return view{col("ID"), col("VPC"), col("RUNTIME_ID"), col("NODE"), col("CONNECTED"), col("DRONES"), col("LAST_SEEN")}
 }

@@ -323,6 +323,21 @@ func (d *Driver) ResizeInstance(ctx context.Context, rt providers.RuntimeSpec, v
 // DeleteInstance implements vm.Driver: it stops the instance as StopInstance does and removes
 // its directory, freeing its address. A missing instance is not an error.
 func (d *Driver) DeleteInstance(ctx context.Context, rt providers.RuntimeSpec, vpc vm.VPC, id string) error {
+	if err := d.deleteInstance(ctx, vpc, id); err != nil {
+		return err
+	}
+	// The VPC's last instance is gone: its Frontgate has nothing to serve until the next
+	// instance (EnsureVPC starts it again). Taken after the instance's lock is released: VPC
+	// locks come before instance locks.
+	if rest, err := d.instancesIn(vpc.ID); err == nil && len(rest) == 0 {
+		if err := d.StopVPC(ctx, vpc.ID); err != nil {
+			d.log.Warn("stop the frontgate of an empty vpc", "vpc", vpc.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+func (d *Driver) deleteInstance(ctx context.Context, vpc vm.VPC, id string) error {
 	unlock, err := d.lockInstance(ctx, id)
 	if err != nil {
 		return fmt.Errorf("delete instance %s in %s: %w", id, vpc.ID, err)

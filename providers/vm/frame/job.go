@@ -271,13 +271,14 @@ func (p *planner) restart() {
 	}
 }
 
-// delete (and cease): stop, destroy, the instances, then the metadata.
+// delete (and cease): stop, destroy, the metadata, then the instances (the last instance of
+// a VPC takes its Frontgate down with it, so the Frontgate is not needed after).
 func (p *planner) delete() {
 	n := p.nodes
 	p.services(p.cur, n, n, "stop", nil)
 	p.services(p.cur, n, n, "destroy", nil)
-	p.add(p.perNode(TaskDeleteInstance, p.cur, n))
 	p.add(p.clusterTask(TaskDropMetadata))
+	p.add(p.perNode(TaskDeleteInstance, p.cur, n))
 }
 
 // updateEnv registers the metadata with next's env and re-renders every node; confd reloads

@@ -189,14 +189,14 @@ func TestPlanJob(t *testing.T) {
 			"L0 vm.command[stop] i-x1-replica-1 i-x1-replica-3",
 			"L1 vm.command[stop] i-x1-master-1",
 			"L2 vm.command[destroy] i-x1-master-1 i-x1-replica-1 i-x1-replica-3",
-			"L3 vm.delete_instance i-x1-master-1 i-x1-replica-1 i-x1-replica-3",
-			"L4 vm.delete_metadata cl-x1",
+			"L3 vm.delete_metadata cl-x1",
+			"L4 vm.delete_instance i-x1-master-1 i-x1-replica-1 i-x1-replica-3",
 		}},
 		{"cease", Input{Action: providers.ActionCease, ClusterID: "cl-z", Current: zk}, []string{
 			"L0 vm.command[stop] i-z-proxy-1 i-z-proxy-2",
 			"L1 vm.command[stop] i-z-zk-1 i-z-zk-2 i-z-zk-3",
-			"L2 vm.delete_instance i-z-zk-1 i-z-zk-2 i-z-zk-3 i-z-proxy-1 i-z-proxy-2",
-			"L3 vm.delete_metadata cl-z",
+			"L2 vm.delete_metadata cl-z",
+			"L3 vm.delete_instance i-z-zk-1 i-z-zk-2 i-z-zk-3 i-z-proxy-1 i-z-proxy-2",
 		}},
 		{"add_nodes without scale_out: index after the highest", Input{Action: providers.ActionAddNodes, ClusterID: "cl-x1", Current: redis, Nodes: scaled, Role: "replica", Count: 2}, []string{
 			"L0 vm.create_instance i-x1-replica-4 i-x1-replica-5",

@@ -83,8 +83,8 @@ func TestPlanRedis(t *testing.T) {
 			"vm.command(i-x1-replica-1 stop) vm.command(i-x1-replica-2 stop)",
 			"vm.command(i-x1-master-1 stop)",
 			"vm.command(i-x1-master-1 destroy) vm.command(i-x1-replica-1 destroy) vm.command(i-x1-replica-2 destroy)",
-			"vm.delete_instance(i-x1-master-1) vm.delete_instance(i-x1-replica-1) vm.delete_instance(i-x1-replica-2)",
 			"vm.delete_metadata(cl-x1)",
+			"vm.delete_instance(i-x1-master-1) vm.delete_instance(i-x1-replica-1) vm.delete_instance(i-x1-replica-2)",
 		}},
 	}
 	for _, tc := range cases {
