@@ -379,12 +379,15 @@ const (
 	HealthUnhealthy = "unhealthy"
 )
 
-// fillHealth sets each node's health from its Drone's last report.
+// fillHealth sets each running node's health from its Drone's last report.
 func (p *Plane) fillHealth(nodes []appcluster.Node) {
 	if p.health == nil {
 		return
 	}
 	for i := range nodes {
+		if nodes[i].Status != "running" {
+			continue // a stopped node's last report is stale
+		}
 		if healthy, ok := p.health(nodes[i].InstanceID); ok {
 			nodes[i].Health = HealthUnhealthy
 			if healthy {
