@@ -60,19 +60,29 @@ func (o *Operator) vpc(ctx context.Context, t providers.Task) (VPC, error) {
 	if err != nil {
 		return vpc, fmt.Errorf("vpc of %s on runtime %s: %w", t.Cluster.Owner, t.Runtime.ID, err)
 	}
-	if key := vpc.FrontgateID + " " + t.Runtime.ID + " " + t.Cluster.Owner; o.cfg.OnVPC != nil {
-		if _, done := o.recorded.Load(key); !done {
-			if err := o.cfg.OnVPC(ctx, t.Runtime, t.Cluster.Owner, vpc); err != nil {
-				o.cfg.Logger.Warn("record vpc", "vpc", vpc.ID, "frontgate", vpc.FrontgateID, "err", err)
-			} else {
-				o.recorded.Store(key, true)
-			}
-		}
+	if o.cfg.OnVPC != nil {
+		o.recordVPC(ctx, t, vpc)
 	}
 	if _, err := o.drones(ctx, vpc); err != nil {
 		return vpc, err
 	}
 	return vpc, nil
+}
+
+// recordVPC tells OnVPC about a VPC once per Frontgate, runtime and owner (again after an
+// error); parallel tasks wait for the first one's call.
+func (o *Operator) recordVPC(ctx context.Context, t providers.Task, vpc VPC) {
+	key := vpc.FrontgateID + " " + t.Runtime.ID + " " + t.Cluster.Owner
+	o.recordMu.Lock()
+	defer o.recordMu.Unlock()
+	if o.recorded[key] {
+		return
+	}
+	if err := o.cfg.OnVPC(ctx, t.Runtime, t.Cluster.Owner, vpc); err != nil {
+		o.cfg.Logger.Warn("record vpc", "vpc", vpc.ID, "frontgate", vpc.FrontgateID, "err", err)
+		return
+	}
+	o.recorded[key] = true
 }
 
 // drones lists the Drones connected to the VPC's Frontgate.
@@ -99,10 +109,10 @@ func (o *Operator) waitDrone(ctx context.Context, vpc VPC, instanceID string) er
 		}
 		select {
 		case <-ctx.Done():
-			if err == nil {
-				err = fmt.Errorf("drone of %s is not connected to frontgate %s", instanceID, vpc.FrontgateID)
+			if err != nil {
+				return fmt.Errorf("drone of %s is not connected to frontgate %s: %w (%w)", instanceID, vpc.FrontgateID, err, ctx.Err())
 			}
-			return fmt.Errorf("%w (%w)", err, ctx.Err())
+			return fmt.Errorf("drone of %s is not connected to frontgate %s (%w)", instanceID, vpc.FrontgateID, ctx.Err())
 		case <-tick.C:
 		}
 	}
@@ -299,11 +309,16 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	if t.Run > 0 {
 		id = fmt.Sprintf("%s.r%d", t.ID, t.Run)
 	}
+	// The command's own timeout: the task's, bounded by what is left of the attempt (the
+	// engine's default timeout reaches here as the deadline only); 0 = the Drone's default.
 	timeout := t.Spec.Timeout
-	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
+	if d, ok := ctx.Deadline(); ok && (timeout <= 0 || time.Until(d) < timeout) {
 		timeout = time.Until(d)
 	}
-	secs := uint32(max(timeout/time.Second-1, 1))
+	var secs uint32
+	if timeout > 0 {
+		secs = uint32(max(timeout/time.Second-1, 1))
+	}
 	res, err := o.cfg.Edge.Request(ctx, vpc.FrontgateID, &edgepb.RunCommand{CommandId: id, InstanceId: p.InstanceID, Cmd: p.Cmd, TimeoutSec: secs})
 	if err != nil {
 		return providers.TaskResult{}, fmt.Errorf("%s on %s via frontgate %s: %w", p.Service, p.InstanceID, vpc.FrontgateID, err)

@@ -245,7 +245,6 @@ func TestExecuteCreateInstanceDroneNeverConnects(t *testing.T) {
 // request (a Frontgate slow to answer, or the poll tick and the deadline coming together),
 // the error names only the frontgate, not the instance whose Drone was awaited.
 func TestWaitDroneErrorNamesInstance(t *testing.T) {
-	t.Skip("BUG (execute.go waitDrone): the error lacks the instance id when the last poll failed; see the report")
 	d, e := fakes()
 	d.noDrone = true
 	e.hangStatusAfter = 1 // vpc() gets its answer, the wait's polls hang
@@ -670,7 +669,6 @@ func TestExecuteCommandTimeout(t *testing.T) {
 // TestExecuteCommandDefaultTimeout: Spec.Timeout 0 means the engine's default, which reaches
 // Execute as the ctx deadline. Today the command is sent with timeout_sec 1 instead.
 func TestExecuteCommandDefaultTimeout(t *testing.T) {
-	t.Skip("BUG (execute.go command): Spec.Timeout 0 sends TimeoutSec 1; see the report")
 	op, _, e, n := commandSetup(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()

@@ -497,6 +497,13 @@ func twoRoles() *spec.Cluster {
 	}
 }
 
+// specWith is twoRoles changed by f.
+func specWith(f func(c *spec.Cluster)) *spec.Cluster {
+	c := twoRoles()
+	f(c)
+	return c
+}
+
 // node is node <role>-<index> of testClusterID as the cluster records it.
 func node(role string, index int, ip string) providers.Node {
 	return providers.Node{ID: fmt.Sprintf("cln-abc-%s-%d", role, index), Role: role,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 	"strconv"
@@ -79,12 +80,19 @@ func (o *Operator) clusterMetadata(ctx context.Context, t providers.Task, vpc VP
 	byRole := map[string]spec.Role{}
 	for _, r := range c.Nodes {
 		byRole[roleName(r)] = r
-		if len(r.Env) > 0 {
+		if len(r.Env) > 0 && !md.SingleRole {
 			md.Env[roleName(r)] = envStrings(r.Env)
 		}
 	}
-	if len(c.Env) > 0 {
-		md.Env[""] = envStrings(c.Env)
+	env := maps.Clone(c.Env)
+	if md.SingleRole { // its hosts have no role: the role's env goes with the cluster's
+		if env == nil {
+			env = map[string]any{}
+		}
+		maps.Copy(env, c.Nodes[0].Env)
+	}
+	if len(env) > 0 {
+		md.Env[""] = envStrings(env)
 	}
 	for name, e := range c.Endpoints {
 		md.Endpoints[name] = metadata.Endpoint{Port: e.Port, Protocol: e.Protocol}

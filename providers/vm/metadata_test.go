@@ -147,7 +147,8 @@ func TestExecuteMetadataSingleRole(t *testing.T) {
 			t.Errorf("host %+v, want no role and the role's resources", h)
 		}
 	}
-	if got.Env["node"]["greeting"] != "hi" || got.Env[""]["port"] != "8000" {
+	// The hosts have no role, so the role's env travels with the cluster's.
+	if _, ok := got.Env["node"]; ok || got.Env[""]["greeting"] != "hi" || got.Env[""]["port"] != "8000" {
 		t.Errorf("env %v", got.Env)
 	}
 	wantRoles := []providers.Role{{Role: "node", Kind: "vm", Count: 2, Ready: 2, CPU: 1, Memory: 512}}
@@ -171,7 +172,6 @@ func TestExecuteMetadataSingleRole(t *testing.T) {
 // TestSingleRoleEnvReachesTheDrone: the env of the one unnamed role must show in each Drone's
 // /env, as a named role's env does.
 func TestSingleRoleEnvReachesTheDrone(t *testing.T) {
-	t.Skip("BUG (metadata.go clusterMetadata): a single unnamed role's env is sent under \"node\" while its hosts have no role, so SelfView never merges it; see the report")
 	d, e := fakes()
 	op := newOp(t, d, e)
 	n1 := node("node", 1, "10.0.0.1")
@@ -239,6 +239,21 @@ func TestExecuteMetadataBundle(t *testing.T) {
 	}
 	if len(e.puts) != 1 {
 		t.Errorf("%d PutMetadata with the bundle, want 1", len(e.puts))
+	}
+
+	// A package without a top folder: the same files.
+	var flat bytes.Buffer
+	if err := pkgfile.Write(&flat, "", map[string][]byte{"cluster.json.tmpl": []byte(`{}`),
+		"confd/conf.d/db.toml": want["conf.d/db.toml"], "confd/templates/db.conf.tmpl": want["templates/db.conf.tmpl"],
+		"README.md": []byte("confd/ is where")}); err != nil {
+		t.Fatal(err)
+	}
+	task.Package = func(context.Context, string) ([]byte, error) { return flat.Bytes(), nil }
+	if _, err := op.Execute(testCtx(t), task); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.bundles[testClusterID]; !maps.EqualFunc(got, want, bytes.Equal) {
+		t.Errorf("bundle of a package without a top folder: %v", slices.Sorted(maps.Keys(got)))
 	}
 }
 

@@ -69,7 +69,8 @@ func (c Config) Validate() error {
 type Operator struct {
 	providers.Provider
 	cfg      Config
-	recorded sync.Map // VPCs told to OnVPC: "fg runtime owner" → true
+	recordMu sync.Mutex
+	recorded map[string]bool // VPCs told to OnVPC: "fg runtime owner"
 }
 
 var _ providers.Operator = (*Operator)(nil)
@@ -80,7 +81,7 @@ func New(p providers.Provider, cfg Config) (*Operator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Operator{Provider: p, cfg: cfg}, nil
+	return &Operator{Provider: p, cfg: cfg, recorded: map[string]bool{}}, nil
 }
 
 // actionParams are the fields of a job's params the frame needs.

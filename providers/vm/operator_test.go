@@ -10,7 +10,6 @@ import (
 
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/vm/frame"
-	"github.com/pitrix/pitrix/providers/vm/spec"
 )
 
 // summary renders a plan one line per layer, tasks sorted: "<action> <node id>", commands as
@@ -402,13 +401,6 @@ func TestFrameNodes(t *testing.T) {
 			t.Errorf("frameNodes(nil) = %#v, want an empty slice", got)
 		}
 	})
-}
-
-// specWith is twoRoles changed by f.
-func specWith(f func(c *spec.Cluster)) *spec.Cluster {
-	c := twoRoles()
-	f(c)
-	return c
 }
 
 // planOp is an Operator for planning (which touches neither driver nor edge).
