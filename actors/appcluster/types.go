@@ -53,11 +53,13 @@ type Node struct {
 
 // Cluster is one deployed app cluster.
 type Cluster struct {
-	ID               string               `json:"id"`
-	Name             string               `json:"name"`
-	Description      string               `json:"description"`
-	AppID            string               `json:"app_id"`
-	VersionID        string               `json:"version_id"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	AppID       string `json:"app_id"`
+	VersionID   string `json:"version_id"`
+	// PrevVersionID is the version the last upgrade left (a VM app's rollback returns to it).
+	PrevVersionID    string               `json:"prev_version_id,omitempty"`
 	RuntimeID        string               `json:"runtime_id"`
 	Provider         string               `json:"provider"`
 	AppType          string               `json:"app_type"`

@@ -279,7 +279,18 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		}
 	case providers.ActionRollback:
 		if vm {
-			return nil, fault.InvalidField("action", "rollback is for Helm apps; a VM app goes back with an upgrade to the earlier version")
+			// A VM app rolls back to the version its last upgrade left, with its conf.
+			if c.PrevVersionID == "" {
+				return nil, fault.InvalidField("action", fmt.Sprintf("cluster %s has no earlier version to roll back to", c.ID))
+			}
+			if in.Revision != 0 {
+				return nil, fault.InvalidField("revision", "VM apps roll back to the version before the last upgrade; revisions are Helm's")
+			}
+			if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.PrevVersionID, c.Conf); err != nil {
+				return nil, err
+			}
+			in.VersionID = c.PrevVersionID
+			break
 		}
 		if in.Revision < 0 {
 			return nil, fault.InvalidField("revision", "a revision number, or 0 for the previous one")

@@ -701,6 +701,17 @@ func TestVMResizeUpgradeRecover(t *testing.T) {
 		}
 	}
 
+	// Rollback: back to the version the upgrade left.
+	e.act(id, "rollback", nil)
+	if c := e.cluster(id); c["version_id"] != v1 || c["prev_version_id"] != v2 {
+		t.Fatalf("after rollback: version %v, previous %v", c["version_id"], c["prev_version_id"])
+	}
+	for _, n := range nodes {
+		if got := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "etc", "hello.conf")); strings.Contains(got, "version = 2") {
+			t.Fatalf("hello.conf of %s after rollback:\n%s", n["id"], got)
+		}
+	}
+
 	// Delete, then recover: the cluster comes back with its nodes.
 	e.act(id, "delete", nil)
 	if got := drones(instanceIDs(map[string][]obj{"node": nodes})); got != 0 {

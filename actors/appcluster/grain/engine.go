@@ -371,8 +371,8 @@ func (a *Actor) finishJob(js *jobState, jobErr error, run *runState) {
 		a.cl.Status = to
 		var in appcluster.ActionInput
 		if json.Unmarshal(js.job.Params, &in) == nil && js.job.Action != providers.ActionCreate {
-			if in.VersionID != "" {
-				a.cl.VersionID = in.VersionID
+			if in.VersionID != "" && in.VersionID != a.cl.VersionID {
+				a.cl.PrevVersionID, a.cl.VersionID = a.cl.VersionID, in.VersionID
 			}
 			if len(in.Conf) > 0 {
 				a.cl.Conf = in.Conf
