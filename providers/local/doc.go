@@ -1,5 +1,6 @@
 // Package local is the embedded default runtime provider: VM apps run on this machine, each
-// instance a directory and a Drone process on its own loopback address (the VM frame and driver
-// arrive with the VM-apps issue). Today it validates runtimes: it needs no credential and has
-// one zone, "local".
+// VPC a loopback block with a Frontgate process, each instance a directory and a Drone process
+// on its own loopback address. This package answers the provider questions (no credential, one
+// zone, "local"); the IaaS part is providers/local/driver, and the server pairs the two in a
+// providers/vm Operator.
 package local
