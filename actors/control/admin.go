@@ -49,9 +49,16 @@ func (p *Plane) Frontgates(ctx context.Context, pr identity.Principal) ([]inspec
 		return nil, fault.Forbidden("only an admin may list frontgates")
 	}
 	out := []inspect.FrontgateInfo{}
+	members := map[string]bool{}
+	for _, m := range p.node.Nodes() {
+		members[m.ID] = m.Status == "alive"
+	}
 	err := entity.Each(ctx, p.st, frontgate.Prefix, "", func(s frontgate.Session, _ uint64) error {
-		fi := inspect.FrontgateInfo{ID: s.ID, VPC: s.VPC, RuntimeID: s.RuntimeID, Node: s.Node, Connected: s.Connected, LastSeen: s.LastSeen, Drones: []string{}}
-		if s.Connected && p.drones != nil {
+		// A stream held by a node that is gone is gone with it (its disconnect may not have
+		// been recorded).
+		connected := s.Connected && members[s.Node]
+		fi := inspect.FrontgateInfo{ID: s.ID, VPC: s.VPC, RuntimeID: s.RuntimeID, Node: s.Node, Connected: connected, LastSeen: s.LastSeen, Drones: []string{}}
+		if connected && p.drones != nil {
 			dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			ids, err := p.drones(dctx, s.ID)
 			cancel()

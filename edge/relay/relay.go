@@ -17,6 +17,7 @@ import (
 	"github.com/pitrix/pitrix/actors/actorpb"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/frontgate"
+	"github.com/pitrix/pitrix/cluster/gossip"
 	"github.com/pitrix/pitrix/cluster/node"
 	"github.com/pitrix/pitrix/edge/gateway"
 )
@@ -156,7 +157,7 @@ func (r *Relay) Request(ctx context.Context, fgID string, msg proto.Message) (pr
 		if gw.Connected(fgID) {
 			return gw.Request(ctx, fgID, msg)
 		}
-		if s, err := r.Session(ctx, fgID); err == nil && s.Connected && s.Node != r.cfg.Node.ID() && s.NodeAddress != "" {
+		if s, err := r.Session(ctx, fgID); err == nil && s.Connected && s.Node != r.cfg.Node.ID() && s.NodeAddress != "" && r.alive(s.Node) {
 			res, err := r.remote(ctx, s, fgID, msg)
 			if err == nil || !errors.Is(err, gateway.ErrNotConnected) {
 				return res, err
@@ -172,6 +173,17 @@ func (r *Relay) Request(ctx context.Context, fgID string, msg proto.Message) (pr
 			return nil, fmt.Errorf("%w: %s (this node %s listens at %s): %w", ErrNoStream, fgID, r.cfg.Node.ID(), gw.Addr(), ctx.Err())
 		}
 	}
+}
+
+// alive reports whether node id is a live member (a stream recorded on a node that is gone
+// went with it).
+func (r *Relay) alive(id string) bool {
+	for _, m := range r.cfg.Node.Members() {
+		if m.ID == id {
+			return m.Status == gossip.Alive
+		}
+	}
+	return false
 }
 
 // remote asks the edge-relay actor of node s.Node to send msg.
