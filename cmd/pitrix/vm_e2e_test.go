@@ -470,18 +470,42 @@ func TestVMRedis(t *testing.T) {
 	}
 }
 
+// uploadHello uploads a variant of the demo hello package as app name and returns its
+// version id.
+func (e *vmEnv) uploadHello(name string, change func(files map[string][]byte)) string {
+	e.t.Helper()
+	files := demoFiles(e.t, "hello")
+	files["package.json"] = []byte(`{"name": "` + name + `", "version": "1.0.0", "description": "a variant of hello"}`)
+	change(files)
+	var up struct{ Version obj }
+	if err := e.admin.Do(ctxT(e.t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(e.t, name, files)), &up); err != nil {
+		e.t.Fatal(err)
+	}
+	e.versions[name] = up.Version["id"].(string)
+	return e.versions[name]
+}
+
 // TestVMKillDuringCreate kills the server (-9) in the middle of creates, after different
-// numbers of finished tasks, and restarts it: each job finishes and each cluster has exactly
-// the instances it asked for.
+// numbers of finished tasks (the VPC; the instances; the renders, with the init commands
+// running on the Drones), and restarts it: each job finishes, each cluster has exactly the
+// instances it asked for, and init ran once on each.
 func TestVMKillDuringCreate(t *testing.T) {
 	e := newVMEnv(t)
-	for _, after := range []int{1, 3, 5} {
-		id, job := e.create("hello", obj{"cluster": obj{"node": obj{"count": 3}}})
+	e.uploadHello("slowinit", func(files map[string][]byte) {
+		files["cluster.json.tmpl"] = []byte(strings.Replace(string(files["cluster.json.tmpl"]), `"init": {"cmd": "`, `"init": {"cmd": "sleep 1; `, 1))
+	})
+	for _, after := range []int{1, 4, 8} {
+		id, job := e.create("slowinit", obj{"cluster": obj{"node": obj{"count": 3}}})
+		var status any
 		eventually(t, fmt.Sprintf("%d tasks of %s done", after, job), func() (bool, string) {
 			j := do(t, e.admin, http.MethodGet, "/v1/jobs/"+job, nil)
-			return j["tasks_done"].(float64) >= float64(after) || j["status"] != "working" && j["status"] != "pending", fmt.Sprint(j["tasks_done"], j["status"])
+			status = j["status"]
+			return j["tasks_done"].(float64) >= float64(after), fmt.Sprint(j["tasks_done"], j["status"])
 		})
 		e.s.kill()
+		if status != "working" {
+			t.Fatalf("kill after %d tasks: the job was %v just before the kill, want working", after, status)
+		}
 		e.start()
 		e.succeed(job)
 		nodes := e.nodes(id)["node"]
@@ -566,15 +590,10 @@ func (e *vmEnv) waitTask(job, action, status string) obj {
 func TestVMEdgeFaults(t *testing.T) {
 	e := newVMEnv(t)
 	// hello with a slow reload, so that a render is caught in the middle.
-	files := demoFiles(t, "hello")
-	files["package.json"] = []byte(`{"name": "slowhello", "version": "1.0.0", "description": "hello with a slow reload"}`)
-	files["confd/conf.d/hello.toml"] = []byte(strings.Replace(string(files["confd/conf.d/hello.toml"]),
-		`reload_cmd = "echo`, `reload_cmd = "sleep 2; echo`, 1))
-	var up struct{ Version obj }
-	if err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(t, "slowhello", files)), &up); err != nil {
-		t.Fatal(err)
-	}
-	e.versions["slowhello"] = up.Version["id"].(string)
+	e.uploadHello("slowhello", func(files map[string][]byte) {
+		files["confd/conf.d/hello.toml"] = []byte(strings.Replace(string(files["confd/conf.d/hello.toml"]),
+			`reload_cmd = "echo`, `reload_cmd = "sleep 2; echo`, 1))
+	})
 	id, job := e.create("slowhello", obj{"cluster": obj{"node": obj{"count": 1}}})
 	e.succeed(job)
 	fg := list(t, e.admin, "/v1/frontgates", nil)[0]["id"].(string)
