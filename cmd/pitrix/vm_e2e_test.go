@@ -247,6 +247,27 @@ func TestVMHelloLifecycle(t *testing.T) {
 		}
 		return true, ""
 	})
+	// A node whose health check fails is reported unhealthy, and healthy again once it passes.
+	sick := filepath.Join(e.root(nodes[0]["instance_id"].(string)), "greeting.txt")
+	saved := readFile(t, sick)
+	if err := os.Remove(sick); err != nil {
+		t.Fatal(err)
+	}
+	healthOf := func(want string) func() (bool, string) {
+		return func() (bool, string) {
+			for _, n := range e.nodes(id)["node"] {
+				if n["id"] == nodes[0]["id"] {
+					return n["health"] == want, fmt.Sprint(n)
+				}
+			}
+			return false, "node gone"
+		}
+	}
+	eventually(t, "the node is reported unhealthy", healthOf("unhealthy"))
+	if err := os.WriteFile(sick, []byte(saved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the node is reported healthy again", healthOf("healthy"))
 	// The VPC's Frontgate is known with its runtime and its Drones.
 	fgs := list(t, e.admin, "/v1/frontgates", nil)
 	if len(fgs) != 1 || fgs[0]["runtime_id"] != e.runtimeID || fgs[0]["connected"] != true || len(fgs[0]["drones"].([]any)) != 2 {
@@ -756,4 +777,40 @@ func TestVMResizeUpgradeRecover(t *testing.T) {
 	if c := e.cluster(id); c["status"] != "ceased" {
 		t.Fatalf("after cease: %v", c["status"])
 	}
+}
+
+// TestVMPreCheck: a scale-out whose pre_check fails creates nothing and leaves the cluster
+// active; once the check passes, retrying the job runs it again and the nodes are added.
+func TestVMPreCheck(t *testing.T) {
+	e := newVMEnv(t)
+	e.uploadHello("guarded", func(files map[string][]byte) {
+		files["cluster.json.tmpl"] = []byte(strings.Replace(string(files["cluster.json.tmpl"]), `"services": {`,
+			`"services": {
+      "scale_out": {"cmd": "echo scaled >> \"$PITRIX_ROOT/var/scale.log\"", "pre_check": "test -f \"$PITRIX_ROOT/allow\""},`, 1))
+	})
+	id, job := e.create("guarded", obj{"cluster": obj{"node": obj{"count": 1}}})
+	e.succeed(job)
+	first := e.nodes(id)["node"][0]
+	acc := do(t, e.admin, http.MethodPost, "/v1/clusters/"+id+"/add_nodes", obj{"role": "node", "count": 1})
+	j := waitJob(t, e.admin, acc["job_id"].(string))
+	if j["status"] != "failed" || !strings.Contains(j["error"].(string), "pre_check") {
+		t.Fatalf("add_nodes with a failing pre_check = %v: %v", j["status"], j["error"])
+	}
+	if c := e.cluster(id); c["status"] != "active" || len(e.nodes(id)["node"]) != 1 {
+		t.Fatalf("after the refused scale-out: %v, nodes %v", c["status"], e.nodes(id))
+	}
+	if err := os.WriteFile(filepath.Join(e.root(first["instance_id"].(string)), "allow"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do(t, e.admin, http.MethodPost, "/v1/jobs/"+acc["job_id"].(string)+"/retry", nil)
+	e.succeed(acc["job_id"].(string))
+	nodes := e.nodes(id)["node"]
+	if len(nodes) != 2 {
+		t.Fatalf("after the retried scale-out: %v", nodes)
+	}
+	if got := readFile(t, filepath.Join(e.root(first["instance_id"].(string)), "var", "scale.log")); got != "scaled\n" {
+		t.Fatalf("scale_out on the existing node: %q", got)
+	}
+	e.initOnce(nodes)
+	e.act(id, "delete", nil)
 }
