@@ -188,7 +188,11 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	}()
 	// Stream changes reach the Frontgate-session actors through the relay, built next.
 	var rl *relay.Relay
-	edge, err := openEdge(ctx, cfg.Edge, dataDir, n.ID(), log, func(id, vpc string, connected bool) { rl.OnStream(id, vpc, connected) })
+	edge, err := openEdge(ctx, cfg.Edge, dataDir, n.ID(), log, func(id, vpc string, connected bool) {
+		if rl != nil { // streams are accepted only once the gateway runs, after rl is set
+			rl.OnStream(id, vpc, connected)
+		}
+	})
 	if err != nil {
 		return err
 	}
