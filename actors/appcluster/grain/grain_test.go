@@ -291,3 +291,57 @@ func TestResumeAfterNodeDies(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleActivationReloads: another owner writes the cluster while a task runs; the task's
+// result then fails to commit, the activation reloads (keeping the other write) instead of
+// stopping, answers the next command at once, and that command resumes the job.
+func TestStaleActivationReloads(t *testing.T) {
+	f := newFixture(t)
+	release := f.op.Block("start")
+	acc := f.create(2)
+	for id := range f.op.Started() {
+		if tk := f.task(acc.JobID, id); tk.Action == "start" {
+			break
+		}
+	}
+	c, v, err := entity.Get[appcluster.Cluster](t.Context(), f.st, appcluster.ClusterKey(acc.ClusterID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Description = "written elsewhere"
+	if _, err := f.st.Apply(t.Context(), entity.MustPut(appcluster.ClusterKey(acc.ClusterID), c, v, c.Terms()...)); err != nil {
+		t.Fatal(err)
+	}
+	release() // the start task's result now conflicts: the activation reloads
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		// Each command is answered (a stopping actor would drop it and time out) and resumes
+		// the job once the activation has reloaded.
+		if _, fault := f.command(acc.ClusterID, grain.OpResume, nil); fault != nil {
+			t.Fatalf("resume: %v", fault)
+		}
+		if j := f.job(acc.JobID); j.Status == appcluster.JobSuccessful {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job not done after the reload: %+v", f.job(acc.JobID))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if c := f.cluster(acc.ClusterID); c.Description != "written elsewhere" || c.Status != appcluster.StatusActive {
+		t.Fatalf("cluster after reload = %+v", c)
+	}
+	if n := f.op.Instances(acc.ClusterID); n != 2 {
+		t.Fatalf("%d instances, want exactly 2", n)
+	}
+}
+
+// task returns the task of job with id, or a zero task.
+func (f *fixture) task(jobID, id string) appcluster.Task {
+	for _, tk := range f.tasks(jobID) {
+		if tk.ID == id {
+			return tk
+		}
+	}
+	return appcluster.Task{}
+}
