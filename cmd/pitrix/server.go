@@ -223,8 +223,8 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
 	g.Go(func() error {
-		bootstrap(gctx, log, plane, cfg, dataDir)
-		welcome(stderr, url, tokenPath)
+		localID := bootstrap(gctx, log, plane, cfg, dataDir)
+		welcome(stderr, url, tokenPath, localID)
 		return nil
 	})
 	err = g.Wait()
@@ -234,7 +234,8 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 
 // bootstrap registers the local runtime and the demo repos; failures are logged, not fatal:
 // the API works without them.
-func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg serverConfig, dataDir string) {
+// It returns the local runtime's id ("" when there is none).
+func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg serverConfig, dataDir string) (localID string) {
 	admin := identity.Principal{UserID: identity.AdminID, Role: identity.RoleAdmin}
 	if n, err := plane.ResumeJobs(ctx); err != nil {
 		log.Error("resume unfinished jobs", "err", err)
@@ -246,10 +247,11 @@ func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg 
 			log.Error("register the local runtime", "err", err)
 		} else {
 			log.Info("local runtime ready", "runtime_id", id)
+			localID = id
 		}
 	}
 	if cfg.DemoSrc == "" {
-		return
+		return localID
 	}
 	demos := []struct {
 		dir, name, desc string
@@ -277,9 +279,10 @@ func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg 
 		}
 		log.Info("demo repo indexing", "name", d.name, "repo_id", id)
 	}
+	return localID
 }
 
-func welcome(w io.Writer, url, tokenPath string) {
+func welcome(w io.Writer, url, tokenPath, localID string) {
 	tok, _ := os.ReadFile(tokenPath)
 	fmt.Fprintf(w, `
 Pitrix is up at %[1]s
@@ -290,6 +293,11 @@ Try:
   bin/pitrix runtime list
   bin/pitrix repo events $(bin/pitrix repo list -o json | sed -n 's/.*"id": "\(repo-[a-z0-9]*\)".*/\1/p' | head -1)
 `, url, tokenPath, strings.TrimSpace(string(tok)))
+	if localID != "" {
+		fmt.Fprintf(w, `  bin/pitrix cluster create --name hi --runtime %s --version <hello's LATEST_VERSION_ID> --wait
+  bin/pitrix cluster nodes <cluster id>     # each node is a process on its own 127.x.y.z
+`, localID)
+	}
 }
 
 // storeStats exposes the store's counters to the metrics endpoint.
