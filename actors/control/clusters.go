@@ -255,7 +255,9 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		}
 		conf := in.Conf
 		if len(conf) == 0 {
-			conf = c.Conf
+			if conf, err = p.carryConf(ctx, c, target); err != nil {
+				return nil, err
+			}
 		}
 		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, target, conf); err != nil {
 			return nil, err
@@ -286,7 +288,11 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 			if in.Revision != 0 {
 				return nil, fault.InvalidField("revision", "VM apps roll back to the version before the last upgrade; revisions are Helm's")
 			}
-			if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.PrevVersionID, c.Conf); err != nil {
+			conf, err := p.carryConf(ctx, c, c.PrevVersionID)
+			if err != nil {
+				return nil, err
+			}
+			if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.PrevVersionID, conf); err != nil {
 				return nil, err
 			}
 			in.VersionID = c.PrevVersionID
@@ -319,6 +325,37 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		}
 	}
 	return p.clusterCommand(ctx, id, grain.OpAction, pr, grain.ActionBody{Action: action, Input: in, Owner: pr.UserID})
+}
+
+// carryConf is a cluster's conf for another version of its app: for VM apps without the keys
+// that version's config.json does not have (a role or setting it dropped); Helm values are
+// carried as they are.
+func (p *Plane) carryConf(ctx context.Context, c appcluster.Cluster, versionID string) (json.RawMessage, error) {
+	if c.AppType == catalog.AppTypeHelm {
+		return c.Conf, nil
+	}
+	v, _, err := entity.Get[catalog.Version](ctx, p.st, catalog.VersionKey(versionID))
+	if err != nil {
+		return nil, fault.Unavailable(err, "read version %s", versionID)
+	}
+	pkg, err := p.packageOf(ctx, &v)
+	if err != nil {
+		return nil, err
+	}
+	files, err := packageFiles(pkg)
+	if err != nil {
+		return nil, fault.Precondition("package of %s does not open: %v", v.ID, err)
+	}
+	sp, err := spec.Load(files)
+	if err != nil {
+		return nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
+	}
+	cur, err := confObject(c.Conf)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(sp.Known(cur))
+	return b, nil
 }
 
 // checkVersionConf checks conf against version id (see checkConf).

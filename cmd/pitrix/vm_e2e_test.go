@@ -680,6 +680,11 @@ func sizedHello(t *testing.T, version string) []byte {
 	tmpl := strings.Replace(string(files["cluster.json.tmpl"]), `"count": {{cluster.node.count}},`,
 		`"count": {{cluster.node.count}}, "cpu": {{cluster.node.cpu}}, "memory": {{cluster.node.memory}},`, 1)
 	if version != "1.0.0" {
+		// Version 2 drops the memory setting: an upgrade carries the rest of the conf over.
+		files["config.json"] = []byte(strings.Replace(string(files["config.json"]),
+			`,
+        {"key": "memory", "type": "integer", "default": 512, "min": 256, "max": 4096}`, "", 1))
+		tmpl = strings.Replace(tmpl, `{{cluster.node.memory}}`, `512`, 1)
 		tmpl = strings.Replace(tmpl, `"services": {`, `"services": {
       "upgrade": {"cmd": "echo upgraded >> \"$PITRIX_ROOT/var/upgrade.log\""},`, 1)
 		files["confd/templates/hello.conf.tmpl"] = append(files["confd/templates/hello.conf.tmpl"], []byte("version = 2\n")...)
@@ -728,8 +733,8 @@ func TestVMResizeUpgradeRecover(t *testing.T) {
 
 	// Upgrade: the new version's confd templates and its upgrade service.
 	e.act(id, "upgrade", obj{"version_id": v2})
-	if c := e.cluster(id); c["version_id"] != v2 || c["status"] != "active" {
-		t.Fatalf("after upgrade: version %v, status %v", c["version_id"], c["status"])
+	if c := e.cluster(id); c["version_id"] != v2 || c["status"] != "active" || strings.Contains(fmt.Sprint(c["conf"]), "memory") {
+		t.Fatalf("after upgrade: version %v, status %v, conf %v", c["version_id"], c["status"], c["conf"])
 	}
 	for _, n := range nodes {
 		root := e.root(n["instance_id"].(string))

@@ -288,13 +288,40 @@ func (p *planner) updateEnv() {
 	p.add(p.perNode(TaskRender, p.next, p.nodes))
 }
 
-// upgrade (and rollback): stop with the running version's stop, push next's metadata and
-// bundle, render, start with next's start, then next's upgrade service.
+// upgrade (and rollback) to next: every node stops; nodes of roles next drops are destroyed
+// and deleted, roles next adds get new nodes (next's counts); the metadata (with next's
+// bundle) lists the nodes that remain; every node re-renders and starts (new ones init first,
+// and after, for post_start_service); the nodes that were there run next's upgrade service.
 func (p *planner) upgrade() {
 	n := p.nodes
+	var kept, gone []Node
+	for _, x := range n {
+		if _, ok := findRole(p.next, x.Role); ok {
+			kept = append(kept, x)
+		} else {
+			gone = append(gone, x)
+		}
+	}
+	var added []Node
+	for _, r := range p.next.Nodes {
+		name := roleName(r)
+		if _, ok := findRole(p.cur, name); ok && slices.ContainsFunc(n, func(x Node) bool { return x.Role == name }) {
+			continue
+		}
+		for i := 1; i <= r.Count; i++ {
+			added = append(added, newNode(p.id, name, i))
+		}
+	}
+	all := append(append(make([]Node, 0, len(kept)+len(added)), kept...), added...)
+	p.sort(all)
 	p.services(p.cur, n, n, "stop", nil)
-	p.add(p.metadata(n, nil, nil, true))
-	p.add(p.perNode(TaskRender, p.next, n))
-	p.services(p.next, n, n, "start", nil)
-	p.services(p.next, n, n, "upgrade", nil)
+	p.services(p.cur, n, gone, "destroy", nil)
+	p.add(p.perNode(TaskCreateInstance, p.next, added))
+	p.add(p.metadata(all, nil, nil, true))
+	p.add(p.perNode(TaskDeleteInstance, p.cur, gone))
+	p.add(p.perNode(TaskRender, p.next, all))
+	p.services(p.next, all, added, "init", onlyPreStart)
+	p.services(p.next, all, all, "start", nil)
+	p.services(p.next, all, added, "init", onlyPostStart)
+	p.services(p.next, all, kept, "upgrade", nil)
 }

@@ -141,6 +141,10 @@ func TestPlanJob(t *testing.T) {
 	zkNext.Nodes[0].Services["start"] = spec.Service{Cmd: "zk-start-v2", Order: 1}
 	noProxy := clone(t, zk)
 	noProxy.Nodes[1].Count = 0
+	// Version 3 drops the proxy role and adds a monitor role (init after start).
+	zkV3 := clone(t, zkNext)
+	zkV3.Nodes = []spec.Role{zkV3.Nodes[0], {Role: "monitor", Count: 1, CPU: 1, Memory: 256, Services: map[string]spec.Service{
+		"init": {Cmd: "mon-init", PostStartService: true}, "start": {Cmd: "mon-start", Order: 3}}}}
 
 	cases := []struct {
 		name string
@@ -306,6 +310,18 @@ func TestPlanJob(t *testing.T) {
 			"L3 vm.render i-z-zk-1 i-z-zk-2 i-z-zk-3 i-z-proxy-1 i-z-proxy-2",
 			"L4 vm.command[start] i-z-zk-1 i-z-zk-2 i-z-zk-3",
 			"L5 vm.command[start] i-z-proxy-1 i-z-proxy-2",
+		}},
+		{"upgrade that adds and drops roles", Input{Action: providers.ActionUpgrade, ClusterID: "cl-z", Current: zk, Next: zkV3}, []string{
+			"L0 vm.command[stop] i-z-proxy-1 i-z-proxy-2",
+			"L1 vm.command[stop] i-z-zk-1 i-z-zk-2 i-z-zk-3",
+			"L2 vm.create_instance i-z-monitor-1",
+			"L3 vm.metadata cl-z hosts=[zk-1 zk-2 zk-3 monitor-1] bundle",
+			"L4 vm.delete_instance i-z-proxy-1 i-z-proxy-2",
+			"L5 vm.render i-z-zk-1 i-z-zk-2 i-z-zk-3 i-z-monitor-1",
+			"L6 vm.command[start] i-z-zk-1 i-z-zk-2 i-z-zk-3",
+			"L7 vm.command[start] i-z-monitor-1",
+			"L8 vm.command[init] i-z-monitor-1",
+			"L9 vm.command[upgrade] i-z-zk-1",
 		}},
 		{"custom service by order on nodes_to_execute_on", Input{Action: ActionService, ClusterID: "cl-z", Current: zk, Service: "rebalance"}, []string{
 			"L0 vm.command[rebalance] i-z-zk-1",

@@ -159,3 +159,38 @@ func zeroOf(it *Item) any {
 	}
 	return strings.ToLower(it.Key)
 }
+
+// Known returns conf without the keys the config tree does not have, for carrying a
+// cluster's conf over to another version of its app (a role or setting the version dropped).
+// Values are not checked: Merge does that.
+func (p *Package) Known(conf map[string]any) map[string]any {
+	if p.Config == nil {
+		return map[string]any{}
+	}
+	return knownItems(p.Config.Items, conf)
+}
+
+func knownItems(items []*Item, conf map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, it := range items {
+		v, ok := conf[it.Key]
+		if !ok {
+			for alias, to := range subnetAliases {
+				if to == it.Key {
+					if av, has := conf[alias]; has {
+						v, ok = av, true
+					}
+				}
+			}
+		}
+		if !ok {
+			continue
+		}
+		if sub, isMap := v.(map[string]any); isMap && !it.Leaf() {
+			out[it.Key] = knownItems(it.Properties, sub)
+			continue
+		}
+		out[it.Key] = v
+	}
+	return out
+}

@@ -154,3 +154,25 @@ func TestMergeLimits(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return sub != "" && strings.Contains(s, sub) }
+
+// TestKnown: a conf carried to another version keeps what that version knows (through groups,
+// and subnet given as vxnet) and drops the rest, values untouched.
+func TestKnown(t *testing.T) {
+	t.Parallel()
+	p := mustLoad(t, readPackage(t, "minimal"))
+	conf := map[string]any{
+		"cluster": map[string]any{"name": "x", "node": map[string]any{"count": 2, "gone": 1}, "proxy": map[string]any{"count": 1}},
+		"env":     map[string]any{"greeting": 7, "dropped": "y"},
+		"extra":   true,
+	}
+	want := map[string]any{
+		"cluster": map[string]any{"name": "x", "node": map[string]any{"count": 2}},
+		"env":     map[string]any{"greeting": 7},
+	}
+	if got := p.Known(conf); !reflect.DeepEqual(got, want) {
+		t.Errorf("Known = %#v, want %#v", got, want)
+	}
+	if got := p.Known(nil); len(got) != 0 {
+		t.Errorf("Known(nil) = %#v", got)
+	}
+}
