@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/pitrix/pitrix/actors/appcluster"
+	"github.com/pitrix/pitrix/bench/benchkit"
 	"github.com/pitrix/pitrix/http/client"
 )
 
@@ -21,7 +22,7 @@ type apiSide struct {
 	c         *client.Client
 	kube      kubernetes.Interface
 	watch     *readyWatch
-	jobs      *jobStream
+	jobs      *benchkit.JobStream
 	namespace string
 	versionID string
 	runtimeID string
@@ -172,8 +173,8 @@ func (a *apiSide) once(parent context.Context, name string) (s Sample, err error
 		return s, fmt.Errorf("cluster %s active: %w", acc.ClusterID, err)
 	}
 	s.Active = secs(time.Since(t0))
-	if at, err := a.jobs.endedAt(ctx, acc.JobID); err == nil {
-		s.SSE = secs(at.Sub(t0))
+	if end, err := a.jobs.EndOf(ctx, acc.JobID); err == nil {
+		s.SSE = secs(end.At.Sub(t0))
 	} else {
 		return s, fmt.Errorf("job %s on the event stream: %w", acc.JobID, err)
 	}

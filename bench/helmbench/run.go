@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/pitrix/pitrix/bench/benchkit"
 	"github.com/pitrix/pitrix/http/client"
 )
 
@@ -83,16 +84,16 @@ func run(ctx context.Context, cfg Config) (_ Report, err error) {
 
 	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	srv, err := startServer(startCtx, cfg.Binary, filepath.Join(dir, "data"), log)
+	srv, err := benchkit.StartServer(startCtx, cfg.Binary, filepath.Join(dir, "data"), []string{"--local-runtime=false"}, []string{"PITRIX_DEMO_SRC="}, log)
 	if err != nil {
 		return Report{}, err
 	}
 	defer func() { err = errors.Join(err, srv.Close()) }()
-	tok, err := srv.token()
+	tok, err := srv.Token()
 	if err != nil {
 		return Report{}, err
 	}
-	c, err := client.New(client.Config{Server: srv.url, Token: tok, UserAgent: "pitrix-helmbench"})
+	c, err := client.New(client.Config{Server: srv.URL(), Token: tok, UserAgent: "pitrix-helmbench"})
 	if err != nil {
 		return Report{}, err
 	}
@@ -117,7 +118,7 @@ func run(ctx context.Context, cfg Config) (_ Report, err error) {
 	defer watch.Close()
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	jobs, err := openJobStream(streamCtx, c)
+	jobs, err := benchkit.OpenJobStream(streamCtx, c)
 	if err != nil {
 		return Report{}, err
 	}

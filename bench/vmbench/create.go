@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pitrix/pitrix/actors/appcluster"
+	"github.com/pitrix/pitrix/bench/benchkit"
 	"github.com/pitrix/pitrix/http/client"
 )
 
@@ -72,16 +73,16 @@ func createPart(ctx context.Context, cfg Config) (_ *CreateReport, err error) {
 
 	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	srv, err := startServer(startCtx, cfg.Binary, r.DataDir, cfg.DemoSrc, log)
+	srv, err := benchkit.StartServer(startCtx, cfg.Binary, r.DataDir, []string{"--edge", "127.0.0.1:0", "--demo-src", cfg.DemoSrc}, []string{"PITRIX_LOCAL_RUNTIME=true"}, log)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, srv.Close()) }()
-	tok, err := srv.token()
+	tok, err := srv.Token()
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.New(client.Config{Server: srv.url, Token: tok, UserAgent: "pitrix-vmbench"})
+	c, err := client.New(client.Config{Server: srv.URL(), Token: tok, UserAgent: "pitrix-vmbench"})
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,7 @@ func createPart(ctx context.Context, cfg Config) (_ *CreateReport, err error) {
 	}
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
-	jobs, err := openJobStream(streamCtx, c)
+	jobs, err := benchkit.OpenJobStream(streamCtx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +183,7 @@ func setup(ctx context.Context, c *client.Client, apps []string) (string, map[st
 type bench struct {
 	cfg       Config
 	c         *client.Client
-	jobs      *jobStream
+	jobs      *benchkit.JobStream
 	runtimeID string
 }
 
@@ -234,11 +235,11 @@ func (b *bench) action(parent context.Context, method, path string, body any) (a
 		return r, err
 	}
 	r.timing.Poll = secs(time.Since(t0))
-	end, err := b.jobs.endOf(ctx, acc.JobID)
+	end, err := b.jobs.EndOf(ctx, acc.JobID)
 	if err != nil {
 		return r, err
 	}
-	r.timing.SSE = secs(end.at.Sub(t0))
+	r.timing.SSE = secs(end.At.Sub(t0))
 	if job.FinishedAt != nil {
 		r.timing.Server = secs(job.FinishedAt.Sub(job.CreatedAt))
 	}
@@ -255,10 +256,10 @@ func (b *bench) action(parent context.Context, method, path string, body any) (a
 	if job.Status != appcluster.JobSuccessful {
 		return r, fmt.Errorf("job %s (%s) %s: %s; tasks: %s", job.ID, job.Action, job.Status, job.Error, taskSummary(ts))
 	}
-	if end.status != job.Status {
-		return r, fmt.Errorf("job %s: the event stream says %s, GET says %s", job.ID, end.status, job.Status)
+	if end.Status != job.Status {
+		return r, fmt.Errorf("job %s: the event stream says %s, GET says %s", job.ID, end.Status, job.Status)
 	}
-	r.steps = jobSteps(t0, end.at, job, ts)
+	r.steps = jobSteps(t0, end.At, job, ts)
 	return r, nil
 }
 

@@ -153,9 +153,8 @@ func killUnder(t *testing.T, dir string) {
 	var left []string
 	for _, pid := range procsUnder(dir) {
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
-		status, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 		_ = syscall.Kill(pid, syscall.SIGKILL)
-		left = append(left, fmt.Sprintf("%d %s %.200q", pid, strings.ReplaceAll(string(cmdline), "\x00", " "), status))
+		left = append(left, fmt.Sprintf("%d %s", pid, strings.ReplaceAll(string(cmdline), "\x00", " ")))
 	}
 	if len(left) > 0 && !t.Failed() {
 		t.Errorf("processes were left running under %s:\n%s", dir, strings.Join(left, "\n"))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sort"
 	"sync"
 	"time"
 
@@ -61,15 +60,6 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Status is one Frontgate as this node sees it.
-type Status struct {
-	ID        string    `json:"id"`
-	VPC       string    `json:"vpc"`
-	Node      string    `json:"node"`
-	Connected bool      `json:"connected"`
-	LastSeen  time.Time `json:"last_seen"`
-}
-
 // Gateway is the control plane's edge endpoint. It is safe for concurrent use.
 type Gateway struct {
 	cfg Config
@@ -83,11 +73,7 @@ type Gateway struct {
 	changed chan struct{} // closed and replaced when a stream comes or goes
 }
 
-type stream struct {
-	s        *wire.Session
-	vpc      string
-	lastSeen time.Time
-}
+type stream struct{ s *wire.Session }
 
 // Open opens the CA and the listener; Run serves it.
 func Open(ctx context.Context, cfg Config) (*Gateway, error) {
@@ -146,7 +132,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 func (g *Gateway) accept(id pki.Identity, hello *edgepb.Hello, s *wire.Session) error {
 	g.mu.Lock()
 	old := g.streams[id.ID]
-	g.streams[id.ID] = &stream{s: s, vpc: hello.GetVpc(), lastSeen: time.Now().UTC()}
+	g.streams[id.ID] = &stream{s: s}
 	g.notifyLocked()
 	g.mu.Unlock()
 	if old != nil && old.s != s {
@@ -185,24 +171,13 @@ func (g *Gateway) Connected(fgID string) bool {
 	return g.streams[fgID] != nil
 }
 
-// NodeID is the id of the node this gateway serves.
-func (g *Gateway) NodeID() string { return g.cfg.NodeID }
-
 func (g *Gateway) notifyLocked() {
 	close(g.changed)
 	g.changed = make(chan struct{})
 }
 
 // handle takes what Frontgates send up: health reports.
-func (g *Gateway) handle(ctx context.Context, msg proto.Message) (proto.Message, error) {
-	s := wire.SessionFromContext(ctx)
-	if s != nil {
-		g.mu.Lock()
-		if st := g.streams[s.Peer().ID]; st != nil {
-			st.lastSeen = time.Now().UTC()
-		}
-		g.mu.Unlock()
-	}
+func (g *Gateway) handle(_ context.Context, msg proto.Message) (proto.Message, error) {
 	switch m := msg.(type) {
 	case *edgepb.Health:
 		g.mu.Lock()
@@ -241,16 +216,4 @@ func (g *Gateway) Health(instanceID string) (*edgepb.Health, bool) {
 	defer g.mu.Unlock()
 	h, ok := g.health[instanceID]
 	return h, ok
-}
-
-// Frontgates lists the Frontgates with a stream to this node.
-func (g *Gateway) Frontgates() []Status {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	out := make([]Status, 0, len(g.streams))
-	for id, st := range g.streams {
-		out = append(out, Status{ID: id, VPC: st.vpc, Node: g.cfg.NodeID, Connected: true, LastSeen: st.lastSeen})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
 }

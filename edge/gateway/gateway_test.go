@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,9 +42,21 @@ func pemFiles(t testing.TB, g *gateway.Gateway, dir string, kind pki.Kind, id st
 func TestEdgePath(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
-	g, err := gateway.Open(ctx, gateway.Config{CADir: filepath.Join(dir, "ca"), NodeID: "node-1"})
+	var streamMu sync.Mutex
+	var streams []string // what OnStream was told, in order
+	g, err := gateway.Open(ctx, gateway.Config{CADir: filepath.Join(dir, "ca"), NodeID: "node-1",
+		OnStream: func(id, vpc string, connected bool) {
+			streamMu.Lock()
+			streams = append(streams, fmt.Sprintf("%s %s %v", id, vpc, connected))
+			streamMu.Unlock()
+		}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	told := func() []string {
+		streamMu.Lock()
+		defer streamMu.Unlock()
+		return slices.Clone(streams)
 	}
 	done := make(chan error, 3)
 	go func() { done <- g.Run(ctx) }()
@@ -79,8 +93,8 @@ func TestEdgePath(t *testing.T) {
 	if _, err := g.Request(rctx, "fg-1", &edgepb.PutBundle{ClusterId: "cl-1", Files: map[string][]byte{}}); err != nil {
 		t.Fatal(err)
 	}
-	if fgs := g.Frontgates(); len(fgs) != 1 || fgs[0].ID != "fg-1" || fgs[0].VPC != "vpc-1" || !fgs[0].Connected {
-		t.Fatalf("frontgates = %+v", fgs)
+	if got := told(); !g.Connected("fg-1") || !slices.Equal(got, []string{"fg-1 vpc-1 true"}) {
+		t.Fatalf("connected %v; OnStream told %v", g.Connected("fg-1"), got)
 	}
 	run := func() *edgepb.CommandResult {
 		reply, err := g.Request(rctx, "fg-1", &edgepb.RunCommand{CommandId: "t-1", InstanceId: "i-1", TimeoutSec: 30,
@@ -103,11 +117,14 @@ func TestEdgePath(t *testing.T) {
 	// The Frontgate goes away: a request waits for it, then names it.
 	stopFG()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(g.Frontgates()) != 0 {
+	for g.Connected("fg-1") || len(told()) != 2 {
 		if time.Now().After(deadline) {
-			t.Fatalf("frontgate still listed: %+v", g.Frontgates())
+			t.Fatalf("frontgate still connected; OnStream told %v", told())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	if got := told(); got[1] != "fg-1 vpc-1 false" {
+		t.Fatalf("OnStream told %v, want the disconnect last", got)
 	}
 	short, scancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer scancel()

@@ -302,6 +302,13 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	if err != nil {
 		return providers.TaskResult{}, err
 	}
+	if p.Service == "stop" || p.Service == "destroy" {
+		// Taking down what does not exist is done (a delete also names instances a failed
+		// create may or may not have made).
+		if _, err := o.cfg.Driver.Instance(ctx, t.Runtime, vpc, p.InstanceID); errors.Is(err, ErrNoInstance) {
+			return providers.TaskResult{Output: fmt.Sprintf("%s does not exist: nothing to %s", p.InstanceID, p.Service)}, nil
+		}
+	}
 	if err := o.ensureDrone(ctx, t, vpc, p.InstanceID); err != nil {
 		return providers.TaskResult{}, err
 	}

@@ -723,3 +723,27 @@ func TestExecuteCommandOnALostDrone(t *testing.T) {
 		}
 	})
 }
+
+// TestExecuteStopOfMissingInstance: stop and destroy of an instance that does not exist are
+// done (a delete names instances a failed create may not have made); other services are not.
+func TestExecuteStopOfMissingInstance(t *testing.T) {
+	op, d, e, n := commandSetup(t)
+	if err := d.DeleteInstance(testCtx(t), testRuntime, d.vpc, n.InstanceID); err != nil {
+		t.Fatal(err)
+	}
+	for _, service := range []string{"stop", "destroy"} {
+		res, err := op.Execute(testCtx(t), commandTask(t, "t-"+service, n, service, "worker-"+service))
+		if err != nil || !strings.Contains(res.Output, "nothing to "+service) {
+			t.Fatalf("%s of a missing instance = %q, %v", service, res.Output, err)
+		}
+		if e.ran["t-"+service] != 0 {
+			t.Fatalf("%s ran on a missing instance", service)
+		}
+	}
+	if _, err := op.Execute(testCtx(t), commandTask(t, "t-start", n, "start", "worker-start")); !errors.Is(err, providers.ErrPermanent) {
+		t.Fatalf("start of a missing instance = %v, want a permanent failure", err)
+	}
+	if d.count("StartInstance") != 1 {
+		t.Fatalf("StartInstance ×%d, want 1 (the start's attempt to bring the Drone back)", d.count("StartInstance"))
+	}
+}

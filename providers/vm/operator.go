@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,18 +111,28 @@ func (o *Operator) Plan(req providers.PlanRequest) (providers.Plan, error) {
 			return providers.Plan{}, providers.Permanent(fmt.Errorf("params of %s: %w", req.Action, err))
 		}
 	}
-	if (req.Action == providers.ActionCease || req.Action == providers.ActionDelete) && len(req.Cluster.Nodes) == 0 && len(req.Cluster.CurrentSpec) == 0 {
-		// Nothing runs (a deleted cluster, or one whose create made no instance): nothing to do.
-		// Metadata cannot be left either: a delete drops it before it removes the instances,
-		// and a create registers it only after making them.
-		return providers.Plan{}, nil
-	}
 	in := frame.Input{Action: req.Action, ClusterID: req.Cluster.ID, Current: cur, Next: next,
 		Role: p.Role, Count: p.Count, NodeIDs: p.NodeIDs, Service: p.Service}
 	if req.Action != providers.ActionCreate && len(req.Cluster.Nodes) > 0 {
 		in.Nodes = frameNodes(req.Cluster.Nodes) // else (create, recover of a deleted cluster): from the spec's counts
 	}
+	if req.Action == providers.ActionDelete || req.Action == providers.ActionCease {
+		// Also the nodes the spec names: an instance a failed create made but never reported
+		// goes too. Commands on instances that do not exist are skipped (see command).
+		in.Nodes = union(in.Nodes, frame.Nodes(req.Cluster.ID, cur))
+	}
 	return frame.PlanJob(in)
+}
+
+// union is a's nodes, then b's that a does not have (by id).
+func union(a, b []frame.Node) []frame.Node {
+	out := append([]frame.Node(nil), a...)
+	for _, n := range b {
+		if !slices.ContainsFunc(a, func(x frame.Node) bool { return x.ID == n.ID }) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func decodeSpec(clusterID string, raw json.RawMessage) (*spec.Cluster, error) {

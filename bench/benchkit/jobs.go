@@ -1,4 +1,4 @@
-package main
+package benchkit
 
 import (
 	"context"
@@ -11,31 +11,37 @@ import (
 	"github.com/pitrix/pitrix/http/client"
 )
 
-// jobStream reads GET /v1/events and notes when each job's final event (successful or failed)
+// JobStream reads GET /v1/events and notes when each job's final event (successful or failed)
 // arrived. Close ends the stream and waits for its reader.
-type jobStream struct {
+type JobStream struct {
 	s    *client.EventStream
 	done chan struct{} // closed when the reader has returned
 
 	mu      sync.Mutex
-	ended   map[string]time.Time // job id → arrival of its final event
-	changed chan struct{}        // closed and replaced on every change
-	err     error                // why the stream ended
+	ended   map[string]JobEnd // job id → its final event
+	changed chan struct{}     // closed and replaced on every change
+	err     error             // why the stream ended
 }
 
-// openJobStream opens the event stream; it returns once the server has answered, so every
+// JobEnd is a job's final event: when it arrived and the status it ended in.
+type JobEnd struct {
+	At     time.Time
+	Status string
+}
+
+// OpenJobStream opens the event stream; it returns once the server has answered, so every
 // job created afterwards is on it. ctx bounds the stream's whole life.
-func openJobStream(ctx context.Context, c *client.Client) (*jobStream, error) {
+func OpenJobStream(ctx context.Context, c *client.Client) (*JobStream, error) {
 	s, err := c.OpenEvents(ctx, "/v1/events", nil)
 	if err != nil {
 		return nil, fmt.Errorf("open event stream: %w", err)
 	}
-	j := &jobStream{s: s, done: make(chan struct{}), ended: map[string]time.Time{}, changed: make(chan struct{})}
+	j := &JobStream{s: s, done: make(chan struct{}), ended: map[string]JobEnd{}, changed: make(chan struct{})}
 	go j.read()
 	return j, nil
 }
 
-func (j *jobStream) read() {
+func (j *JobStream) read() {
 	defer close(j.done)
 	for {
 		ev, err := j.s.Next()
@@ -57,14 +63,14 @@ func (j *jobStream) read() {
 		if st := e.Data.Status; st == appcluster.JobSuccessful || st == appcluster.JobFailed {
 			j.note(func() {
 				if _, ok := j.ended[e.Data.ID]; !ok {
-					j.ended[e.Data.ID] = at
+					j.ended[e.Data.ID] = JobEnd{At: at, Status: st}
 				}
 			})
 		}
 	}
 }
 
-func (j *jobStream) note(f func()) {
+func (j *JobStream) note(f func()) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	f()
@@ -72,29 +78,29 @@ func (j *jobStream) note(f func()) {
 	j.changed = make(chan struct{})
 }
 
-// endedAt waits until the job's final event has arrived and returns when it did.
-func (j *jobStream) endedAt(ctx context.Context, jobID string) (time.Time, error) {
+// EndOf waits until the job's final event has arrived and returns it.
+func (j *JobStream) EndOf(ctx context.Context, jobID string) (JobEnd, error) {
 	for {
 		j.mu.Lock()
-		at, ok := j.ended[jobID]
+		end, ok := j.ended[jobID]
 		err, changed := j.err, j.changed
 		j.mu.Unlock()
 		switch {
 		case ok:
-			return at, nil
+			return end, nil
 		case err != nil:
-			return time.Time{}, err
+			return JobEnd{}, err
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return time.Time{}, fmt.Errorf("no final event of job %s: %w", jobID, ctx.Err())
+			return JobEnd{}, fmt.Errorf("no final event of job %s: %w", jobID, ctx.Err())
 		}
 	}
 }
 
 // Close ends the stream and waits for its reader.
-func (j *jobStream) Close() {
+func (j *JobStream) Close() {
 	_ = j.s.Close()
 	<-j.done
 }

@@ -1,4 +1,4 @@
-package main
+package benchkit
 
 import (
 	"bufio"
@@ -16,34 +16,38 @@ import (
 	"time"
 )
 
-// listenPrefix starts the line `pitrix server` prints on stderr once its REST front listens.
-const listenPrefix = "pitrix: listening on "
+// ListenPrefix starts the line `pitrix server` prints on stderr once its REST front listens.
+const ListenPrefix = "pitrix: listening on "
 
 // stopGrace is how long Close waits after SIGTERM before it kills the server.
 const stopGrace = 30 * time.Second
 
-// server is one `pitrix server` process on a loopback port. Close stops it.
-type server struct {
+// maxTail is how many stderr lines of the server are kept for error reports.
+const maxTail = 40
+
+// Server is one `pitrix server` process on loopback ports. Close stops it.
+type Server struct {
 	cmd     *exec.Cmd
 	url     string
 	dataDir string
-	log     *slog.Logger
 	done    chan struct{} // closed once the process has exited and its stderr is read
 
 	mu   sync.Mutex
 	tail []string // the last lines of its stderr, for errors
 }
 
-// maxTail is how many stderr lines of the server are kept for error reports.
-const maxTail = 40
-
-// startServer runs `bin server` keeping its state in dataDir, listening on 127.0.0.1 port 0,
-// and waits until it prints the URL it listens on. ctx bounds the start only.
-func startServer(ctx context.Context, bin, dataDir string, log *slog.Logger) (*server, error) {
-	s := &server{dataDir: dataDir, log: log, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, "server", "--data-dir", dataDir, "--listen", "127.0.0.1:0",
-		"--gossip", "127.0.0.1:0", "--log-level", "warn", "--local-runtime=false")
-	s.cmd.Env = append(os.Environ(), "PITRIX_JOIN=", "PITRIX_DEMO_SRC=")
+// StartServer runs `bin server` keeping its state in dataDir, its REST front and gossip on
+// 127.0.0.1 port 0, with args added to its flags and env to its environment (after this
+// process's, with PITRIX_JOIN cleared), and waits until it prints the URL it listens on. ctx
+// bounds the start only.
+func StartServer(ctx context.Context, bin, dataDir string, args, env []string, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{dataDir: dataDir, done: make(chan struct{})}
+	s.cmd = exec.Command(bin, append([]string{"server", "--data-dir", dataDir, "--listen", "127.0.0.1:0",
+		"--gossip", "127.0.0.1:0", "--log-level", "warn"}, args...)...)
+	s.cmd.Env = append(append(os.Environ(), "PITRIX_JOIN="), env...)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
@@ -59,7 +63,7 @@ func startServer(ctx context.Context, bin, dataDir string, log *slog.Logger) (*s
 		for sc.Scan() {
 			line := sc.Text()
 			s.keep(line)
-			if u, ok := listenURL(line); ok {
+			if u, ok := ListenURL(line); ok {
 				select {
 				case urls <- u:
 				default:
@@ -80,10 +84,10 @@ func startServer(ctx context.Context, bin, dataDir string, log *slog.Logger) (*s
 	}
 }
 
-// listenURL returns the URL of a `pitrix: listening on URL` line, which must be an http URL
+// ListenURL returns the URL of a `pitrix: listening on URL` line, which must be an http URL
 // on a loopback address (nothing else is ever dialled); only its scheme, host and port are kept.
-func listenURL(line string) (string, bool) {
-	rest, ok := strings.CutPrefix(line, listenPrefix)
+func ListenURL(line string) (string, bool) {
+	rest, ok := strings.CutPrefix(line, ListenPrefix)
 	if !ok {
 		return "", false
 	}
@@ -98,7 +102,10 @@ func listenURL(line string) (string, bool) {
 	return "", false
 }
 
-func (s *server) keep(line string) {
+// URL is where the server's REST front listens.
+func (s *Server) URL() string { return s.url }
+
+func (s *Server) keep(line string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.tail) == maxTail {
@@ -107,14 +114,14 @@ func (s *server) keep(line string) {
 	s.tail = append(s.tail, line)
 }
 
-func (s *server) tailText() string {
+func (s *Server) tailText() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return strings.Join(s.tail, "\n")
 }
 
-// token reads the bootstrap admin's bearer token the server wrote into its data directory.
-func (s *server) token() (string, error) {
+// Token reads the bootstrap admin's bearer token the server wrote into its data directory.
+func (s *Server) Token() (string, error) {
 	b, err := os.ReadFile(filepath.Join(s.dataDir, "admin.token"))
 	if err != nil {
 		return "", fmt.Errorf("read admin token: %w", err)
@@ -124,7 +131,7 @@ func (s *server) token() (string, error) {
 
 // Close sends SIGTERM and waits for the process to exit; after stopGrace it kills it. A
 // server that did not exit cleanly on SIGTERM is an error.
-func (s *server) Close() error {
+func (s *Server) Close() error {
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
