@@ -51,8 +51,8 @@ reload_cmd = 'echo r >> "$PITRIX_ROOT/reloads"; while [ ! -f "$PITRIX_ROOT/go" ]
 		n := lines(t, reloads)
 		return n == 1, fmt.Sprint(n, " reloads")
 	})
-	first.stop(t) // kills the reload mid-way
-	fgRun.stop(t)
+	first.Stop(t) // kills the reload mid-way
+	fgRun.Stop(t)
 	if err := os.WriteFile(filepath.Join(root, "go"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestUnreachableFrontgateLogsOnce(t *testing.T) {
 		n := accepted.Load()
 		return n >= 5, fmt.Sprint(n, " dials")
 	})
-	a.stop(t)
+	a.Stop(t)
 	got := linesWith(logs.String(), "frontgate unreachable")
 	if len(got) != 1 {
 		t.Fatalf("%d 'unreachable' lines, want 1:\n%s", len(got), strings.Join(got, ""))

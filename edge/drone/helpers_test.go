@@ -103,34 +103,14 @@ func (cp *control) request(msg proto.Message) proto.Message {
 	}
 }
 
-// agent is a running Frontgate or Drone; stop ends it and waits for Run to return.
-type agent struct {
-	cancel context.CancelFunc
-	done   chan error
-	once   sync.Once
-}
+// agent is a running Frontgate or Drone (edgetest.Agent).
+type agent = edgetest.Agent
 
-func (a *agent) stop(t testing.TB) {
+func run(t testing.TB, f func(context.Context) error) *agent { return edgetest.Run(t, f) }
+
+func waitFor(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
-	a.once.Do(func() {
-		a.cancel()
-		select {
-		case err := <-a.done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("Run did not return within 30s of cancel")
-		}
-	})
-}
-
-func run(t testing.TB, f func(context.Context) error) *agent {
-	ctx, cancel := context.WithCancel(context.Background())
-	a := &agent{cancel: cancel, done: make(chan error, 1)}
-	go func() { a.done <- f(ctx) }()
-	t.Cleanup(func() { a.stop(t) })
-	return a
+	edgetest.WaitFor(t, what, cond)
 }
 
 func startFrontgate(t testing.TB, c *certs, cp *control, listen, dataDir string) (*frontgate.Frontgate, *agent) {
@@ -147,8 +127,8 @@ func startFrontgate(t testing.TB, c *certs, cp *control, listen, dataDir string)
 	a := run(t, fg.Run)
 	select {
 	case <-fg.Ready():
-	case err := <-a.done:
-		t.Fatalf("frontgate stopped: %v", err)
+	case <-a.Exited():
+		t.Fatalf("frontgate stopped: %v", a.Err())
 	}
 	return fg, a
 }
@@ -173,21 +153,6 @@ func startDrone(t testing.TB, cfg drone.Config) *agent {
 }
 
 // waitFor polls cond until it holds, failing with its last report after 20 s.
-func waitFor(t testing.TB, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not true after 20s; last: %s", what, last)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
-	}
-}
-
 func lines(t testing.TB, path string) int {
 	t.Helper()
 	b, err := os.ReadFile(path)

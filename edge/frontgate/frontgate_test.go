@@ -180,7 +180,7 @@ func TestFrontgateAndDrones(t *testing.T) {
 	})
 
 	t.Run("drone restart", func(t *testing.T) {
-		replicaRun.stop(t)
+		replicaRun.Stop(t)
 		before, _ := os.ReadFile(replica.file("etc/app.conf"))
 		st, _ := os.Stat(replica.file("etc/app.conf"))
 		startDrone(top, c, replica, fgAddr)
@@ -213,7 +213,7 @@ func TestFrontgateAndDrones(t *testing.T) {
 	})
 
 	t.Run("frontgate restart keeps metadata and bundles", func(t *testing.T) {
-		fgRun.stop(t)
+		fgRun.Stop(t)
 		before := cp.count()
 		cfg := fgCfg
 		cfg.DroneListen = fgAddr // the Drones know this address
@@ -341,7 +341,7 @@ func TestFrontgateRestartMidCommand(t *testing.T) {
 		return n == 1, fmt.Sprint(n)
 	})
 	before := cp.count()
-	fgRun.stop(t)
+	fgRun.Stop(t)
 	if err := <-firstErr; err == nil {
 		t.Fatal("the first delivery succeeded although its Frontgate stopped")
 	}
