@@ -3,30 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/pitrix/pitrix/bench/benchkit"
 )
 
 // TestMain fails the package when a goroutine started by a run (the node's, the store's, the
 // servers', the workers') outlives the tests.
 func TestMain(m *testing.M) {
-	before, _ := countGoroutines()
-	code := m.Run()
-	if code == 0 {
-		if err := waitGoroutines(before, 15*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(benchkit.Main(m, lingering...))
 }
 
 // lingering marks goroutines that are not ours to stop: protoactor's log throttle sleeps out
@@ -36,32 +27,6 @@ var lingering = []string{
 	"fasthttp.updateServerDate",
 	"protoactor-go@v0.0.0-20240822202345-3c0e61ca19c9/actor/throttler.go",
 	"os/signal.signal_recv",
-}
-
-func countGoroutines() (int, string) {
-	buf := make([]byte, 4<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var kept []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if !slices.ContainsFunc(lingering, func(s string) bool { return strings.Contains(g, s) }) {
-			kept = append(kept, g)
-		}
-	}
-	return len(kept), strings.Join(kept, "\n\n")
-}
-
-func waitGoroutines(n int, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		got, stacks := countGoroutines()
-		if got <= n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("goroutine leak: %d running, want <= %d:\n%s", got, n, stacks)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline, not synchronizing
-	}
 }
 
 func testLogger(t testing.TB) *slog.Logger {

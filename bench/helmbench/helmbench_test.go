@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 	"math"
 	"os"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,20 +14,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/pitrix/pitrix/actors/appcluster"
+	"github.com/pitrix/pitrix/bench/benchkit"
 )
 
 // TestMain fails the package when a goroutine started by a run (the server's log reader, the
 // event stream's reader, the informer, the pollers) outlives the tests.
 func TestMain(m *testing.M) {
-	before, _ := countGoroutines()
-	code := m.Run()
-	if code == 0 {
-		if err := waitGoroutines(before, 15*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(benchkit.Main(m, lingering...))
 }
 
 // lingering marks goroutines that are not ours to stop: client-go keeps one TLS transport per
@@ -38,32 +28,6 @@ func TestMain(m *testing.M) {
 // of ours reaches.
 var lingering = []string{
 	"golang.org/x/net/http2.(*ClientConn).readLoop",
-}
-
-func countGoroutines() (int, string) {
-	buf := make([]byte, 4<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var kept []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if !slices.ContainsFunc(lingering, func(s string) bool { return strings.Contains(g, s) }) {
-			kept = append(kept, g)
-		}
-	}
-	return len(kept), strings.Join(kept, "\n\n")
-}
-
-func waitGoroutines(n int, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		got, stacks := countGoroutines()
-		if got <= n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("goroutine leak: %d running, want <= %d:\n%s", got, n, stacks)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline, not synchronizing
-	}
 }
 
 // testKubeconfig returns the flattened kubeconfig of the test Kubernetes API server

@@ -3,63 +3,28 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pitrix/pitrix/bench/benchkit"
 )
 
 // TestMain fails the package when a goroutine started by a run (the server's log reader, the
 // event stream's reader, the edge agents, the gRPC servers and clients) outlives the tests.
 func TestMain(m *testing.M) {
-	before, _ := countGoroutines()
-	code := m.Run()
-	if code == 0 {
-		if err := waitGoroutines(before, 15*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(benchkit.Main(m, lingering...))
 }
 
 // lingering marks goroutines that are not ours to stop: os/signal's process-wide loop, which
 // the fuzzing engine starts and nothing ends.
 var lingering = []string{
 	"os/signal.loop",
-}
-
-func countGoroutines() (int, string) {
-	buf := make([]byte, 4<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var kept []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if !slices.ContainsFunc(lingering, func(s string) bool { return strings.Contains(g, s) }) {
-			kept = append(kept, g)
-		}
-	}
-	return len(kept), strings.Join(kept, "\n\n")
-}
-
-func waitGoroutines(n int, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		got, stacks := countGoroutines()
-		if got <= n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("goroutine leak: %d running, want <= %d:\n%s", got, n, stacks)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline, not synchronizing
-	}
 }
 
 func testLogger(t *testing.T) *slog.Logger {
