@@ -338,6 +338,11 @@ func TestVMHelloLifecycle(t *testing.T) {
 	if got := drones(instanceIDs(e.nodes(id))); got != 0 {
 		t.Fatalf("%d drone processes after stop", got)
 	}
+	for _, n := range e.nodes(id)["node"] {
+		if n["status"] != "stopped" || n["health"] != "" {
+			t.Fatalf("stopped node %v: want status stopped and no (stale) health", n)
+		}
+	}
 	// An action not allowed now: 409.
 	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/stop", nil, nil, nil)
 	apiErr(t, err, http.StatusConflict, "failed_precondition")
