@@ -36,6 +36,9 @@ func (d *DB) Apply(ctx context.Context, ops ...Op) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
+	if d.rc != nil {
+		return 0, ErrReplicated
+	}
 	r, err := prepare(ctx, ops)
 	if err != nil {
 		return 0, err

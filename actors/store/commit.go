@@ -95,14 +95,34 @@ func (c *committer) collect() {
 func (c *committer) commitGroup() {
 	b := c.d.db.NewBatch()
 	defer b.Close()
-	clear(c.overlay)
 	results := make([]result, len(c.group))
-	index := c.last
+	index := c.evaluate(b, c.group, results)
+	if index > c.last {
+		if err := c.commit(b, index, nil); err != nil {
+			for i := range results {
+				if results[i].err == nil {
+					results[i] = result{err: err}
+				}
+			}
+		}
+	}
 	for i, r := range c.group {
+		c.count(r, results[i])
+		r.done <- results[i]
+		c.group[i] = nil
+	}
+}
+
+// evaluate checks the requests of one group in order and adds the survivors to b, each at the
+// next commit index; it fills results and returns the last index given (c.last if none).
+func (c *committer) evaluate(b *pebble.Batch, group []*request, results []result) uint64 {
+	clear(c.overlay)
+	index := c.last
+	for i, r := range group {
 		switch {
 		case c.failed != nil:
 			results[i].err = c.failed
-		case r.ctx.Err() != nil:
+		case r.ctx != nil && r.ctx.Err() != nil:
 			// Its caller has given up; committing it would only spend an index.
 			results[i].err = r.ctx.Err()
 		default:
@@ -114,46 +134,45 @@ func (c *committer) commitGroup() {
 			}
 		}
 	}
+	return index
+}
 
-	if index > c.last {
-		var buf [8]byte
-		binary.BigEndian.PutUint64(buf[:], index)
-		err := b.Set([]byte(keyLastIndex), buf[:], nil)
-		if err == nil {
-			err = b.Commit(pebble.Sync)
-		}
-		if err != nil {
-			// The outcome of a failed WAL write is unknown, so no later index can be trusted
-			// either: the store refuses all further writes.
-			c.failed = fmt.Errorf("store: commit indexes %d..%d: %w", c.last+1, index, err)
-			c.log.Error("group commit failed; store refuses further writes",
-				"first_index", c.last+1, "last_index", index, "err", err)
-			for i := range results {
-				if results[i].err == nil {
-					results[i] = result{err: c.failed}
-				}
-			}
-		} else {
-			c.last = index
-			c.d.lastIndex.Store(index)
-			c.d.stats.commits.Add(1)
-		}
+// commit writes b with the new last commit index (and extra meta entries) and one fsync.
+// On failure the store refuses every later write: the outcome of a failed WAL write is
+// unknown, so no later index can be trusted.
+func (c *committer) commit(b *pebble.Batch, index uint64, extra func(*pebble.Batch)) error {
+	var buf [8]byte
+	binary.BigEndian.PutUint64(buf[:], index)
+	err := b.Set([]byte(keyLastIndex), buf[:], nil)
+	if err == nil && extra != nil {
+		extra(b)
 	}
+	if err == nil {
+		err = b.Commit(pebble.Sync)
+	}
+	if err != nil {
+		c.failed = fmt.Errorf("store: commit indexes %d..%d: %w", c.last+1, index, err)
+		c.log.Error("group commit failed; store refuses further writes",
+			"first_index", c.last+1, "last_index", index, "err", err)
+		return c.failed
+	}
+	c.last = index
+	c.d.lastIndex.Store(index)
+	c.d.stats.commits.Add(1)
+	return nil
+}
 
-	for i, r := range c.group {
-		res := results[i]
-		var conflict *ConflictError
-		switch {
-		case res.err == nil:
-			c.d.stats.applies.Add(1)
-			c.d.stats.ops.Add(uint64(len(r.ops)))
-		case errors.As(res.err, &conflict):
-			c.d.stats.conflicts.Add(1)
-		default:
-			c.d.stats.failures.Add(1)
-		}
-		r.done <- res
-		c.group[i] = nil
+// count adds one answered request to the stats.
+func (c *committer) count(r *request, res result) {
+	var conflict *ConflictError
+	switch {
+	case res.err == nil:
+		c.d.stats.applies.Add(1)
+		c.d.stats.ops.Add(uint64(len(r.ops)))
+	case errors.As(res.err, &conflict):
+		c.d.stats.conflicts.Add(1)
+	default:
+		c.d.stats.failures.Add(1)
 	}
 }
 

@@ -25,6 +25,10 @@ type Config struct {
 	// InMemory keeps everything on pebble's in-memory filesystem (vfs.NewMem): nothing
 	// survives Close. For tests. The dir passed to Open is then only a name.
 	InMemory bool
+	// Replicated opens the store as the state machine of a replicated log: Apply is refused
+	// (ErrReplicated) and writes come only through ApplyLog, in log order, with Snapshot and
+	// Restore for the log's snapshots. Reads work as usual.
+	Replicated bool
 	// Logger receives lifecycle messages and pebble's own log. Default: discard.
 	Logger *slog.Logger
 }

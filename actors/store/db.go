@@ -31,6 +31,13 @@ type DB struct {
 	lastIndex atomic.Uint64
 	stats     counters
 
+	// Replicated mode (Config.Replicated): rc is the committer ApplyLog drives on the log's
+	// goroutine; no committer goroutine runs. logMu orders ApplyLog, Snapshot and Restore.
+	rc         *committer
+	logMu      sync.Mutex
+	appliedLog atomic.Uint64
+	restoring  atomic.Bool
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -105,22 +112,40 @@ func open(dir string, cfg Config, fs vfs.FS) (*DB, error) {
 	}
 	d.lastIndex.Store(last)
 	c := newCommitter(d, last)
-	d.wg.Go(c.run)
-	d.log.Info("store opened", "dir", dir, "in_memory", cfg.InMemory, "last_index", last)
+	if cfg.Replicated {
+		applied, err := readUint64(pdb, keyAppliedLog)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("store: open %q: %w", dir, err), pdb.Close())
+		}
+		d.appliedLog.Store(applied)
+		_, closer, err := pdb.Get([]byte(keyRestoring))
+		if err == nil {
+			closer.Close()
+			d.restoring.Store(true)
+		}
+		d.rc = c
+	} else {
+		d.wg.Go(c.run)
+	}
+	d.log.Info("store opened", "dir", dir, "in_memory", cfg.InMemory, "last_index", last, "replicated", cfg.Replicated,
+		"applied_log", d.appliedLog.Load())
 	return d, nil
 }
 
-func readLastIndex(pdb *pebble.DB) (uint64, error) {
-	v, closer, err := pdb.Get([]byte(keyLastIndex))
+func readLastIndex(pdb *pebble.DB) (uint64, error) { return readUint64(pdb, keyLastIndex) }
+
+// readUint64 reads an 8-byte meta entry; an absent one is 0.
+func readUint64(pdb *pebble.DB, key string) (uint64, error) {
+	v, closer, err := pdb.Get([]byte(key))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read last index: %w", err)
+		return 0, fmt.Errorf("read %s: %w", key[1:], err)
 	}
 	defer closer.Close()
 	if len(v) != 8 {
-		return 0, fmt.Errorf("%w: last index is %d bytes", errCorrupt, len(v))
+		return 0, fmt.Errorf("%w: %s is %d bytes", errCorrupt, key[1:], len(v))
 	}
 	return binary.BigEndian.Uint64(v), nil
 }

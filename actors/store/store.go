@@ -25,6 +25,11 @@ var ErrConflict = errors.New("store: version conflict")
 // input fails the same way.
 var ErrInvalid = errors.New("store: invalid input")
 
+// ErrUnavailable is wrapped by the errors of a replicated store that cannot serve a write or
+// a linearizable read now: no leader (this node is on the minority side of a partition, or an
+// election is under way) or shutting down. Retrying later may succeed.
+var ErrUnavailable = errors.New("store: unavailable")
+
 // ConflictError reports a failed compare-and-set: Op.Expect did not match the key's current
 // version. errors.Is(err, ErrConflict) is true for it.
 type ConflictError struct {

@@ -1,0 +1,71 @@
+package replica
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/pitrix/pitrix/actors/store"
+)
+
+// fsm is raft's state machine: the pebble store, fed committed entries in log order. Raft
+// calls it from one goroutine; ApplyBatch applies a run of entries with one fsync.
+type fsm struct {
+	db *store.DB
+}
+
+var _ raft.BatchingFSM = (*fsm)(nil)
+
+// applyResult is what Raft.Apply's future answers on the node that proposed the entry.
+type applyResult struct {
+	index uint64
+	err   error
+}
+
+func (f *fsm) Apply(l *raft.Log) any { return f.ApplyBatch([]*raft.Log{l})[0] }
+
+func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	entries := make([]store.LogEntry, 0, len(logs))
+	slots := make([]int, 0, len(logs))
+	for i, l := range logs {
+		if l.Type != raft.LogCommand {
+			out[i] = applyResult{}
+			continue
+		}
+		entries = append(entries, store.LogEntry{Index: l.Index, Data: l.Data})
+		slots = append(slots, i)
+	}
+	if len(entries) == 0 {
+		return out
+	}
+	for j, r := range f.db.ApplyLog(entries) {
+		out[slots[j]] = applyResult{index: r.Index, err: r.Err}
+	}
+	return out
+}
+
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	s, err := f.db.Snapshot()
+	if err != nil {
+		return nil, fmt.Errorf("replica: snapshot: %w", err)
+	}
+	return fsmSnapshot{s}, nil
+}
+
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	return f.db.Restore(rc)
+}
+
+type fsmSnapshot struct{ s *store.Snapshot }
+
+func (s fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if _, err := s.s.WriteTo(sink); err != nil {
+		return fmt.Errorf("replica: persist snapshot: %w", fmt.Errorf("%w (cancel: %v)", err, sink.Cancel()))
+	}
+	return sink.Close()
+}
+
+func (s fsmSnapshot) Release() { _ = s.s.Close() }
