@@ -163,7 +163,7 @@ func (s streamLayer) Accept() (net.Conn, error) {
 	}
 }
 
-func (s streamLayer) Close() error { return nil } // the mux owns the listener
+func (s streamLayer) Close() error   { return nil } // the mux owns the listener
 func (s streamLayer) Addr() net.Addr { return s.m.advertise }
 
 func (s streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {

@@ -361,7 +361,9 @@ func (r *Replica) readIndexLocal(ctx context.Context) (uint64, error) {
 }
 
 // Get, Scan and Lookup read the local copy (see Sync).
-func (r *Replica) Get(ctx context.Context, key string) (store.Record, error) { return r.db.Get(ctx, key) }
+func (r *Replica) Get(ctx context.Context, key string) (store.Record, error) {
+	return r.db.Get(ctx, key)
+}
 
 func (r *Replica) Scan(ctx context.Context, opts store.ScanOptions, fn func(store.Record) error) error {
 	return r.db.Scan(ctx, opts, fn)
