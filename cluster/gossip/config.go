@@ -39,6 +39,10 @@ type Config struct {
 	// LeaveTimeout bounds how long Shutdown waits for the leave message to
 	// be gossiped. Default 2s.
 	LeaveTimeout time.Duration
+	// SecretKey, when set (16, 24 or 32 bytes), encrypts and authenticates
+	// all gossip (memberlist's AES-GCM keyring): a process without it can
+	// neither read the cluster's gossip nor join it.
+	SecretKey []byte
 	// Logger receives memberlist's logs and the provider's own. Default:
 	// a logger that discards everything.
 	Logger *slog.Logger

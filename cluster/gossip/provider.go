@@ -100,6 +100,10 @@ func (p *Provider) start(id string, meta Meta, sink topologySink) error {
 	p.self, p.meta, p.table = id, meta, newTable(id)
 
 	mc := p.cfg.memberlistConfig(id)
+	if len(p.cfg.SecretKey) > 0 {
+		mc.SecretKey = p.cfg.SecretKey
+		mc.GossipVerifyIncoming, mc.GossipVerifyOutgoing = true, true
+	}
 	mc.Delegate = (*metaDelegate)(p)
 	mc.Events = (*eventDelegate)(p)
 	mc.Ping = (*pingDelegate)(p)

@@ -39,6 +39,8 @@ type Config struct {
 	// FastGossip selects memberlist timings for loopback tests
 	// (gossip.Config.Fast).
 	FastGossip bool
+	// GossipKey encrypts gossip (gossip.Config.SecretKey); nil: plain gossip.
+	GossipKey []byte
 	// Logger receives the node's, memberlist's and protoactor's logs
 	// (protoactor's Info is demoted to Debug: it logs every topology
 	// change several times). Default: discard.
@@ -97,11 +99,12 @@ func (c Config) Validate() error {
 
 func (c Config) gossipConfig() gossip.Config {
 	return gossip.Config{
-		BindAddr: c.GossipAddr,
-		Join:     c.Join,
-		Fast:     c.FastGossip,
-		Name:     c.Name,
-		Logger:   c.Logger,
+		BindAddr:  c.GossipAddr,
+		Join:      c.Join,
+		Fast:      c.FastGossip,
+		Name:      c.Name,
+		SecretKey: c.GossipKey,
+		Logger:    c.Logger,
 	}
 }
 

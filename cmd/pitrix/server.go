@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -25,8 +26,8 @@ import (
 	"github.com/pitrix/pitrix/actors/repo"
 	"github.com/pitrix/pitrix/actors/repo/source"
 	runtimegrain "github.com/pitrix/pitrix/actors/runtime/grain"
-	"github.com/pitrix/pitrix/actors/seal"
 	"github.com/pitrix/pitrix/actors/store"
+	"github.com/pitrix/pitrix/actors/store/replica"
 	"github.com/pitrix/pitrix/cluster/node"
 	"github.com/pitrix/pitrix/edge/relay"
 	"github.com/pitrix/pitrix/http/rest"
@@ -48,6 +49,8 @@ type serverConfig struct {
 	Gossip       string
 	Edge         string
 	Join         []string
+	JoinToken    string
+	Peer         string
 	LogLevel     string
 	DemoSrc      string
 	LocalRuntime bool
@@ -69,7 +72,9 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.NodeName, "node-name", env("PITRIX_NODE_NAME", ""), "this node's name in the cluster; default: generated (env PITRIX_NODE_NAME)")
 	fs.StringVar(&c.Gossip, "gossip", env("PITRIX_GOSSIP", "127.0.0.1:0"), "memberlist gossip address; port 0 picks one (env PITRIX_GOSSIP)")
 	fs.StringVar(&c.Edge, "edge", env("PITRIX_EDGE", "127.0.0.1:0"), "the edge listener Frontgates dial; port 0 picks one (env PITRIX_EDGE)")
-	fs.StringVar(&join, "join", env("PITRIX_JOIN", ""), "gossip addresses of nodes to join, HOST:PORT[,...] (env PITRIX_JOIN)")
+	fs.StringVar(&join, "join", env("PITRIX_JOIN", ""), "peer addresses (--peer) of members of the cluster to join, HOST:PORT[,...]; needs --join-token (env PITRIX_JOIN)")
+	fs.StringVar(&c.JoinToken, "join-token", env("PITRIX_JOIN_TOKEN", ""), "the cluster's secret, from the first node's <data-dir>/join.token (env PITRIX_JOIN_TOKEN)")
+	fs.StringVar(&c.Peer, "peer", env("PITRIX_PEER", "127.0.0.1:0"), "the node-to-node listener (raft, forwarded writes; mutual TLS); port 0 picks one (env PITRIX_PEER)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
 	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
@@ -118,7 +123,28 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir %s: %w", dataDir, err)
 	}
-	st, err := store.Open(filepath.Join(dataDir, "store"), store.Config{Logger: log.With("component", "store")})
+	secret, nodeName, err := clusterIdentity(dataDir, cfg.JoinToken, cfg.NodeName, len(cfg.Join) > 0)
+	if err != nil {
+		return err
+	}
+	peerServer, peerClient, err := secret.PeerTLS(nodeName)
+	if err != nil {
+		return err
+	}
+	// Raft's reconcile asks which members gossip sees alive; the node exists only later.
+	var gossipNode atomic.Pointer[node.Node]
+	st, err := replica.Open(ctx, replica.Config{ID: nodeName, StoreDir: filepath.Join(dataDir, "store"), RaftDir: filepath.Join(dataDir, "raft"),
+		Listen: cfg.Peer, ServerTLS: peerServer, ClientTLS: peerClient, Join: cfg.Join,
+		Alive: func() map[string]bool {
+			alive := map[string]bool{}
+			if n := gossipNode.Load(); n != nil {
+				for _, m := range n.Members() {
+					alive[m.Name] = true
+				}
+			}
+			return alive
+		},
+		Store: store.Config{Logger: log.With("component", "store")}, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -127,7 +153,14 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 			log.Error("close store", "err", err)
 		}
 	}()
-	sealer, err := seal.Open(dataDir)
+	if err := st.Sync(ctx); err != nil {
+		return fmt.Errorf("catch up with the cluster: %w", err)
+	}
+	sealer, err := clusterSealer(ctx, st, secret, dataDir)
+	if err != nil {
+		return err
+	}
+	seeds, err := gossipSeeds(ctx, st, nodeName)
 	if err != nil {
 		return err
 	}
@@ -169,7 +202,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// The app-cluster actors open runtimes and packages through the plane, which needs the node
 	// first: the plane is set before the node serves any request or resumes any job.
 	var plane *control.Plane
-	n, err := node.Start(ctx, node.Config{Name: cfg.NodeName, GossipAddr: cfg.Gossip, Join: cfg.Join, Logger: log.With("component", "node")},
+	n, err := node.Start(ctx, node.Config{Name: nodeName, GossipAddr: cfg.Gossip, Join: seeds, GossipKey: secret.GossipKey(), Logger: log.With("component", "node")},
 		repo.Kind(repo.Deps{Store: st, Indexer: indexer, IDs: ids, Logger: log}),
 		runtimegrain.Kind(runtimegrain.Deps{Store: st, Logger: log}),
 		fggrain.Kind(fggrain.Deps{Store: st, Logger: log}),
@@ -186,6 +219,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 			log.Error("leave cluster", "err", err)
 		}
 	}()
+	gossipNode.Store(n)
 	// Stream changes reach the Frontgate-session actors through the relay, built next.
 	var rl *relay.Relay
 	edge, err := openEdge(ctx, cfg.Edge, dataDir, n.ID(), log, func(id, vpc string, connected bool) {
@@ -221,7 +255,14 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	g.Go(func() error { return drv.Supervise(gctx, time.Second) })
 	g.Go(func() error { return edge.Run(gctx) })
 	url := "http://" + ln.Addr().String()
+	if err := putNodeRecord(ctx, st, nodeRecord{Name: nodeName, Gossip: n.GossipAddr(), Peer: st.Addr(), API: ln.Addr().String(),
+		Edge: edge.Addr(), Started: time.Now().UTC()}); err != nil {
+		ln.Close()
+		return err
+	}
 	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
+	fmt.Fprintf(stderr, "pitrix: node %s, peer address %s (join with --join %s --join-token $(cat %s))\n",
+		nodeName, st.Addr(), st.Addr(), filepath.Join(dataDir, joinTokenFile))
 	g.Go(func() error {
 		localID := bootstrap(gctx, log, plane, cfg, dataDir)
 		welcome(stderr, url, tokenPath, localID)
@@ -301,9 +342,9 @@ Try:
 }
 
 // storeStats exposes the store's counters to the metrics endpoint.
-func storeStats(st *store.DB) func() map[string]uint64 {
+func storeStats(st *replica.Replica) func() map[string]uint64 {
 	return func() map[string]uint64 {
-		s := st.Stats()
+		s := st.DB().Stats()
 		return map[string]uint64{"applies_total": s.Applies, "ops_total": s.Ops, "conflicts_total": s.Conflicts,
 			"commits_total": s.Commits, "failures_total": s.Failures, "last_index": s.LastIndex}
 	}

@@ -3,6 +3,7 @@ package replica
 import (
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 
@@ -13,6 +14,19 @@ import (
 // calls it from one goroutine; ApplyBatch applies a run of entries with one fsync.
 type fsm struct {
 	db *store.DB
+	// applied is the index of the last log entry the store has applied, of any type. Raft's
+	// own AppliedIndex runs ahead of the state machine (it counts entries handed over), so
+	// waits for "applied here" read this.
+	applied atomic.Uint64
+}
+
+func (f *fsm) advance(i uint64) {
+	for {
+		cur := f.applied.Load()
+		if i <= cur || f.applied.CompareAndSwap(cur, i) {
+			return
+		}
+	}
 }
 
 var _ raft.BatchingFSM = (*fsm)(nil)
@@ -37,11 +51,13 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 		entries = append(entries, store.LogEntry{Index: l.Index, Data: l.Data})
 		slots = append(slots, i)
 	}
-	if len(entries) == 0 {
-		return out
+	if len(entries) > 0 {
+		for j, r := range f.db.ApplyLog(entries) {
+			out[slots[j]] = applyResult{index: r.Index, err: r.Err}
+		}
 	}
-	for j, r := range f.db.ApplyLog(entries) {
-		out[slots[j]] = applyResult{index: r.Index, err: r.Err}
+	if len(logs) > 0 {
+		f.advance(logs[len(logs)-1].Index)
 	}
 	return out
 }
@@ -56,7 +72,11 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	return f.db.Restore(rc)
+	if err := f.db.Restore(rc); err != nil {
+		return err
+	}
+	f.applied.Store(f.db.AppliedLogIndex())
+	return nil
 }
 
 type fsmSnapshot struct{ s *store.Snapshot }

@@ -32,6 +32,7 @@ type Replica struct {
 	rpc   *rpcClient
 	trans *raft.NetworkTransport
 	raft  *raft.Raft
+	fsm   *fsm
 
 	barrier singleflight.Group
 	stop    chan struct{}
@@ -130,7 +131,9 @@ func Open(ctx context.Context, cfg Config) (_ *Replica, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("replica: read raft state: %w", err)
 	}
-	if r.raft, err = raft.NewRaft(rc, &fsm{db: r.db}, r.logs, r.logs, snaps, r.trans); err != nil {
+	r.fsm = &fsm{db: r.db}
+	r.fsm.applied.Store(r.db.AppliedLogIndex())
+	if r.raft, err = raft.NewRaft(rc, r.fsm, r.logs, r.logs, snaps, r.trans); err != nil {
 		return nil, fmt.Errorf("replica: start raft: %w", err)
 	}
 	closers = append(closers, func() error { return r.raft.Shutdown().Error() })
@@ -249,12 +252,36 @@ func (r *Replica) Apply(ctx context.Context, ops ...store.Op) (uint64, error) {
 		defer cancel()
 	}
 	req := append([]byte{rpcApply}, data...)
-	return r.toLeader(ctx, "write", func(ctx context.Context) (uint64, error) { return r.applyLocal(ctx, data) }, req)
+	var logIndex uint64
+	index, err := r.toLeader(ctx, "write", func(ctx context.Context) (uint64, error) {
+		idx, _, err := r.applyLocal(ctx, data)
+		return idx, err
+	}, req, func(resp []byte) { logIndex = decodeApplied(resp) })
+	if err == nil && logIndex > 0 {
+		// Read your writes: a forwarded write returns once this node has applied it too (the
+		// leader applied it already), so a list on this node right after shows it.
+		r.waitApplied(ctx, logIndex)
+	}
+	return index, err
+}
+
+// waitApplied waits, at most until ctx ends, for this node to apply log index i.
+func (r *Replica) waitApplied(ctx context.Context, i uint64) bool {
+	for r.fsm.applied.Load() < i {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-r.stop:
+			return false
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return true
 }
 
 // toLeader runs local on the leader, or sends req to it, retrying while nothing was done
 // (no leader yet, or leadership moved) for at most leaderWait.
-func (r *Replica) toLeader(ctx context.Context, what string, local func(context.Context) (uint64, error), req []byte) (uint64, error) {
+func (r *Replica) toLeader(ctx context.Context, what string, local func(context.Context) (uint64, error), req []byte, onResp ...func([]byte)) (uint64, error) {
 	giveUp := time.Now().Add(leaderWait)
 	last := errors.New("no leader")
 	for {
@@ -268,6 +295,11 @@ func (r *Replica) toLeader(ctx context.Context, what string, local func(context.
 			resp, err := r.rpc.call(ctx, string(addr), req)
 			if err == nil {
 				idx, err := decodeResult(resp)
+				if err == nil {
+					for _, f := range onResp {
+						f(resp)
+					}
+				}
 				if !errors.Is(err, errNotLeader) {
 					return idx, err
 				}
@@ -295,7 +327,7 @@ func (r *Replica) toLeader(ctx context.Context, what string, local func(context.
 	}
 }
 
-func (r *Replica) applyLocal(ctx context.Context, data []byte) (uint64, error) {
+func (r *Replica) applyLocal(ctx context.Context, data []byte) (index, logIndex uint64, err error) {
 	timeout := r.cfg.ApplyTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
@@ -304,18 +336,18 @@ func (r *Replica) applyLocal(ctx context.Context, data []byte) (uint64, error) {
 	if err := f.Error(); err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader):
-			return 0, errNotLeader
+			return 0, 0, errNotLeader
 		case errors.Is(err, raft.ErrEnqueueTimeout):
-			return 0, fmt.Errorf("%w: write not enqueued in %s", store.ErrUnavailable, timeout)
+			return 0, 0, fmt.Errorf("%w: write not enqueued in %s", store.ErrUnavailable, timeout)
 		default:
-			return 0, fmt.Errorf("%w: %v (the write may or may not have committed)", store.ErrUnavailable, err)
+			return 0, 0, fmt.Errorf("%w: %v (the write may or may not have committed)", store.ErrUnavailable, err)
 		}
 	}
 	res, ok := f.Response().(applyResult)
 	if !ok {
-		return 0, fmt.Errorf("replica: unexpected apply response %T", f.Response())
+		return 0, 0, fmt.Errorf("replica: unexpected apply response %T", f.Response())
 	}
-	return res.index, res.err
+	return res.index, f.Index(), res.err
 }
 
 // Sync waits until this node's copy holds every write acknowledged before Sync was called
@@ -331,7 +363,7 @@ func (r *Replica) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for r.raft.AppliedIndex() < idx {
+	for r.fsm.applied.Load() < idx {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w: node %s catching up to index %d: %w", store.ErrUnavailable, r.cfg.ID, idx, ctx.Err())
@@ -357,7 +389,7 @@ func (r *Replica) readIndexLocal(ctx context.Context) (uint64, error) {
 	if err := r.raft.VerifyLeader().Error(); err != nil {
 		return 0, errNotLeader
 	}
-	return r.raft.AppliedIndex(), nil
+	return r.fsm.applied.Load(), nil
 }
 
 // Get, Scan and Lookup read the local copy (see Sync).

@@ -297,3 +297,24 @@ func TestRefusalsAndMinority(t *testing.T) {
 }
 
 var testLevel = slog.LevelWarn
+
+// A write through a follower is visible in that follower's local reads when Apply returns.
+func TestReadYourWritesOnFollower(t *testing.T) {
+	c := newTestCluster(t)
+	c.three()
+	leader := c.nodes["n1"].Status().LeaderID
+	for id, r := range c.nodes {
+		if id == leader {
+			continue
+		}
+		for i := range 50 {
+			key := fmt.Sprintf("ryw-%s-%d", id, i)
+			if _, err := put(t.Context(), r, key, "v", store.Absent); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Get(t.Context(), key); err != nil {
+				t.Fatalf("%s does not read its own write %s: %v", id, key, err)
+			}
+		}
+	}
+}

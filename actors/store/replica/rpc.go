@@ -60,6 +60,13 @@ func readFrame(r *bufio.Reader) ([]byte, error) {
 	return p, err
 }
 
+// decodeApplied returns the log index a successful forwarded apply carries after its result.
+func decodeApplied(b []byte) uint64 {
+	d := &reader{b: b[1:]}
+	d.uvarint()
+	return d.uvarint()
+}
+
 // encodeResult turns an Apply outcome into a response.
 func encodeResult(index uint64, err error) []byte {
 	var conflict *store.ConflictError
@@ -89,7 +96,7 @@ func decodeResult(b []byte) (uint64, error) {
 	d := &reader{b: b[1:]}
 	switch b[0] {
 	case resOK:
-		return d.uvarint(), d.err
+		return d.uvarint(), d.err // an apply's log index may follow: see decodeApplied
 	case resConflict:
 		c := &store.ConflictError{Key: d.string()}
 		c.Expected, c.Actual = d.uvarint(), d.uvarint()
@@ -265,7 +272,12 @@ func (r *Replica) handle(req []byte) []byte {
 	body := req[1:]
 	switch req[0] {
 	case rpcApply:
-		return encodeResult(r.applyLocal(ctx, body))
+		index, logIndex, err := r.applyLocal(ctx, body)
+		res := encodeResult(index, err)
+		if err == nil {
+			res = binary.AppendUvarint(res, logIndex) // the follower waits to have applied it
+		}
+		return res
 	case rpcReadIndex:
 		return encodeResult(r.readIndexLocal(ctx))
 	case rpcJoin:
