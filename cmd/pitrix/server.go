@@ -260,9 +260,9 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
 	fmt.Fprintf(stderr, "pitrix: node %s, peer address %s (join with --join %s --join-token $(cat %s))\n",
 		nodeName, st.Addr(), st.Addr(), filepath.Join(dataDir, joinTokenFile))
+	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
 	g.Go(func() error {
 		localID := bootstrap(gctx, log, plane, cfg, dataDir)
 		welcome(stderr, url, tokenPath, localID)

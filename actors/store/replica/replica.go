@@ -2,6 +2,8 @@ package replica
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -200,6 +202,11 @@ func (r *Replica) join(ctx context.Context, peers []string, self raft.Server) er
 			last = fmt.Errorf("join via %s: %w", p, err)
 			if errors.Is(err, store.ErrInvalid) {
 				return fmt.Errorf("replica: %w", last)
+			}
+			var unknownCA x509.UnknownAuthorityError
+			var verify *tls.CertificateVerificationError
+			if errors.As(err, &unknownCA) || errors.As(err, &verify) {
+				return fmt.Errorf("replica: join via %s: that node is not of this cluster (wrong --join-token, or another cluster's node): %w", p, err)
 			}
 		}
 		if attempt%10 == 0 {
