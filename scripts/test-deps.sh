@@ -91,9 +91,9 @@ install_packages() {
 }
 
 # other_k8s_up prints the PIDs of k8s-up.sh processes that are building or starting the cluster
-# (`up`, `build` or no argument), whichever copy of the script they run.
+# (`bash .../k8s-up.sh` with `up`, `build` or no argument), whichever copy of the script they run.
 other_k8s_up() {
-  pgrep -f 'k8s-up\.sh( +(up|build))? *$' 2>/dev/null | grep -vx "$$" || true
+  pgrep -f '^([^ ]*/)?(ba)?sh( +-[^ ]+)* +[^ ]*k8s-up\.sh( +(up|build))? *$' 2>/dev/null | grep -vx "$$" || true
 }
 
 start_k8s() {
