@@ -123,7 +123,8 @@ start_k8s() {
     waited=$((waited + 5))
   done
   log "Kubernetes: $k8s up (first build ~7-15 min, cached in ${PITRIX_K8S_CACHE:-$HOME/.cache/pitrix-k8s})"
-  out="$(bash "$k8s" up)" || die "$k8s up failed (see above); or run with PITRIX_TEST_DEPS=skip and set PITRIX_KUBECONFIG"
+  # 9>&-: the daemons k8s-up.sh starts must not inherit the lock (they would hold it for good)
+  out="$(bash "$k8s" up 9>&-)" || die "$k8s up failed (see above); or run with PITRIX_TEST_DEPS=skip and set PITRIX_KUBECONFIG"
   exec 9>&-
   kubeconfig="$(sed -n 's/^export KUBECONFIG=//p' <<<"$out" | tail -n 1)"
   [[ -n "$kubeconfig" && -f "$kubeconfig" ]] || die "$k8s up printed no kubeconfig: $out"
