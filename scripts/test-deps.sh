@@ -119,7 +119,7 @@ start_k8s() {
   while pids="$(other_k8s_up)" && [[ -n "$pids" ]]; do
     ((waited < limit)) || die "another k8s-up.sh (PIDs ${pids//$'\n'/ }) is still building/starting after ${limit}s; wait for it or stop it"
     ((waited % 60)) || log "waiting for another k8s-up.sh building/starting the test Kubernetes (PIDs ${pids//$'\n'/ }; ${waited}s so far)"
-    sleep 5
+    sleep 5 9>&-
     waited=$((waited + 5))
   done
   log "Kubernetes: $k8s up (first build ~7-15 min, cached in ${PITRIX_K8S_CACHE:-$HOME/.cache/pitrix-k8s})"
