@@ -8,7 +8,13 @@ GOFLAGS_BUILD = -trimpath -ldflags="-s -w"
 # so they run without -race (their files carry `//go:build !race`).
 MULTI_PKGS = ./cluster/... ./edge/relay/
 
-.PHONY: all build run test test-race test-multi bench lint proto clean
+# What `make test-deps` (scripts/test-deps.sh) found: `export PITRIX_KUBECONFIG=...` for the tests.
+# test-race and test-multi source it when it exists, so they also run alone (your own
+# PITRIX_KUBECONFIG wins). PITRIX_TEST_DEPS=skip makes test-deps do nothing.
+TEST_ENV  = .pitrix/test-env
+LOAD_TEST_ENV = if [ -f $(TEST_ENV) ]; then . ./$(TEST_ENV); fi;
+
+.PHONY: all build run test test-deps test-race test-multi bench lint proto clean
 
 all: build
 
@@ -19,13 +25,18 @@ build:
 run: build
 	$(BIN) server --data-dir $(DATA_DIR) --listen $(LISTEN) --demo-src demo/packages
 
-test: lint test-race test-multi
+# Installs and starts what the tests need first (redis-server, chromium, the test Kubernetes).
+test: test-deps
+	$(MAKE) --no-print-directory lint test-race test-multi
+
+test-deps:
+	bash scripts/test-deps.sh up >/dev/null
 
 test-race:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(LOAD_TEST_ENV) $(GO) test -race -count=1 -timeout 20m ./...
 
 test-multi:
-	$(GO) test -count=1 -timeout 10m $(MULTI_PKGS)
+	$(LOAD_TEST_ENV) $(GO) test -count=1 -timeout 10m $(MULTI_PKGS)
 
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./http/rest/ ./bench/...

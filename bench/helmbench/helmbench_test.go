@@ -38,9 +38,9 @@ func testKubeconfig(t *testing.T) string {
 	unavailable := func(why string, args ...any) {
 		t.Helper()
 		if os.Getenv("CI") != "" {
-			t.Fatalf("no test Kubernetes in CI (.ci/run must start ../shared/scripts/k8s-up.sh): "+why, args...)
+			t.Fatalf("no test Kubernetes in CI (make test starts one: scripts/test-deps.sh): "+why, args...)
 		}
-		t.Skipf("no test Kubernetes API server (start one with bash ../shared/scripts/k8s-up.sh up, or set PITRIX_KUBECONFIG): "+why, args...)
+		t.Skipf("no test Kubernetes API server (start one with make test-deps, or set PITRIX_KUBECONFIG): "+why, args...)
 	}
 	path := firstSet(os.Getenv("PITRIX_KUBECONFIG"), os.Getenv("KUBECONFIG"), defaultKubeconfig)
 	if _, err := os.Stat(path); err != nil {

@@ -35,7 +35,7 @@ func main() {
 	path := firstSet(*kubeconfig, os.Getenv("PITRIX_KUBECONFIG"), os.Getenv("KUBECONFIG"), defaultKubeconfig)
 	kc, err := loadKubeconfig(path)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "helmbench: %v (is the test Kubernetes up? bash ../shared/scripts/k8s-up.sh up)\n", err)
+		fmt.Fprintf(os.Stderr, "helmbench: %v (is the test Kubernetes up? make test-deps)\n", err)
 		os.Exit(1)
 	}
 	cfg.Kubeconfig = kc

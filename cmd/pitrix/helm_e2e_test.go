@@ -37,9 +37,9 @@ func testKubeconfig(t *testing.T) string {
 	}
 	if path == "" {
 		if os.Getenv("CI") != "" {
-			t.Fatal("no test Kubernetes in CI: .ci/run must start ../shared/scripts/k8s-up.sh")
+			t.Fatal("no test Kubernetes in CI: make test starts one (scripts/test-deps.sh)")
 		}
-		t.Skip("no test Kubernetes API server: start one with ../shared/scripts/k8s-up.sh (or set PITRIX_KUBECONFIG)")
+		t.Skip("no test Kubernetes API server: make test starts one (make test-deps; or set PITRIX_KUBECONFIG)")
 	}
 	// The control plane takes self-contained kubeconfigs only (no file paths): inline them.
 	cfg, err := clientcmd.LoadFromFile(path)

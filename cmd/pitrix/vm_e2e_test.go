@@ -410,7 +410,7 @@ func redisCLI(t *testing.T, host string, args ...string) (string, error) {
 func needRedis(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("redis-server is not installed (.ci/run installs it): %v", err)
+			t.Fatalf("redis-server is not installed (make test installs it: scripts/test-deps.sh): %v", err)
 		}
 		t.Skipf("redis-server is not installed: %v", err)
 	}

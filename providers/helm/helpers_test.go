@@ -49,7 +49,7 @@ func testKubeconfig(t testing.TB) string {
 		path = defaultKubeconfig
 	}
 	if _, err := os.Stat(path); err != nil {
-		msg := fmt.Sprintf("no Kubernetes test cluster: kubeconfig %s: %v (start one with ../shared/scripts/k8s-up.sh and set PITRIX_KUBECONFIG)", path, err)
+		msg := fmt.Sprintf("no Kubernetes test cluster: kubeconfig %s: %v (make test starts one: make test-deps; or set PITRIX_KUBECONFIG)", path, err)
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg)
 		}
