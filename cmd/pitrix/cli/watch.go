@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
+	"github.com/spf13/pflag"
 	"io"
 	"net/url"
 	"time"
@@ -60,7 +60,7 @@ type waitFlags struct {
 	timeout time.Duration
 }
 
-func (w *waitFlags) register(fs *flag.FlagSet, withWait bool) {
+func (w *waitFlags) register(fs *pflag.FlagSet, withWait bool) {
 	if withWait {
 		fs.BoolVar(&w.wait, "wait", false, "follow the job until it ends; exit 1 if it fails")
 	}
