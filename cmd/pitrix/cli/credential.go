@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 
+	"github.com/pitrix/pitrix/cmd/pitrix/cli/kubeconfig"
 	"github.com/pitrix/pitrix/http/client"
+	"sigs.k8s.io/yaml"
 )
 
 // maxCredentialContent bounds a --content-file; kubeconfigs and key files are small.
@@ -29,7 +31,7 @@ func credentialCreate(c *cmd) runFunc {
 	c.fs.StringVar(&provider, "provider", "", "`provider` it is for: kubernetes, openstack, ...")
 	c.fs.StringVar(&u, "url", "", "API endpoint `URL`, where the provider needs one")
 	c.fs.StringVar(&content, "content", "", "the secret `text`: a kubeconfig, or JSON keys for clouds")
-	c.fs.StringVar(&contentFile, "content-file", "", "read the secret from `FILE` (- for stdin)")
+	c.fs.StringVar(&contentFile, "content-file", "", "read the secret from `FILE` (- for stdin, sent as is); a kubeconfig FILE is sent flattened to its current context with the files it names inlined, as kubectl config view --flatten --minify")
 	return func(ctx context.Context, _ []string) error {
 		if c.given("content") && c.given("content-file") {
 			return c.usageErr("give --content or --content-file, not both")
@@ -43,6 +45,11 @@ func credentialCreate(c *cmd) runFunc {
 			data, err := c.readSecret(contentFile)
 			if err != nil {
 				return err
+			}
+			if contentFile != "-" && (provider == "kubernetes" || isKubeconfig(data)) {
+				if data, err = flattenKubeconfig(contentFile); err != nil {
+					return err
+				}
 			}
 			body["content"] = data
 		}
@@ -66,6 +73,26 @@ func (c *cmd) readSecret(name string) (string, error) {
 	}
 	if len(data) > maxCredentialContent {
 		return "", fmt.Errorf("read credential content %s: over %d bytes", name, maxCredentialContent)
+	}
+	return string(data), nil
+}
+
+// isKubeconfig reports whether content is a YAML or JSON document of kind Config.
+func isKubeconfig(content string) bool {
+	var head struct {
+		Kind string `json:"kind"`
+	}
+	return yaml.Unmarshal([]byte(content), &head) == nil && head.Kind == "Config"
+}
+
+// flattenKubeconfig is the kubeconfig at path, self-contained, within maxCredentialContent.
+func flattenKubeconfig(path string) (string, error) {
+	data, err := kubeconfig.Flatten(path)
+	if err != nil {
+		return "", err
+	}
+	if len(data) > maxCredentialContent {
+		return "", fmt.Errorf("flatten kubeconfig %s: over %d bytes with its files inlined", path, maxCredentialContent)
 	}
 	return string(data), nil
 }
