@@ -57,7 +57,7 @@ func appUpdate(c *cmd) runFunc {
 // packageType registers --type for package verbs.
 func packageType(c *cmd) *string {
 	typ := c.fs.String("type", "", "package `type`: vm or helm (default: the server's guess)")
-	_ = c.cc.RegisterFlagCompletionFunc("type", cobra.FixedCompletions([]cobra.Completion{"vm", "helm"}, cobra.ShellCompDirectiveNoFileComp))
+	c.s.flagCompletion(c.cc, "type", cobra.FixedCompletions([]cobra.Completion{"vm", "helm"}, cobra.ShellCompDirectiveNoFileComp))
 	return typ
 }
 

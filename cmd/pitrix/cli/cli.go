@@ -68,6 +68,7 @@ const (
 // but env.
 func Run(ctx context.Context, env Env) int {
 	s := &session{env: env.withDefaults()}
+	s.completing = len(s.env.Args) > 0 && strings.HasPrefix(s.env.Args[0], cobra.ShellCompRequestCmd)
 	defer s.close()
 	root := s.rootCommand()
 	root.AddCommand(env.Commands...)
@@ -84,6 +85,9 @@ type session struct {
 	api    *client.Client
 	server string // resolved, for hints
 	token  string // resolved, for hints
+	// completing is set when the command line is a shell's completion request
+	// (__complete ...): only then are value completions registered.
+	completing bool
 }
 
 func (s *session) pollInterval() time.Duration { return s.env.pollEvery }

@@ -76,7 +76,7 @@ func runCompleter(ctx context.Context, c *cmd, comp completer, args []string, to
 
 // completeFlag registers comp as the completion of the flag name of c.
 func (c *cmd) completeFlag(name string, comp completer) {
-	_ = c.cc.RegisterFlagCompletionFunc(name, func(cc *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	c.s.flagCompletion(c.cc, name, func(cc *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return runCompleter(cc.Context(), c, comp, args, toComplete)
 	})
 }
@@ -96,9 +96,21 @@ func flagIDs() map[string]completer {
 	}
 }
 
+// flagCompletion registers f as the completion of cc's flag name when this Run answers a
+// completion request. Cobra keeps these in a process-wide table that is never emptied, so a
+// Run that only runs a command registers none.
+func (s *session) flagCompletion(cc *cobra.Command, name string, f cobra.CompletionFunc) {
+	if s.completing {
+		_ = cc.RegisterFlagCompletionFunc(name, f)
+	}
+}
+
 // completeFlags registers the completion of the verb's flags its setup left without one: IDs
 // for the flags of flagIDs, files for flags whose value is a FILE, nothing for the others.
 func (s *session) completeFlags(c *cmd) {
+	if !s.completing {
+		return
+	}
 	ids := flagIDs()
 	c.fs.VisitAll(func(f *pflag.Flag) {
 		if _, ok := c.cc.GetFlagCompletionFunc(f.Name); ok || f.NoOptDefVal != "" {
@@ -111,7 +123,7 @@ func (s *session) completeFlags(c *cmd) {
 		if name, _ := pflag.UnquoteUsage(f); name == "FILE" {
 			return
 		}
-		_ = c.cc.RegisterFlagCompletionFunc(f.Name, cobra.NoFileCompletions)
+		c.s.flagCompletion(c.cc, f.Name, cobra.NoFileCompletions)
 	})
 }
 

@@ -28,9 +28,6 @@ func (g *globals) register(root *cobra.Command) {
 	fs.StringVar(&g.server, "server", "", "API server `URL` (env PITRIX_SERVER, default "+client.DefaultServer+")")
 	fs.StringVar(&g.token, "token", "", "bearer `token` (env PITRIX_TOKEN, else token= in ~/.config/pitrix/config)")
 	fs.StringVarP(&g.output, "output", "o", "", "output `format`: table or json (default table)")
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]cobra.Completion{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = root.RegisterFlagCompletionFunc("server", cobra.NoFileCompletions)
-	_ = root.RegisterFlagCompletionFunc("token", cobra.NoFileCompletions)
 }
 
 func (g *globals) check() error {

@@ -110,6 +110,9 @@ func (s *session) rootCommand() *cobra.Command {
 	root.SetHelpCommand(s.helpCommand())
 	root.AddGroup(&cobra.Group{ID: nounGroup, Title: "Nouns:"})
 	s.g.register(root)
+	s.flagCompletion(root, "output", cobra.FixedCompletions([]cobra.Completion{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	s.flagCompletion(root, "server", cobra.NoFileCompletions)
+	s.flagCompletion(root, "token", cobra.NoFileCompletions)
 	for i, n := range catalog() {
 		nc := s.nounCommand(n)
 		nc.Annotations = map[string]string{orderKey: fmt.Sprint(i)}
