@@ -55,6 +55,11 @@ func TestCompletionScripts(t *testing.T) {
 			}
 		})
 	}
+	for _, args := range [][]string{{"completion"}, {"completion", "tcsh"}, {"completion", "bash", "extra"}} {
+		if res := r.run(args...); res.code != 2 || !strings.HasPrefix(res.stderr, "error: pitrix completion") || res.stdout != "" {
+			t.Errorf("pitrix %q: exit %d, stdout %q, stderr:\n%s", args, res.code, res.stdout, res.stderr)
+		}
+	}
 	if n := r.api.count(); n != 0 {
 		t.Errorf("generating scripts called the server %d times", n)
 	}

@@ -118,7 +118,31 @@ func (s *session) rootCommand() *cobra.Command {
 		nc.Annotations = map[string]string{orderKey: fmt.Sprint(i)}
 		root.AddCommand(nc)
 	}
+	// Cobra would add `completion` when executing; added now, a missing or unknown shell and
+	// stray arguments become usage errors like everyone else's.
+	root.InitDefaultCompletionCmd()
+	for _, cc := range root.Commands() {
+		if cc.Name() == "completion" {
+			cc.Args, cc.RunE = cobra.ArbitraryArgs, missingVerb
+			usageArgs(cc)
+		}
+	}
 	return root
+}
+
+// usageArgs makes the argument errors of cc and its subcommands usage errors (exit 2).
+func usageArgs(cc *cobra.Command) {
+	if check := cc.Args; check != nil {
+		cc.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return &usageError{msg: c.CommandPath() + ": " + err.Error(), usage: shortUsage(c)}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cc.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // suggest is cobra's "did you mean" for an unknown command name, or "".
@@ -139,12 +163,7 @@ func (s *session) nounCommand(n noun) *cobra.Command {
 		Short:   n.summary,
 		GroupID: nounGroup,
 		Args:    cobra.ArbitraryArgs,
-		RunE: func(cc *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return &usageError{msg: cc.CommandPath() + ": missing verb", usage: helpText(cc)}
-			}
-			return &usageError{msg: fmt.Sprintf("%s: unknown verb %q", cc.CommandPath(), args[0]) + suggest(cc, args[0]), usage: helpText(cc)}
-		},
+		RunE:              missingVerb,
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
 	for i, v := range n.verbs {
@@ -153,6 +172,14 @@ func (s *session) nounCommand(n noun) *cobra.Command {
 		nc.AddCommand(vc)
 	}
 	return nc
+}
+
+// missingVerb runs a noun given without a verb, or with an unknown one.
+func missingVerb(cc *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return &usageError{msg: cc.CommandPath() + ": missing verb", usage: helpText(cc)}
+	}
+	return &usageError{msg: fmt.Sprintf("%s: unknown verb %q", cc.CommandPath(), args[0]) + suggest(cc, args[0]), usage: helpText(cc)}
 }
 
 func (s *session) verbCommand(n noun, v verb) *cobra.Command {
