@@ -159,10 +159,10 @@ func suggest(parent *cobra.Command, name string) string {
 
 func (s *session) nounCommand(n noun) *cobra.Command {
 	nc := &cobra.Command{
-		Use:     n.name,
-		Short:   n.summary,
-		GroupID: nounGroup,
-		Args:    cobra.ArbitraryArgs,
+		Use:               n.name,
+		Short:             n.summary,
+		GroupID:           nounGroup,
+		Args:              cobra.ArbitraryArgs,
 		RunE:              missingVerb,
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
