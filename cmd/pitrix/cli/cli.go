@@ -72,7 +72,7 @@ func Run(ctx context.Context, env Env) int {
 	defer s.close()
 	root := s.rootCommand()
 	root.AddCommand(env.Commands...)
-	root.SetArgs(s.env.Args)
+	root.SetArgs(append([]string{}, s.env.Args...)) // never nil: cobra would read os.Args
 	_, err := root.ExecuteContextC(ctx)
 	return s.exit(err)
 }

@@ -113,6 +113,8 @@ func (s *session) completeFlags(c *cmd) {
 	}
 	ids := flagIDs()
 	c.fs.VisitAll(func(f *pflag.Flag) {
+		name, _ := pflag.UnquoteUsage(f)
+		plainUsage(f)
 		if _, ok := c.cc.GetFlagCompletionFunc(f.Name); ok || f.NoOptDefVal != "" {
 			return
 		}
@@ -120,12 +122,16 @@ func (s *session) completeFlags(c *cmd) {
 			c.completeFlag(f.Name, comp)
 			return
 		}
-		if name, _ := pflag.UnquoteUsage(f); name == "FILE" {
+		if name == "FILE" {
 			return
 		}
 		c.s.flagCompletion(c.cc, f.Name, cobra.NoFileCompletions)
 	})
 }
+
+// plainUsage drops the back quotes around the value name in f's usage: shells show the usage
+// as the flag's description. Help, which reads them, is not shown in a completion request.
+func plainUsage(f *pflag.Flag) { f.Usage = strings.ReplaceAll(f.Usage, "`", "") }
 
 // listIDs completes the IDs of GET /v1/<collection>, each described by its name.
 func listIDs(collection string) completer {

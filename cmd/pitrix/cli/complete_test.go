@@ -188,3 +188,15 @@ func TestUnknownCommandSuggests(t *testing.T) {
 		}
 	}
 }
+
+func TestCompleteFlagDescriptions(t *testing.T) {
+	r := newRunner(t)
+	res := r.run("__complete", "cluster", "create", "--")
+	if res.code != 0 || !strings.Contains(res.stdout, "--runtime\truntime ID to deploy on\n") || !strings.Contains(res.stdout, "--server\tAPI server URL") {
+		t.Errorf("flag descriptions (value names without back quotes):\n%s", res.stdout)
+	}
+	// Help still shows the value names.
+	if out := r.ok("cluster", "create", "--help"); !strings.Contains(out, "--runtime ID ") {
+		t.Errorf("help after a completion request:\n%s", out)
+	}
+}

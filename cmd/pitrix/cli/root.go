@@ -113,6 +113,9 @@ func (s *session) rootCommand() *cobra.Command {
 	s.flagCompletion(root, "output", cobra.FixedCompletions([]cobra.Completion{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	s.flagCompletion(root, "server", cobra.NoFileCompletions)
 	s.flagCompletion(root, "token", cobra.NoFileCompletions)
+	if s.completing {
+		root.PersistentFlags().VisitAll(plainUsage)
+	}
 	for i, n := range catalog() {
 		nc := s.nounCommand(n)
 		nc.Annotations = map[string]string{orderKey: fmt.Sprint(i)}
