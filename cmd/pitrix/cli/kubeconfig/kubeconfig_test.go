@@ -193,3 +193,37 @@ func TestFlattenErrors(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFlatten: whatever the file holds, Flatten does not panic, and what it returns loads as
+// a kubeconfig of one context that names no files.
+func FuzzFlatten(f *testing.F) {
+	f.Add([]byte(strings.Replace(twoContexts, "KEY", "ca.crt", 1)))
+	f.Add([]byte("apiVersion: v1\nkind: Config\ncurrent-context: c\ncontexts: [{name: c, context: {cluster: k}}]\nclusters: [{name: k, cluster: {server: x, certificate-authority: ca.crt}}]\n"))
+	f.Add([]byte("users: [{name: u, user: {tokenFile: ../../etc/hostname}}]"))
+	f.Add([]byte("\x00\xff: ["))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"config": string(data), "ca.crt": "CA", "certs/client.crt": "C"})
+		out, err := Flatten(filepath.Join(dir, "config"))
+		if err != nil {
+			return
+		}
+		cfg, err := clientcmd.Load(out)
+		if err != nil {
+			t.Fatalf("flattened output does not load: %v\n%s", err, out)
+		}
+		if len(cfg.Contexts) != 1 {
+			t.Fatalf("%d contexts after minify", len(cfg.Contexts))
+		}
+		for _, cl := range cfg.Clusters {
+			if cl.CertificateAuthority != "" {
+				t.Fatalf("certificate-authority %q left", cl.CertificateAuthority)
+			}
+		}
+		for _, ai := range cfg.AuthInfos {
+			if ai.ClientCertificate != "" || ai.ClientKey != "" || ai.TokenFile != "" {
+				t.Fatalf("file references left: %+v", ai)
+			}
+		}
+	})
+}
