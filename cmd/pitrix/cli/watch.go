@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/spf13/pflag"
 	"io"
 	"net/url"
 	"time"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/spf13/pflag"
 )
 
 // defaultWaitTimeout bounds --wait and job watch.
