@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/pitrix/pitrix/cmd/pitrix/cli"
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -21,8 +22,23 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "server" {
-		cfg, err := parseServerFlags(args[1:], getenv, stderr)
+	home, _ := os.UserHomeDir()
+	return cli.Run(ctx, cli.Env{Args: args, Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, HomeDir: home,
+		Commands: nodeCommands(getenv, stderr)})
+}
+
+// nodeCommands are `pitrix server`, `pitrix frontgate` and `pitrix drone`. They keep their own
+// flag sets (Go flags with env twins, printing their own help and errors), so cobra hands them
+// their arguments unparsed.
+func nodeCommands(getenv func(string) string, stderr io.Writer) []*cobra.Command {
+	exit := func(code int) error {
+		if code == 0 {
+			return nil
+		}
+		return &cli.ExitError{Code: code}
+	}
+	server := func(ctx context.Context, args []string) int {
+		cfg, err := parseServerFlags(args, getenv, stderr)
 		if err != nil {
 			if err == errHelp {
 				return 0
@@ -36,14 +52,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return 0
 	}
-	if len(args) > 0 {
-		switch args[0] {
-		case "frontgate":
-			return runFrontgate(ctx, args[1:], getenv, stderr)
-		case "drone":
-			return runDrone(ctx, args[1:], getenv, stderr)
+	cmds := []struct {
+		name, short string
+		run         func(ctx context.Context, args []string) int
+	}{
+		{"server", "Run a control-plane node; 'pitrix server --help' for its flags.", server},
+		{"frontgate", "Run the edge agent of one VPC; 'pitrix frontgate --help' for its flags.", func(ctx context.Context, args []string) int {
+			return runFrontgate(ctx, args, getenv, stderr)
+		}},
+		{"drone", "Run the agent of one instance; 'pitrix drone --help' for its flags.", func(ctx context.Context, args []string) int {
+			return runDrone(ctx, args, getenv, stderr)
+		}},
+	}
+	out := make([]*cobra.Command, len(cmds))
+	for i, c := range cmds {
+		out[i] = &cobra.Command{
+			Use:                c.name + " [flags]",
+			Short:              c.short,
+			DisableFlagParsing: true,
+			RunE:               func(cc *cobra.Command, args []string) error { return exit(c.run(cc.Context(), args)) },
 		}
 	}
-	home, _ := os.UserHomeDir()
-	return cli.Run(ctx, cli.Env{Args: args, Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr, HomeDir: home})
+	return out
 }

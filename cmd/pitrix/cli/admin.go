@@ -4,51 +4,47 @@ import (
 	"context"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/spf13/cobra"
 )
 
 func adminNoun() noun {
 	return noun{name: "admin", summary: "control-plane inspection", verbs: []verb{
-		{use: "nodes", summary: "List the control-plane members.", run: adminNodes},
-		{use: "actors", summary: "List live actor activations.", run: adminActors},
-		{use: "actor KIND ID", summary: "Show one actor's state (always as JSON: it has no fixed shape).", run: adminActor},
-		{use: "frontgates", summary: "List the Frontgates (edge proxies) with a stream to the control plane.", run: adminFrontgates},
+		{use: "nodes", summary: "List the control-plane members.", setup: noFlags(adminNodes)},
+		{use: "actors", summary: "List live actor activations.", setup: adminActors},
+		{use: "actor KIND ID", summary: "Show one actor's state (always as JSON: it has no fixed shape).", setup: noFlags(adminActor)},
+		{use: "frontgates", summary: "List the Frontgates (edge proxies) with a stream to the control plane.", setup: noFlags(adminFrontgates)},
 	}}
 }
 
-func adminNodes(ctx context.Context, c *cmd) error {
-	if _, err := c.parse(); err != nil {
-		return err
-	}
+func adminNodes(ctx context.Context, c *cmd, _ []string) error {
 	return c.list(ctx, client.Path("v1", "admin", "nodes"), nil, nodeView())
 }
 
-func adminFrontgates(ctx context.Context, c *cmd) error {
-	if _, err := c.parse(); err != nil {
-		return err
-	}
+func adminFrontgates(ctx context.Context, c *cmd, _ []string) error {
 	return c.list(ctx, client.Path("v1", "frontgates"), nil, frontgateView())
 }
 
-func adminActors(ctx context.Context, c *cmd) error {
+func adminActors(c *cmd) runFunc {
 	l := addListFlags(c.fs)
 	l.filter("kind", "kind", "only actors of this `kind`")
 	l.filter("node", "node", "only actors on this `node`")
-	if _, err := c.parse(); err != nil {
-		return err
+	c.completeFlag("node", adminNodeIDs)
+	return func(ctx context.Context, _ []string) error {
+		q, err := l.query()
+		if err != nil {
+			return c.usageErr("%v", err)
+		}
+		return c.list(ctx, client.Path("v1", "admin", "actors"), q, actorView())
 	}
-	q, err := l.query()
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	return c.list(ctx, client.Path("v1", "admin", "actors"), q, actorView())
 }
 
-func adminActor(ctx context.Context, c *cmd) error {
-	pos, err := c.parse()
-	if err != nil {
-		return err
-	}
-	raw, err := c.call(ctx, "GET", client.Path("v1", "admin", "actors", pos[0], pos[1]), nil, nil)
+// adminNodeIDs completes the control-plane members' IDs.
+func adminNodeIDs(ctx context.Context, c *cmd, _ []string) ([]cobra.Completion, error) {
+	return c.candidates(ctx, client.Path("v1", "admin", "nodes"), nil, "id", "address")
+}
+
+func adminActor(ctx context.Context, c *cmd, args []string) error {
+	raw, err := c.call(ctx, "GET", client.Path("v1", "admin", "actors", args[0], args[1]), nil, nil)
 	if err != nil {
 		return err
 	}

@@ -2,31 +2,31 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/spf13/cobra"
 )
 
 func appNoun() noun {
-	return noun{name: "app", summary: "apps of the store", verbs: []verb{
-		{use: "list", summary: "List apps.", run: listVerb("apps", appView(),
-			[3]string{"repo", "repo_id", "only apps of this repo `ID`"},
-			[3]string{"category", "category_id", "only apps in this category `ID`"},
-			[3]string{"status", "status", "only apps in this `status`"})},
-		{use: "get ID", summary: "Show an app.", run: getVerb("apps", appView())},
-		{use: "update ID", summary: "Change the given fields of an app.", run: appUpdate},
-		{use: "delete ID", summary: "Delete an app.", run: deleteVerb("apps")},
-		{use: "upload FILE", summary: "Upload a package .tgz (FILE - reads stdin) as a new app in draft, or with --app as a new version of that app.", run: appUpload},
-		{use: "versions ID", summary: "List an app's versions.", run: appVersions},
-		{use: "validate FILE", summary: "Check a package .tgz without storing it; exits 1 and names each bad file if invalid.", run: appValidate},
+	return noun{name: "app", summary: "apps of the store", ids: listIDs("apps"), verbs: []verb{
+		{use: "list", summary: "List apps.", setup: listVerb("apps", appView(),
+			listFilter{"repo", "repo_id", "only apps of this repo `ID`", listIDs("repos")},
+			listFilter{"category", "category_id", "only apps in this category `ID`", listIDs("categories")},
+			listFilter{"status", "status", "only apps in this `status`", nil})},
+		{use: "get ID", summary: "Show an app.", setup: getVerb("apps", appView())},
+		{use: "update ID", summary: "Change the given fields of an app.", setup: appUpdate},
+		{use: "delete ID", summary: "Delete an app.", setup: deleteVerb("apps")},
+		{use: "upload FILE", summary: "Upload a package .tgz (FILE - reads stdin) as a new app in draft, or with --app as a new version of that app.", setup: appUpload},
+		{use: "versions ID", summary: "List an app's versions.", setup: appVersions},
+		{use: "validate FILE", summary: "Check a package .tgz without storing it; exits 1 and names each bad file if invalid.", setup: appValidate},
 	}}
 }
 
-func appUpdate(ctx context.Context, c *cmd) error {
+func appUpdate(c *cmd) runFunc {
 	var name, description, icon, home string
 	var keywords, categories listFlag
 	c.fs.StringVar(&name, "name", "", "app `name`")
@@ -35,30 +35,30 @@ func appUpdate(ctx context.Context, c *cmd) error {
 	c.fs.StringVar(&home, "home", "", "home page `URL`")
 	c.fs.Var(&keywords, "keyword", "`keyword` (repeatable; replaces the list)")
 	c.fs.Var(&categories, "category", "category `ID` (repeatable; replaces the list)")
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		body := map[string]any{}
+		setString(c, body, "name", "name", name)
+		setString(c, body, "description", "description", description)
+		setString(c, body, "icon", "icon", icon)
+		setString(c, body, "home", "home", home)
+		if c.given("keyword") {
+			body["keywords"] = []string(keywords)
+		}
+		if c.given("category") {
+			body["category_ids"] = []string(categories)
+		}
+		if len(body) == 0 {
+			return c.usageErr("nothing to change: give at least one field flag")
+		}
+		return c.object(ctx, "PATCH", client.Path("v1", "apps", args[0]), nil, body, appView())
 	}
-	body := map[string]any{}
-	setString(c, body, "name", "name", name)
-	setString(c, body, "description", "description", description)
-	setString(c, body, "icon", "icon", icon)
-	setString(c, body, "home", "home", home)
-	if c.given["keyword"] {
-		body["keywords"] = []string(keywords)
-	}
-	if c.given["category"] {
-		body["category_ids"] = []string(categories)
-	}
-	if len(body) == 0 {
-		return c.usageErr("nothing to change: give at least one field flag")
-	}
-	return c.object(ctx, "PATCH", client.Path("v1", "apps", id), nil, body, appView())
 }
 
 // packageType registers --type for package verbs.
-func packageType(fs *flag.FlagSet) *string {
-	return fs.String("type", "", "package `type`: vm or helm (default: the server's guess)")
+func packageType(c *cmd) *string {
+	typ := c.fs.String("type", "", "package `type`: vm or helm (default: the server's guess)")
+	c.s.flagCompletion(c.cc, "type", cobra.FixedCompletions([]cobra.Completion{"vm", "helm"}, cobra.ShellCompDirectiveNoFileComp))
+	return typ
 }
 
 func checkPackageType(c *cmd, typ string) (url.Values, error) {
@@ -73,63 +73,57 @@ func checkPackageType(c *cmd, typ string) (url.Values, error) {
 	return q, nil
 }
 
-func appUpload(ctx context.Context, c *cmd) error {
-	typ := packageType(c.fs)
+func appUpload(c *cmd) runFunc {
+	typ := packageType(c)
 	appID := c.fs.String("app", "", "add the package as a new version of this app `ID`")
-	pos, err := c.parse()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		q, err := checkPackageType(c, *typ)
+		if err != nil {
+			return err
+		}
+		body, closeBody, err := c.openInput(args[0])
+		if err != nil {
+			return err
+		}
+		defer closeBody()
+		path := client.Path("v1", "apps")
+		if *appID != "" {
+			path = client.Path("v1", "apps", *appID, "versions")
+		}
+		return c.object(ctx, "POST", path, q, body, appView())
 	}
-	q, err := checkPackageType(c, *typ)
-	if err != nil {
-		return err
-	}
-	body, closeBody, err := c.openInput(pos[0])
-	if err != nil {
-		return err
-	}
-	defer closeBody()
-	path := client.Path("v1", "apps")
-	if *appID != "" {
-		path = client.Path("v1", "apps", *appID, "versions")
-	}
-	return c.object(ctx, "POST", path, q, body, appView())
 }
 
-func appVersions(ctx context.Context, c *cmd) error {
+func appVersions(c *cmd) runFunc {
 	l := addListFlags(c.fs)
 	l.filter("status", "status", "only versions in this `status`")
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		q, err := l.query()
+		if err != nil {
+			return c.usageErr("%v", err)
+		}
+		return c.list(ctx, client.Path("v1", "apps", args[0], "versions"), q, versionView())
 	}
-	q, err := l.query()
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	return c.list(ctx, client.Path("v1", "apps", id, "versions"), q, versionView())
 }
 
-func appValidate(ctx context.Context, c *cmd) error {
-	typ := packageType(c.fs)
-	pos, err := c.parse()
-	if err != nil {
-		return err
+func appValidate(c *cmd) runFunc {
+	typ := packageType(c)
+	return func(ctx context.Context, args []string) error {
+		q, err := checkPackageType(c, *typ)
+		if err != nil {
+			return err
+		}
+		body, closeBody, err := c.openInput(args[0])
+		if err != nil {
+			return err
+		}
+		defer closeBody()
+		raw, err := c.call(ctx, "POST", client.Path("v1", "apps", "validate_package"), q, body)
+		if err != nil {
+			return err
+		}
+		return c.showCheck(raw)
 	}
-	q, err := checkPackageType(c, *typ)
-	if err != nil {
-		return err
-	}
-	body, closeBody, err := c.openInput(pos[0])
-	if err != nil {
-		return err
-	}
-	defer closeBody()
-	raw, err := c.call(ctx, "POST", client.Path("v1", "apps", "validate_package"), q, body)
-	if err != nil {
-		return err
-	}
-	return c.showCheck(raw)
 }
 
 // openInput opens a file argument; "-" is stdin. The reader is what the client uploads.

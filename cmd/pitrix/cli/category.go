@@ -7,12 +7,12 @@ import (
 )
 
 func categoryNoun() noun {
-	return noun{name: "category", summary: "app categories", verbs: []verb{
-		{use: "list", summary: "List categories.", run: listVerb("categories", categoryView())},
-		{use: "get ID", summary: "Show a category.", run: getVerb("categories", categoryView())},
-		{use: "create", summary: "Create a category.", run: categoryCreate},
-		{use: "update ID", summary: "Change the given fields of a category.", run: categoryUpdate},
-		{use: "delete ID", summary: "Delete a category.", run: deleteVerb("categories")},
+	return noun{name: "category", summary: "app categories", ids: listIDs("categories"), verbs: []verb{
+		{use: "list", summary: "List categories.", setup: listVerb("categories", categoryView())},
+		{use: "get ID", summary: "Show a category.", setup: getVerb("categories", categoryView())},
+		{use: "create", summary: "Create a category.", setup: categoryCreate},
+		{use: "update ID", summary: "Change the given fields of a category.", setup: categoryUpdate},
+		{use: "delete ID", summary: "Delete a category.", setup: deleteVerb("categories")},
 	}}
 }
 
@@ -32,25 +32,22 @@ func (f *categoryFlags) body(c *cmd) map[string]any {
 	return b
 }
 
-func categoryCreate(ctx context.Context, c *cmd) error {
+func categoryCreate(c *cmd) runFunc {
 	var f categoryFlags
 	f.register(c)
-	if _, err := c.parse(); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		return c.object(ctx, "POST", client.Path("v1", "categories"), nil, f.body(c), categoryView())
 	}
-	return c.object(ctx, "POST", client.Path("v1", "categories"), nil, f.body(c), categoryView())
 }
 
-func categoryUpdate(ctx context.Context, c *cmd) error {
+func categoryUpdate(c *cmd) runFunc {
 	var f categoryFlags
 	f.register(c)
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		body := f.body(c)
+		if len(body) == 0 {
+			return c.usageErr("nothing to change: give at least one field flag")
+		}
+		return c.object(ctx, "PATCH", client.Path("v1", "categories", args[0]), nil, body, categoryView())
 	}
-	body := f.body(c)
-	if len(body) == 0 {
-		return c.usageErr("nothing to change: give at least one field flag")
-	}
-	return c.object(ctx, "PATCH", client.Path("v1", "categories", id), nil, body, categoryView())
 }

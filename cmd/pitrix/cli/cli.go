@@ -3,17 +3,16 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/spf13/cobra"
 )
 
 // Env is what Run takes from its process: cmd/pitrix fills it from os, tests fill it by hand.
@@ -29,6 +28,9 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	// HomeDir locates ~/.config/pitrix/config; empty means no config file.
 	HomeDir string
+	// Commands are added to the root beside the nouns: cmd/pitrix passes server, frontgate
+	// and drone. They report their own errors and return an *ExitError to set the exit code.
+	Commands []*cobra.Command
 
 	// pollEvery is how often a followed job is fetched when the event stream is not available
 	// (default 1s; tests shorten it).
@@ -66,29 +68,26 @@ const (
 // but env.
 func Run(ctx context.Context, env Env) int {
 	s := &session{env: env.withDefaults()}
+	s.completing = len(s.env.Args) > 0 && strings.HasPrefix(s.env.Args[0], cobra.ShellCompRequestCmd)
 	defer s.close()
-	return s.exit(s.run(ctx, env.Args))
+	root := s.rootCommand()
+	root.AddCommand(env.Commands...)
+	root.SetArgs(append([]string{}, s.env.Args...)) // never nil: cobra would read os.Args
+	_, err := root.ExecuteContextC(ctx)
+	return s.exit(err)
 }
 
-// IsCLINoun reports whether Run handles a command line whose first argument is name: a noun,
-// a help word, or a flag (global flags may precede the noun). cmd/pitrix routes "server",
-// "frontgate" and "drone" elsewhere, and Run answers any other word with a usage error.
-func IsCLINoun(name string) bool {
-	if strings.HasPrefix(name, "-") || name == "help" {
-		return true
-	}
-	_, ok := findNoun(catalog(), name)
-	return ok
-}
-
-// session is one Run: its environment, the global flags as parsed so far, and the client,
-// built on first use from the resolved settings.
+// session is one Run: its environment, the global flags as parsed, and the client, built on
+// first use from the resolved settings.
 type session struct {
 	env    Env
 	g      globals
 	api    *client.Client
 	server string // resolved, for hints
 	token  string // resolved, for hints
+	// completing is set when the command line is a shell's completion request
+	// (__complete ...): only then are value completions registered.
+	completing bool
 }
 
 func (s *session) pollInterval() time.Duration { return s.env.pollEvery }
@@ -116,68 +115,6 @@ func (s *session) client() (*client.Client, error) {
 	return c, nil
 }
 
-func (s *session) run(ctx context.Context, args []string) error {
-	fs := newFlagSet("pitrix")
-	s.g.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(s.env.Stdout, mainUsage())
-			return errHelp
-		}
-		return &usageError{msg: err.Error(), usage: mainUsage()}
-	}
-	rest := fs.Args()
-	if len(rest) == 0 {
-		return &usageError{msg: "missing command", usage: mainUsage()}
-	}
-	name, rest := rest[0], rest[1:]
-	if name == "help" {
-		return s.help(ctx, rest)
-	}
-	nouns := catalog()
-	n, ok := findNoun(nouns, name)
-	if !ok {
-		return &usageError{msg: fmt.Sprintf("unknown command %q", name), usage: mainUsage()}
-	}
-	if len(rest) == 0 {
-		return &usageError{msg: fmt.Sprintf("pitrix %s: missing verb", n.name), usage: n.usage()}
-	}
-	if isHelpWord(rest[0]) {
-		fmt.Fprint(s.env.Stdout, n.usage())
-		return errHelp
-	}
-	v, ok := n.find(rest[0])
-	if !ok {
-		return &usageError{msg: fmt.Sprintf("pitrix %s: unknown verb %q", n.name, rest[0]), usage: n.usage()}
-	}
-	return v.run(ctx, s.newCmd(n.name, v, rest[1:]))
-}
-
-// help answers "pitrix help [noun [verb]]".
-func (s *session) help(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprint(s.env.Stdout, mainUsage())
-		return errHelp
-	}
-	n, ok := findNoun(catalog(), args[0])
-	if !ok {
-		return &usageError{msg: fmt.Sprintf("help: unknown command %q", args[0]), usage: mainUsage()}
-	}
-	if len(args) == 1 {
-		fmt.Fprint(s.env.Stdout, n.usage())
-		return errHelp
-	}
-	v, ok := n.find(args[1])
-	if !ok {
-		return &usageError{msg: fmt.Sprintf("help: pitrix %s: unknown verb %q", n.name, args[1]), usage: n.usage()}
-	}
-	return v.run(ctx, s.newCmd(n.name, v, []string{"--help"}))
-}
-
-func isHelpWord(a string) bool {
-	return a == "help" || a == "-h" || a == "-help" || a == "--help"
-}
-
 // usageError is a bad command line: Run prints it with the usage and exits 2.
 type usageError struct {
 	msg   string
@@ -186,15 +123,22 @@ type usageError struct {
 
 func (e *usageError) Error() string { return e.msg }
 
-// errHelp means usage was printed on request: exit 0.
-var errHelp = errors.New("cli: help shown")
+// ExitError ends Run with Code and prints nothing more: the command that returned it has
+// said what went wrong already.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
 // errFailed means a result saying "not ok" was printed already: exit 1 with nothing more.
 var errFailed = errors.New("cli: failed result shown")
 
 func (s *session) exit(err error) int {
-	if err == nil || errors.Is(err, errHelp) {
+	if err == nil {
 		return exitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
@@ -250,53 +194,4 @@ func detailLines(prefix string, details map[string]any) []string {
 	}
 	sort.Strings(lines)
 	return lines
-}
-
-// noun is a resource of the API and its verbs.
-type noun struct {
-	name    string
-	summary string
-	verbs   []verb
-}
-
-// verb is one command of a noun. use is "<verb> [ARGS...]" as shown in usage; run gets a
-// cmd whose flag set already holds the global flags, registers its own and calls parse.
-type verb struct {
-	use     string
-	summary string
-	run     func(ctx context.Context, c *cmd) error
-}
-
-func (v verb) name() string { return strings.Fields(v.use)[0] }
-
-func (n noun) find(name string) (verb, bool) {
-	i := slices.IndexFunc(n.verbs, func(v verb) bool { return v.name() == name })
-	if i < 0 {
-		return verb{}, false
-	}
-	return n.verbs[i], true
-}
-
-func findNoun(nouns []noun, name string) (noun, bool) {
-	i := slices.IndexFunc(nouns, func(n noun) bool { return n.name == name })
-	if i < 0 {
-		return noun{}, false
-	}
-	return nouns[i], true
-}
-
-// catalog lists the nouns. It is built per call so no package-level state exists.
-func catalog() []noun {
-	return []noun{
-		repoNoun(),
-		appNoun(),
-		versionNoun(),
-		categoryNoun(),
-		runtimeNoun(),
-		credentialNoun(),
-		providerNoun(),
-		clusterNoun(),
-		jobNoun(),
-		adminNoun(),
-	}
 }

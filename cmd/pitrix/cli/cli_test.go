@@ -252,16 +252,16 @@ func TestUsageErrors(t *testing.T) {
 		{"job watch bad timeout", []string{"job", "watch", "j-1", "--timeout", "soon"}, []string{"-timeout"}},
 		{"missing verb", []string{"repo"}, []string{"pitrix repo: missing verb", "Verbs:"}},
 		{"unknown verb", []string{"repo", "explode"}, []string{`pitrix repo: unknown verb "explode"`}},
-		{"bad flag", []string{"repo", "create", "--nmae", "x"}, []string{"flag provided but not defined: -nmae", "pitrix repo create --help"}},
-		{"bad global before noun", []string{"--sever", "x", "repo", "list"}, []string{"flag provided but not defined: -sever"}},
+		{"bad flag", []string{"repo", "create", "--nmae", "x"}, []string{"unknown flag: --nmae", "pitrix repo create --help"}},
+		{"bad global before noun", []string{"--sever", "x", "repo", "list"}, []string{"unknown flag: --sever"}},
 		{"missing ID", []string{"repo", "get"}, []string{"pitrix repo get: missing ID"}},
 		{"missing PATH", []string{"version", "file", "appv-1"}, []string{"missing PATH"}},
 		{"extra arg", []string{"category", "get", "ctg-1", "ctg-2"}, []string{`unexpected argument "ctg-2"`}},
 		{"bad output", []string{"category", "list", "-o", "yaml"}, []string{`invalid value "yaml" for flag -o`}},
-		{"bad int", []string{"category", "list", "--limit", "ten"}, []string{`invalid value "ten" for flag -limit`}},
+		{"bad int", []string{"category", "list", "--limit", "ten"}, []string{`invalid argument "ten" for "--limit" flag`}},
 		{"negative offset", []string{"category", "list", "--offset", "-1"}, []string{"flag -offset: must not be negative"}},
-		{"bad label", []string{"repo", "create", "--label", "novalue"}, []string{`invalid value "novalue" for flag -label: want KEY=VALUE`}},
-		{"bad selector", []string{"repo", "create", "--selector", "env="}, []string{"-selector: want KEY=V1,V2"}},
+		{"bad label", []string{"repo", "create", "--label", "novalue"}, []string{`invalid argument "novalue" for "--label" flag: want KEY=VALUE`}},
+		{"bad selector", []string{"repo", "create", "--selector", "env="}, []string{`"--selector" flag: want KEY=V1,V2`}},
 		{"bad package type", []string{"app", "upload", "x.tgz", "--type", "rpm"}, []string{`invalid value "rpm" for flag -type`}},
 		{"empty update", []string{"category", "update", "ctg-1"}, []string{"nothing to change"}},
 		{"both contents", []string{"credential", "create", "--content", "a", "--content-file", "b"}, []string{"not both"}},
@@ -556,27 +556,6 @@ func TestRuntimesCredentialsAdmin(t *testing.T) {
 	out = r.ok("admin", "actor", "appcluster", "cl-1")
 	if r.api.last().Path != "/v1/admin/actors/appcluster/cl-1" || !strings.Contains(out, "\"state\": {\n") {
 		t.Errorf("admin actor:\n%s", out)
-	}
-}
-
-func TestIsCLINoun(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		want bool
-	}{
-		{"repo", true}, {"app", true}, {"version", true}, {"category", true}, {"runtime", true},
-		{"credential", true}, {"provider", true}, {"admin", true}, {"help", true}, {"--server", true}, {"-o", true},
-		{"cluster", true}, {"job", true},
-		{"server", false}, {"frontgate", false}, {"drone", false}, {"", false}, {"clusters", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := IsCLINoun(tt.name); got != tt.want {
-				t.Errorf("IsCLINoun(%q) = %v, want %v", tt.name, got, tt.want)
-			}
-		})
 	}
 }
 

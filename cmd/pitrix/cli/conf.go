@@ -16,6 +16,8 @@ type setFlag []string
 
 func (f *setFlag) String() string { return strings.Join(*f, " ") }
 
+func (f *setFlag) Type() string { return "key.path=value" }
+
 func (f *setFlag) Set(v string) error {
 	k, _, ok := strings.Cut(v, "=")
 	if !ok || strings.TrimSpace(k) == "" {

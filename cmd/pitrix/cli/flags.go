@@ -1,12 +1,13 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 // listFlag is a repeatable flag whose values may also be comma-separated:
@@ -14,6 +15,8 @@ import (
 type listFlag []string
 
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Type() string { return "list" }
 
 func (l *listFlag) Set(v string) error {
 	for _, p := range strings.Split(v, ",") {
@@ -38,6 +41,8 @@ func (f *kvFlag) String() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+func (f *kvFlag) Type() string { return "key=value" }
 
 func (f *kvFlag) Set(v string) error {
 	k, val, ok := strings.Cut(v, "=")
@@ -67,6 +72,8 @@ func (f *selectorFlag) String() string {
 	}
 	return strings.Join(parts, ";")
 }
+
+func (f *selectorFlag) Type() string { return "key=v1,v2" }
 
 func (f *selectorFlag) Set(v string) error {
 	k, vals, ok := strings.Cut(v, "=")
@@ -105,12 +112,12 @@ type listFlags struct {
 	limit, offset int
 	q, sort       string
 	filters       kvFlag
-	fs            *flag.FlagSet
+	fs            *pflag.FlagSet
 	named         map[string]string // flag name → query key, for the verb's own filters
 	namedVals     map[string]*string
 }
 
-func addListFlags(fs *flag.FlagSet) *listFlags {
+func addListFlags(fs *pflag.FlagSet) *listFlags {
 	l := &listFlags{fs: fs, named: map[string]string{}, namedVals: map[string]*string{}}
 	fs.IntVar(&l.limit, "limit", 0, "page size, at most 200 (default: the server's, 20)")
 	fs.IntVar(&l.offset, "offset", 0, "items to skip")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/spf13/cobra"
 )
 
 // globals are the flags accepted before the noun and after the verb. Later values win.
@@ -21,19 +21,13 @@ type globals struct {
 	output string
 }
 
-func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.server, "server", g.server, "API server `URL` (env PITRIX_SERVER, default "+client.DefaultServer+")")
-	fs.StringVar(&g.token, "token", g.token, "bearer `token` (env PITRIX_TOKEN, else token= in ~/.config/pitrix/config)")
-	fs.StringVar(&g.output, "o", g.output, "output `format`: table or json (default table)")
-	fs.StringVar(&g.output, "output", g.output, "same as -o")
-}
-
-func isGlobalFlag(name string) bool {
-	switch name {
-	case "server", "token", "o", "output":
-		return true
-	}
-	return false
+// register adds the global flags to root as persistent flags, so they are accepted before the
+// noun and after the verb.
+func (g *globals) register(root *cobra.Command) {
+	fs := root.PersistentFlags()
+	fs.StringVar(&g.server, "server", "", "API server `URL` (env PITRIX_SERVER, default "+client.DefaultServer+")")
+	fs.StringVar(&g.token, "token", "", "bearer `token` (env PITRIX_TOKEN, else token= in ~/.config/pitrix/config)")
+	fs.StringVarP(&g.output, "output", "o", "", "output `format`: table or json (default table)")
 }
 
 func (g *globals) check() error {

@@ -7,41 +7,33 @@ import (
 )
 
 func jobNoun() noun {
-	return noun{name: "job", summary: "jobs: the lifecycle actions of app clusters", verbs: []verb{
-		{use: "list", summary: "List jobs.", run: listVerb("jobs", jobView(),
-			[3]string{"cluster", "cluster_id", "only jobs of this cluster `ID`"},
-			[3]string{"status", "status", "only jobs in this `status`: pending, working, successful, failed"})},
-		{use: "get ID", summary: "Show a job.", run: getVerb("jobs", jobView())},
-		{use: "tasks ID", summary: "List a job's tasks.", run: jobTasks},
-		{use: "watch ID", summary: "Follow a job until it ends; exit 1 if it fails.", run: jobWatch},
-		{use: "retry ID", summary: "Resume a failed job from its failed tasks.", run: jobRetry},
+	return noun{name: "job", summary: "jobs: the lifecycle actions of app clusters", ids: listIDs("jobs"), verbs: []verb{
+		{use: "list", summary: "List jobs.", setup: listVerb("jobs", jobView(),
+			listFilter{"cluster", "cluster_id", "only jobs of this cluster `ID`", listIDs("clusters")},
+			listFilter{"status", "status", "only jobs in this `status`: pending, working, successful, failed", nil})},
+		{use: "get ID", summary: "Show a job.", setup: getVerb("jobs", jobView())},
+		{use: "tasks ID", summary: "List a job's tasks.", setup: noFlags(jobTasks)},
+		{use: "watch ID", summary: "Follow a job until it ends; exit 1 if it fails.", setup: jobWatch},
+		{use: "retry ID", summary: "Resume a failed job from its failed tasks.", setup: jobRetry},
 	}}
 }
 
-func jobTasks(ctx context.Context, c *cmd) error {
-	id, err := c.id()
-	if err != nil {
-		return err
-	}
-	return c.list(ctx, client.Path("v1", "jobs", id, "tasks"), nil, taskView())
+func jobTasks(ctx context.Context, c *cmd, args []string) error {
+	return c.list(ctx, client.Path("v1", "jobs", args[0], "tasks"), nil, taskView())
 }
 
-func jobWatch(ctx context.Context, c *cmd) error {
+func jobWatch(c *cmd) runFunc {
 	var w waitFlags
 	w.register(c.fs, false)
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		return c.follow(ctx, args[0], w.timeout)
 	}
-	return c.follow(ctx, id, w.timeout)
 }
 
-func jobRetry(ctx context.Context, c *cmd) error {
+func jobRetry(c *cmd) runFunc {
 	var w waitFlags
 	w.register(c.fs, true)
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		return c.mutate(ctx, "POST", client.Path("v1", "jobs", args[0], "retry"), nil, w)
 	}
-	return c.mutate(ctx, "POST", client.Path("v1", "jobs", id, "retry"), nil, w)
 }

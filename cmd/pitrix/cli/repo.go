@@ -3,22 +3,22 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/spf13/pflag"
 )
 
 func repoNoun() noun {
-	return noun{name: "repo", summary: "app repositories", verbs: []verb{
-		{use: "list", summary: "List repos.", run: listVerb("repos", repoView())},
-		{use: "get ID", summary: "Show a repo.", run: getVerb("repos", repoView())},
-		{use: "create", summary: "Create a repo; the server reads its index and starts a first index.", run: repoCreate},
-		{use: "update ID", summary: "Change the given fields of a repo.", run: repoUpdate},
-		{use: "delete ID", summary: "Delete a repo.", run: deleteVerb("repos")},
-		{use: "index ID", summary: "Index a repo now; shows the repo event.", run: repoIndex},
-		{use: "events ID", summary: "List a repo's index events.", run: repoEvents},
-		{use: "validate", summary: "Check that the server can read a repo's index; exits 1 if not.", run: repoValidate},
+	return noun{name: "repo", summary: "app repositories", ids: listIDs("repos"), verbs: []verb{
+		{use: "list", summary: "List repos.", setup: listVerb("repos", repoView())},
+		{use: "get ID", summary: "Show a repo.", setup: getVerb("repos", repoView())},
+		{use: "create", summary: "Create a repo; the server reads its index and starts a first index.", setup: repoCreate},
+		{use: "update ID", summary: "Change the given fields of a repo.", setup: repoUpdate},
+		{use: "delete ID", summary: "Delete a repo.", setup: deleteVerb("repos")},
+		{use: "index ID", summary: "Index a repo now; shows the repo event.", setup: noFlags(repoIndex)},
+		{use: "events ID", summary: "List a repo's index events.", setup: repoEvents},
+		{use: "validate", summary: "Check that the server can read a repo's index; exits 1 if not.", setup: repoValidate},
 	}}
 }
 
@@ -32,7 +32,7 @@ type repoFlags struct {
 	cred                                                      credentialFlags
 }
 
-func (f *repoFlags) register(fs *flag.FlagSet) {
+func (f *repoFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.name, "name", "", "repo `name`")
 	fs.StringVar(&f.description, "description", "", "description `text`")
 	fs.StringVar(&f.typ, "type", "", "`type`: http, https, s3 or local")
@@ -54,16 +54,16 @@ func (f *repoFlags) body(c *cmd) map[string]any {
 	setString(c, b, "url", "url", f.url)
 	setString(c, b, "visibility", "visibility", f.visibility)
 	setString(c, b, "app-default-status", "app_default_status", f.appDefaultStatus)
-	if c.given["provider"] {
+	if c.given("provider") {
 		b["providers"] = []string(f.providers)
 	}
-	if c.given["category"] {
+	if c.given("category") {
 		b["category_ids"] = []string(f.categories)
 	}
-	if c.given["label"] {
+	if c.given("label") {
 		b["labels"] = f.labels.m
 	}
-	if c.given["selector"] {
+	if c.given("selector") {
 		b["selectors"] = f.selectors.m
 	}
 	if cr := f.cred.body(); cr != nil {
@@ -79,7 +79,7 @@ type credentialFlags struct {
 	extra              kvFlag
 }
 
-func (f *credentialFlags) register(fs *flag.FlagSet) {
+func (f *credentialFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.username, "username", "", "repo credential user `name`")
 	fs.StringVar(&f.password, "password", "", "repo credential `password`")
 	fs.Var(&f.extra, "credential", "repo credential field `key=value`, e.g. access_key_id=... (repeatable)")
@@ -104,74 +104,64 @@ func (f *credentialFlags) body() map[string]any {
 
 // setString puts value into b under key when the flag was given (even as "", to clear it).
 func setString(c *cmd, b map[string]any, flagName, key, value string) {
-	if c.given[flagName] {
+	if c.given(flagName) {
 		b[key] = value
 	}
 }
 
-func repoCreate(ctx context.Context, c *cmd) error {
+func repoCreate(c *cmd) runFunc {
 	var f repoFlags
 	f.register(c.fs)
-	if _, err := c.parse(); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		return c.object(ctx, "POST", client.Path("v1", "repos"), nil, f.body(c), repoView())
 	}
-	return c.object(ctx, "POST", client.Path("v1", "repos"), nil, f.body(c), repoView())
 }
 
-func repoUpdate(ctx context.Context, c *cmd) error {
+func repoUpdate(c *cmd) runFunc {
 	var f repoFlags
 	f.register(c.fs)
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		body := f.body(c)
+		if len(body) == 0 {
+			return c.usageErr("nothing to change: give at least one field flag")
+		}
+		return c.object(ctx, "PATCH", client.Path("v1", "repos", args[0]), nil, body, repoView())
 	}
-	body := f.body(c)
-	if len(body) == 0 {
-		return c.usageErr("nothing to change: give at least one field flag")
-	}
-	return c.object(ctx, "PATCH", client.Path("v1", "repos", id), nil, body, repoView())
 }
 
-func repoIndex(ctx context.Context, c *cmd) error {
-	id, err := c.id()
-	if err != nil {
-		return err
-	}
-	return c.object(ctx, "POST", client.Path("v1", "repos", id, "index"), nil, nil, repoEventView())
+func repoIndex(ctx context.Context, c *cmd, args []string) error {
+	return c.object(ctx, "POST", client.Path("v1", "repos", args[0], "index"), nil, nil, repoEventView())
 }
 
-func repoEvents(ctx context.Context, c *cmd) error {
+func repoEvents(c *cmd) runFunc {
 	l := addListFlags(c.fs)
 	l.filter("status", "status", "only events in this `status`: pending, working, successful, failed")
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		q, err := l.query()
+		if err != nil {
+			return c.usageErr("%v", err)
+		}
+		return c.list(ctx, client.Path("v1", "repos", args[0], "events"), q, repoEventView())
 	}
-	q, err := l.query()
-	if err != nil {
-		return c.usageErr("%v", err)
-	}
-	return c.list(ctx, client.Path("v1", "repos", id, "events"), q, repoEventView())
 }
 
-func repoValidate(ctx context.Context, c *cmd) error {
+func repoValidate(c *cmd) runFunc {
 	var typ, u string
 	var cred credentialFlags
 	c.fs.StringVar(&typ, "type", "", "`type`: http, https, s3 or local")
 	c.fs.StringVar(&u, "url", "", "`URL` of the repo")
 	cred.register(c.fs)
-	if _, err := c.parse(); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		body := map[string]any{"type": typ, "url": u}
+		if cr := cred.body(); cr != nil {
+			body["credential"] = cr
+		}
+		raw, err := c.call(ctx, "POST", client.Path("v1", "repos", "validate"), nil, body)
+		if err != nil {
+			return err
+		}
+		return c.showCheck(raw)
 	}
-	body := map[string]any{"type": typ, "url": u}
-	if cr := cred.body(); cr != nil {
-		body["credential"] = cr
-	}
-	raw, err := c.call(ctx, "POST", client.Path("v1", "repos", "validate"), nil, body)
-	if err != nil {
-		return err
-	}
-	return c.showCheck(raw)
 }
 
 // showCheck shows a {ok, error} or {ok, errors} answer and turns ok=false into exit 1.

@@ -7,13 +7,13 @@ import (
 )
 
 func runtimeNoun() noun {
-	return noun{name: "runtime", summary: "runtimes: where app clusters run", verbs: []verb{
-		{use: "list", summary: "List runtimes.", run: listVerb("runtimes", runtimeView(),
-			[3]string{"provider", "provider", "only runtimes of this `provider`"})},
-		{use: "get ID", summary: "Show a runtime.", run: getVerb("runtimes", runtimeView())},
-		{use: "create", summary: "Create a runtime.", run: runtimeCreate},
-		{use: "update ID", summary: "Change the given fields of a runtime.", run: runtimeUpdate},
-		{use: "delete ID", summary: "Delete a runtime (refused while it has live clusters).", run: deleteVerb("runtimes")},
+	return noun{name: "runtime", summary: "runtimes: where app clusters run", ids: listIDs("runtimes"), verbs: []verb{
+		{use: "list", summary: "List runtimes.", setup: listVerb("runtimes", runtimeView(),
+			listFilter{"provider", "provider", "only runtimes of this `provider`", providerNames})},
+		{use: "get ID", summary: "Show a runtime.", setup: getVerb("runtimes", runtimeView())},
+		{use: "create", summary: "Create a runtime.", setup: runtimeCreate},
+		{use: "update ID", summary: "Change the given fields of a runtime.", setup: runtimeUpdate},
+		{use: "delete ID", summary: "Delete a runtime (refused while it has live clusters).", setup: deleteVerb("runtimes")},
 	}}
 }
 
@@ -29,6 +29,7 @@ func (f *runtimeFlags) register(c *cmd) {
 	c.fs.StringVar(&f.zone, "zone", "", "region or zone for clouds, namespace for kubernetes")
 	c.fs.StringVar(&f.credential, "credential", "", "runtime credential `ID` (rcred-...)")
 	c.fs.Var(&f.labels, "label", "label `key=value` matched by repo selectors (repeatable)")
+	c.completeFlag("credential", listIDs("runtime_credentials"))
 }
 
 func (f *runtimeFlags) body(c *cmd) map[string]any {
@@ -38,44 +39,38 @@ func (f *runtimeFlags) body(c *cmd) map[string]any {
 	setString(c, b, "provider", "provider", f.provider)
 	setString(c, b, "zone", "zone", f.zone)
 	setString(c, b, "credential", "credential_id", f.credential)
-	if c.given["label"] {
+	if c.given("label") {
 		b["labels"] = f.labels.m
 	}
 	return b
 }
 
-func runtimeCreate(ctx context.Context, c *cmd) error {
+func runtimeCreate(c *cmd) runFunc {
 	var f runtimeFlags
 	f.register(c)
-	if _, err := c.parse(); err != nil {
-		return err
+	return func(ctx context.Context, _ []string) error {
+		return c.object(ctx, "POST", client.Path("v1", "runtimes"), nil, f.body(c), runtimeView())
 	}
-	return c.object(ctx, "POST", client.Path("v1", "runtimes"), nil, f.body(c), runtimeView())
 }
 
-func runtimeUpdate(ctx context.Context, c *cmd) error {
+func runtimeUpdate(c *cmd) runFunc {
 	var f runtimeFlags
 	f.register(c)
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		body := f.body(c)
+		if len(body) == 0 {
+			return c.usageErr("nothing to change: give at least one field flag")
+		}
+		return c.object(ctx, "PATCH", client.Path("v1", "runtimes", args[0]), nil, body, runtimeView())
 	}
-	body := f.body(c)
-	if len(body) == 0 {
-		return c.usageErr("nothing to change: give at least one field flag")
-	}
-	return c.object(ctx, "PATCH", client.Path("v1", "runtimes", id), nil, body, runtimeView())
 }
 
 func providerNoun() noun {
 	return noun{name: "provider", summary: "runtime provider plugins", verbs: []verb{
-		{use: "list", summary: "List the provider plugins and their app type.", run: providerList},
+		{use: "list", summary: "List the provider plugins and their app type.", setup: noFlags(providerList)},
 	}}
 }
 
-func providerList(ctx context.Context, c *cmd) error {
-	if _, err := c.parse(); err != nil {
-		return err
-	}
+func providerList(ctx context.Context, c *cmd, _ []string) error {
 	return c.list(ctx, client.Path("v1", "providers"), nil, providerView())
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/spf13/cobra"
 )
 
 // reviewSteps are the review transitions (API.md "Apps, versions, categories"), each
@@ -24,88 +25,84 @@ func reviewSteps() []verb {
 	}
 	verbs := make([]verb, len(steps))
 	for i, st := range steps {
-		verbs[i] = verb{use: st.name + " ID", summary: st.summary, run: reviewVerb(st.name)}
+		verbs[i] = verb{use: st.name + " ID", summary: st.summary, setup: reviewVerb(st.name)}
 	}
 	return verbs
 }
 
 func versionNoun() noun {
 	verbs := []verb{
-		{use: "get ID", summary: "Show an app version.", run: getVerb("app_versions", versionView())},
-		{use: "files ID", summary: "List the files of a version's package.", run: versionFiles},
-		{use: "file ID PATH", summary: "Print one file of a version's package (config.json, values.yaml, README.md, ...).", run: versionFile},
-		{use: "package ID", summary: "Download a version's package .tgz.", run: versionPackage},
+		{use: "get ID", summary: "Show an app version.", setup: getVerb("app_versions", versionView())},
+		{use: "files ID", summary: "List the files of a version's package.", setup: noFlags(versionFiles)},
+		{use: "file ID PATH", summary: "Print one file of a version's package (config.json, values.yaml, README.md, ...).", setup: versionFile, args: versionFileArgs},
+		{use: "package ID", summary: "Download a version's package .tgz.", setup: versionPackage},
 	}
 	verbs = append(verbs, reviewSteps()...)
 	verbs = append(verbs,
-		verb{use: "audits ID", summary: "List every review step of a version.", run: versionSubList("audits", auditView())},
-		verb{use: "runtimes ID", summary: "List the runtimes a version can be deployed to.", run: versionSubList("runtimes", runtimeView())},
+		verb{use: "audits ID", summary: "List every review step of a version.", setup: versionSubList("audits", auditView())},
+		verb{use: "runtimes ID", summary: "List the runtimes a version can be deployed to.", setup: versionSubList("runtimes", runtimeView())},
 	)
-	return noun{name: "version", summary: "app versions and their review", verbs: verbs}
+	return noun{name: "version", summary: "app versions and their review", ids: versionIDs, verbs: verbs}
 }
 
-func reviewVerb(step string) func(context.Context, *cmd) error {
-	return func(ctx context.Context, c *cmd) error {
+func reviewVerb(step string) func(*cmd) runFunc {
+	return func(c *cmd) runFunc {
 		msg := c.fs.String("message", "", "review `message`, kept in the audit trail")
-		id, err := c.id()
-		if err != nil {
-			return err
+		return func(ctx context.Context, args []string) error {
+			return c.object(ctx, "POST", client.Path("v1", "app_versions", args[0], step), nil,
+				map[string]string{"message": *msg}, versionView())
 		}
-		return c.object(ctx, "POST", client.Path("v1", "app_versions", id, step), nil,
-			map[string]string{"message": *msg}, versionView())
 	}
 }
 
-func versionSubList(sub string, v view) func(context.Context, *cmd) error {
-	return func(ctx context.Context, c *cmd) error {
+func versionSubList(sub string, v view) func(*cmd) runFunc {
+	return func(c *cmd) runFunc {
 		l := addListFlags(c.fs)
-		id, err := c.id()
-		if err != nil {
-			return err
+		return func(ctx context.Context, args []string) error {
+			q, err := l.query()
+			if err != nil {
+				return c.usageErr("%v", err)
+			}
+			return c.list(ctx, client.Path("v1", "app_versions", args[0], sub), q, v)
 		}
-		q, err := l.query()
-		if err != nil {
-			return c.usageErr("%v", err)
-		}
-		return c.list(ctx, client.Path("v1", "app_versions", id, sub), q, v)
 	}
 }
 
 // versionFiles lists GET /v1/app_versions/{id}/files. API.md names only the per-file path;
 // the listing is this CLI's expectation of the server.
-func versionFiles(ctx context.Context, c *cmd) error {
-	id, err := c.id()
-	if err != nil {
-		return err
-	}
-	return c.list(ctx, client.Path("v1", "app_versions", id, "files"), nil, fileView())
+func versionFiles(ctx context.Context, c *cmd, args []string) error {
+	return c.list(ctx, client.Path("v1", "app_versions", args[0], "files"), nil, fileView())
 }
 
-func versionFile(ctx context.Context, c *cmd) error {
-	out := outputFileFlag(c)
-	pos, err := c.parse()
-	if err != nil {
-		return err
+// versionFileArgs completes "version file ID PATH": version IDs, then the version's files.
+func versionFileArgs(ctx context.Context, c *cmd, args []string) ([]cobra.Completion, error) {
+	if len(args) == 0 {
+		return versionIDs(ctx, c, args)
 	}
-	id, name := pos[0], strings.Trim(pos[1], "/")
-	if name == "" {
-		return c.usageErr("empty PATH")
-	}
-	segs := append([]string{"v1", "app_versions", id, "files"}, strings.Split(name, "/")...)
-	return c.download(ctx, client.Path(segs...), *out)
+	return c.candidates(ctx, client.Path("v1", "app_versions", args[0], "files"), nil, "path", "size")
 }
 
-func versionPackage(ctx context.Context, c *cmd) error {
+func versionFile(c *cmd) runFunc {
 	out := outputFileFlag(c)
-	id, err := c.id()
-	if err != nil {
-		return err
+	return func(ctx context.Context, args []string) error {
+		id, name := args[0], strings.Trim(args[1], "/")
+		if name == "" {
+			return c.usageErr("empty PATH")
+		}
+		segs := append([]string{"v1", "app_versions", id, "files"}, strings.Split(name, "/")...)
+		return c.download(ctx, client.Path(segs...), *out)
 	}
-	return c.download(ctx, client.Path("v1", "app_versions", id, "package"), *out)
+}
+
+func versionPackage(c *cmd) runFunc {
+	out := outputFileFlag(c)
+	return func(ctx context.Context, args []string) error {
+		return c.download(ctx, client.Path("v1", "app_versions", args[0], "package"), *out)
+	}
 }
 
 func outputFileFlag(c *cmd) *string {
-	return c.fs.String("f", "-", "write to `FILE` instead of stdout")
+	return c.fs.StringP("file", "f", "-", "write to `FILE` instead of stdout")
 }
 
 // download writes the body of GET path to stdout ("-") or to a file, which appears only

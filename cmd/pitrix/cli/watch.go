@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"time"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/spf13/pflag"
 )
 
 // defaultWaitTimeout bounds --wait and job watch.
@@ -60,7 +60,7 @@ type waitFlags struct {
 	timeout time.Duration
 }
 
-func (w *waitFlags) register(fs *flag.FlagSet, withWait bool) {
+func (w *waitFlags) register(fs *pflag.FlagSet, withWait bool) {
 	if withWait {
 		fs.BoolVar(&w.wait, "wait", false, "follow the job until it ends; exit 1 if it fails")
 	}
