@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,31 @@ const (
 	joinTokenFile = "join.token" // the cluster's secret, mode 0600 (written by the first node)
 	clusterIDFile = "cluster.id" // which cluster this data belongs to
 	nodeNameFile  = "node.name"  // this node's name: its raft id, stable across restarts
+	peerAddrFile  = "peer.addr"  // the peer address of the last run, reused when free
 )
+
+// stickyPort returns the address a listener given as HOST:0 had last time (recorded in file)
+// when it is free again, so a restarted node keeps its address; otherwise listen itself.
+func stickyPort(listen, file string) string {
+	if !strings.HasSuffix(listen, ":0") {
+		return listen
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return listen
+	}
+	last := strings.TrimSpace(string(b))
+	host, _, err := net.SplitHostPort(last)
+	if err != nil || host != strings.TrimSuffix(listen, ":0") {
+		return listen
+	}
+	ln, err := net.Listen("tcp", last)
+	if err != nil {
+		return listen
+	}
+	ln.Close()
+	return last
+}
 
 // clusterIdentity resolves the cluster's secret and this node's name from the flags and the
 // data dir, refusing a data dir of another cluster or of another node. A first node (no

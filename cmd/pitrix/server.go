@@ -134,7 +134,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// Raft's reconcile asks which members gossip sees alive; the node exists only later.
 	var gossipNode atomic.Pointer[node.Node]
 	st, err := replica.Open(ctx, replica.Config{ID: nodeName, StoreDir: filepath.Join(dataDir, "store"), RaftDir: filepath.Join(dataDir, "raft"),
-		Listen: cfg.Peer, ServerTLS: peerServer, ClientTLS: peerClient, Join: cfg.Join,
+		Listen: stickyPort(cfg.Peer, filepath.Join(dataDir, peerAddrFile)), ServerTLS: peerServer, ClientTLS: peerClient, Join: cfg.Join,
 		Alive: func() map[string]bool {
 			alive := map[string]bool{}
 			if n := gossipNode.Load(); n != nil {
@@ -153,6 +153,9 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 			log.Error("close store", "err", err)
 		}
 	}()
+	if err := os.WriteFile(filepath.Join(dataDir, peerAddrFile), []byte(st.Addr()+"\n"), 0o600); err != nil {
+		return fmt.Errorf("record the peer address: %w", err)
+	}
 	if err := st.Sync(ctx); err != nil {
 		return fmt.Errorf("catch up with the cluster: %w", err)
 	}

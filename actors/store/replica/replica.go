@@ -505,12 +505,26 @@ func (r *Replica) reconcile() {
 			return
 		case <-tick.C:
 		}
-		if r.cfg.Alive == nil || r.raft.State() != raft.Leader {
+		if r.raft.State() != raft.Leader {
 			clear(missing)
 			continue
 		}
 		f := r.raft.GetConfiguration()
 		if f.Error() != nil {
+			continue
+		}
+		// A leader restarted on another address (a single node has no one to tell) fixes
+		// its own entry, so followers forward to where it listens now.
+		for _, s := range f.Configuration().Servers {
+			if string(s.ID) == r.cfg.ID && string(s.Address) != r.Addr() && s.Suffrage == raft.Voter {
+				if err := r.raft.AddVoter(s.ID, raft.ServerAddress(r.Addr()), 0, r.cfg.ApplyTimeout).Error(); err != nil {
+					r.log.Error("update own address", "err", err)
+				} else {
+					r.log.Info("updated own address in the configuration", "old", s.Address, "new", r.Addr())
+				}
+			}
+		}
+		if r.cfg.Alive == nil {
 			continue
 		}
 		alive := r.cfg.Alive()
