@@ -141,6 +141,9 @@ func (a *Actor) storeCtx() (context.Context, context.CancelFunc) {
 func (a *Actor) reload(ctx actor.Context) {
 	sctx, cancel := a.storeCtx()
 	defer cancel()
+	if err := store.Linearize(sctx, a.deps.Store); err != nil {
+		a.log.Error("load repo: catch up with the cluster", "err", err)
+	}
 	r, _, err := entity.Get[catalog.StoredRepo](sctx, a.deps.Store, catalog.RepoKey(a.id))
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -141,3 +141,20 @@ type Store interface {
 }
 
 var _ Store = (*DB)(nil)
+
+// Syncer is implemented by a store whose local reads may lag behind acknowledged writes (a
+// replica of the replicated log): Sync returns once they include every write acknowledged
+// before it was called.
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
+// Linearize makes the reads of r that follow linearizable: it calls Sync when r is a Syncer
+// and does nothing for a single-node store, whose reads always are. Actors call it before
+// loading their state on activation, so an activation never starts from a stale record.
+func Linearize(ctx context.Context, r Reader) error {
+	if s, ok := r.(Syncer); ok {
+		return s.Sync(ctx)
+	}
+	return nil
+}

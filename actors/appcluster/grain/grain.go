@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sort"
 	"sync"
@@ -153,6 +154,9 @@ func (a *Actor) storeCtx() (context.Context, context.CancelFunc) {
 func (a *Actor) load() error {
 	ctx, cancel := a.storeCtx()
 	defer cancel()
+	if err := store.Linearize(ctx, a.deps.Store); err != nil {
+		return fmt.Errorf("load app cluster %s: %w", a.id, err)
+	}
 	cl, v, err := entity.Get[appcluster.Cluster](ctx, a.deps.Store, appcluster.ClusterKey(a.id))
 	if errors.Is(err, store.ErrNotFound) {
 		a.cl, a.clVer = nil, 0

@@ -74,6 +74,9 @@ func (a *Actor) Receive(ctx actor.Context) {
 func (a *Actor) load() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.deps.WriteTimeout)
 	defer cancel()
+	if err := store.Linearize(ctx, a.deps.Store); err != nil {
+		return fmt.Errorf("load frontgate session %s: %w", a.id, err)
+	}
 	s, v, err := entity.Get[frontgate.Session](ctx, a.deps.Store, frontgate.Key(a.id))
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -82,6 +82,10 @@ func (a *Actor) Receive(ctx actor.Context) {
 func (a *Actor) load() {
 	ctx, cancel := context.WithTimeout(context.Background(), a.deps.WriteTimeout)
 	defer cancel()
+	if err := store.Linearize(ctx, a.deps.Store); err != nil {
+		a.loadErr = fmt.Errorf("load runtime %s: %w", a.id, err)
+		return
+	}
 	rt, v, err := entity.Get[runtime.Runtime](ctx, a.deps.Store, runtime.RuntimeKey(a.id))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
