@@ -1,26 +1,66 @@
 package control
 
 import (
+	"context"
+	"strings"
+	"time"
+
 	"github.com/pitrix/pitrix/actors/inspect"
 	"github.com/pitrix/pitrix/cluster/node"
 )
 
 // NodeCluster adapts a cluster node to the plane's Cluster.
-func NodeCluster(n *node.Node) Cluster { return nodeCluster{n} }
+// The raft figures come from raft, keyed by node name (nil: a store without a replicated log).
+func NodeCluster(n *node.Node, raft func(context.Context) map[string]inspect.RaftInfo) Cluster {
+	return nodeCluster{n, raft}
+}
 
-type nodeCluster struct{ *node.Node }
+type nodeCluster struct {
+	*node.Node
+	raft func(context.Context) map[string]inspect.RaftInfo
+}
+
+// raftStatusTimeout bounds asking the other servers of the replicated log for their figures.
+const raftStatusTimeout = 2 * time.Second
 
 func (c nodeCluster) Nodes() []inspect.NodeInfo {
 	acts := len(c.Node.Activations())
+	var servers map[string]inspect.RaftInfo
+	if c.raft != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), raftStatusTimeout)
+		servers = c.raft(ctx)
+		cancel()
+	}
 	var out []inspect.NodeInfo
+	seen := map[string]bool{}
 	for _, m := range c.Members() {
-		ni := inspect.NodeInfo{ID: m.ID, Address: m.Address, Gossip: m.GossipAddr, Status: m.Status.String(), RaftRole: "none", Self: m.Self, Actors: -1}
+		ni := inspect.NodeInfo{ID: m.ID, Name: m.Name, Address: m.Address, Gossip: m.GossipAddr, Status: m.Status.String(), RaftRole: "none", Self: m.Self, Actors: -1}
 		if m.Self {
 			ni.Actors = acts
 		}
+		if r, ok := servers[m.Name]; ok {
+			seen[m.Name] = true
+			setRaft(&ni, r)
+		}
 		out = append(out, ni)
 	}
+	// Servers of the replicated log that gossip does not see (dead, or not started yet).
+	for name, r := range servers {
+		if !seen[name] {
+			ni := inspect.NodeInfo{Name: name, Status: "absent", RaftRole: "none", Actors: -1}
+			setRaft(&ni, r)
+			out = append(out, ni)
+		}
+	}
 	return out
+}
+
+func setRaft(ni *inspect.NodeInfo, r inspect.RaftInfo) {
+	ni.RaftRole, ni.RaftVoter, ni.RaftAddress, ni.RaftError = strings.ToLower(r.Role), r.Voter, r.Address, r.Err
+	ni.Term, ni.CommitIndex, ni.AppliedIndex = r.Term, r.CommitIndex, r.AppliedIndex
+	if ni.RaftRole == "" {
+		ni.RaftRole = "unknown"
+	}
 }
 
 func (c nodeCluster) Activations() []inspect.ActorInfo {

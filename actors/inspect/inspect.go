@@ -4,13 +4,29 @@ import "time"
 
 // NodeInfo is one control-plane member.
 type NodeInfo struct {
-	ID       string `json:"id"`
-	Address  string `json:"address"`
-	Gossip   string `json:"gossip_address"`
-	Status   string `json:"status"`
-	RaftRole string `json:"raft_role"`
-	Actors   int    `json:"actors"`
-	Self     bool   `json:"self"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Gossip  string `json:"gossip_address"`
+	Status  string `json:"status"`
+	// RaftRole is leader, follower or candidate as the node says, or none when it is not in
+	// the replicated log's configuration; RaftError says why its figures are missing.
+	RaftRole     string `json:"raft_role"`
+	RaftVoter    bool   `json:"raft_voter"`
+	RaftAddress  string `json:"raft_address,omitempty"`
+	Term         uint64 `json:"raft_term"`
+	CommitIndex  uint64 `json:"raft_commit_index"`
+	AppliedIndex uint64 `json:"raft_applied_index"`
+	RaftError    string `json:"raft_error,omitempty"`
+	Actors       int    `json:"actors"`
+	Self         bool   `json:"self"`
+}
+
+// RaftInfo is one server of the replicated log as it reports itself.
+type RaftInfo struct {
+	Address, Role, Err              string
+	Voter                           bool
+	Term, CommitIndex, AppliedIndex uint64
 }
 
 // ActorInfo is one live activation.

@@ -82,7 +82,7 @@ func startPitrix(ctx context.Context, dataDir string, log *slog.Logger) (_ *pitr
 	if err != nil {
 		return nil, err
 	}
-	p.plane, err = control.New(control.Deps{Store: p.st, Cluster: control.NodeCluster(p.node), Identity: ident,
+	p.plane, err = control.New(control.Deps{Store: p.st, Cluster: control.NodeCluster(p.node, nil), Identity: ident,
 		Providers: provs, Source: src, Sealer: sealer, IDs: ids, Logger: log})
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,6 +80,24 @@ func TestThreeNodeCluster(t *testing.T) {
 			return len(got) == 3, "node " + string(rune('1'+i)) + " lists " + strings.Join(keys(got), ",")
 		})
 	}
+	// Every node reports the same configuration: three voters, one leader, one term.
+	eventually(t, "three voters and a leader in /v1/admin/nodes", func() (bool, string) {
+		nodes := list(t, n2.client(admin), "/v1/admin/nodes", nil)
+		leaders, voters, terms := 0, 0, map[any]bool{}
+		for _, n := range nodes {
+			if n["raft_role"] == "leader" {
+				leaders++
+			}
+			if n["raft_voter"] == true {
+				voters++
+			}
+			terms[n["raft_term"]] = true
+			if n["raft_applied_index"].(float64) == 0 {
+				return false, fmt.Sprintf("node %v has applied nothing", n["name"])
+			}
+		}
+		return len(nodes) == 3 && leaders == 1 && voters == 3 && len(terms) == 1, fmt.Sprint(nodes)
+	})
 	// A token n2 made itself (its own admin.token) works on n1 and n3.
 	admin2 := n2.token()
 	for _, n := range []*server{n1, n3} {
@@ -126,4 +145,3 @@ func keys(m map[string]obj) []string {
 	}
 	return out
 }
-

@@ -23,6 +23,7 @@ import (
 	fggrain "github.com/pitrix/pitrix/actors/frontgate/grain"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
+	"github.com/pitrix/pitrix/actors/inspect"
 	"github.com/pitrix/pitrix/actors/repo"
 	"github.com/pitrix/pitrix/actors/repo/source"
 	runtimegrain "github.com/pitrix/pitrix/actors/runtime/grain"
@@ -238,7 +239,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	}
 	defer rl.Close()
 	link.set(edge, rl)
-	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
+	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n, raftView(st)), Identity: ident, Providers: provs,
 		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Drones: link.drones, Health: link.health})
 	if err != nil {
 		return err
@@ -341,6 +342,18 @@ Try:
 		fmt.Fprintf(w, `  bin/pitrix cluster create --name hi --runtime %s --version <hello's LATEST_VERSION_ID> --wait
   bin/pitrix cluster nodes <cluster id>     # each node is a process on its own 127.x.y.z
 `, localID)
+	}
+}
+
+// raftView gives the admin's node list each raft server's own figures.
+func raftView(st *replica.Replica) func(context.Context) map[string]inspect.RaftInfo {
+	return func(ctx context.Context) map[string]inspect.RaftInfo {
+		out := map[string]inspect.RaftInfo{}
+		for _, p := range st.Statuses(ctx) {
+			out[p.ID] = inspect.RaftInfo{Address: p.Address, Role: p.Status.State, Err: p.Err, Voter: p.Voter,
+				Term: p.Status.Term, CommitIndex: p.Status.CommitIndex, AppliedIndex: p.Status.AppliedIndex}
+		}
+		return out
 	}
 }
 

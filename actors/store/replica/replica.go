@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -593,6 +594,46 @@ func (r *Replica) Status() Status {
 		}
 	}
 	return s
+}
+
+// Statuses asks every server of the configuration for its Status (this node answers from
+// memory), in configuration order; a server that does not answer within ctx has only its ID,
+// address and suffrage, and Err set.
+func (r *Replica) Statuses(ctx context.Context) []PeerStatus {
+	self := r.Status()
+	out := make([]PeerStatus, len(self.Servers))
+	var wg sync.WaitGroup
+	for i, sv := range self.Servers {
+		out[i].Server = sv
+		if sv.ID == r.cfg.ID {
+			out[i].Status = self
+			continue
+		}
+		wg.Go(func() {
+			resp, err := r.rpc.call(ctx, sv.Address, []byte{rpcStatus})
+			if err == nil && (len(resp) == 0 || resp[0] != resOK) {
+				_, err = decodeResult(resp)
+				if err == nil {
+					err = errors.New("malformed status")
+				}
+			}
+			if err == nil {
+				err = json.Unmarshal(resp[1:], &out[i].Status)
+			}
+			if err != nil {
+				out[i].Err = err.Error()
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// PeerStatus is one server of the configuration and what it says of itself.
+type PeerStatus struct {
+	Server
+	Status Status
+	Err    string
 }
 
 // Close stops raft, the peer listener and the store. It does not leave the configuration

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ const (
 	rpcReadIndex byte = 'R' // -> uvarint applied index on the leader, after a barrier
 	rpcJoin      byte = 'J' // joinRequest -> result
 	rpcRemove    byte = 'D' // bytes server id -> result
+	rpcStatus    byte = 'S' // -> JSON Status of the node asked
 )
 
 const maxFrame = 64 << 20
@@ -288,6 +290,12 @@ func (r *Replica) handle(req []byte) []byte {
 		return encodeResult(0, r.addServerLocal(j))
 	case rpcRemove:
 		return encodeResult(0, r.removeServerLocal(string(body)))
+	case rpcStatus:
+		b, err := json.Marshal(r.Status())
+		if err != nil {
+			return encodeResult(0, err)
+		}
+		return append([]byte{resOK}, b...)
 	default:
 		return appendString([]byte{resError}, fmt.Sprintf("unknown request %q", req[0]))
 	}

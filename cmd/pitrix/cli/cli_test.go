@@ -550,7 +550,7 @@ func TestRuntimesCredentialsAdmin(t *testing.T) {
 		t.Errorf("provider list:\n%s", out)
 	}
 	out = r.ok("admin", "nodes")
-	if !regexp.MustCompile(`(?m)^n1\s+127.0.0.1:7946\s+alive\s+leader\s+3$`).MatchString(out) || strings.Contains(out, "total_count") {
+	if !regexp.MustCompile(`(?m)^n1\s+127.0.0.1:7946\s+alive\s+leader\s+true\s+2\s+40\s+39\s+3$`).MatchString(out) || strings.Contains(out, "total_count") {
 		t.Errorf("admin nodes (a bare array):\n%s", out)
 	}
 	out = r.ok("admin", "actor", "appcluster", "cl-1")

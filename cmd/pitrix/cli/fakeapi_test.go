@@ -123,7 +123,8 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 		}})
 	})
 	mux.HandleFunc("GET /v1/admin/nodes", func(w http.ResponseWriter, r *http.Request) {
-		fakeJSON(w, 200, []any{map[string]any{"id": "n1", "address": "127.0.0.1:7946", "status": "alive", "raft_role": "leader", "actors": 3}})
+		fakeJSON(w, 200, []any{map[string]any{"id": "Ab3", "name": "n1", "address": "127.0.0.1:7946", "status": "alive", "raft_role": "leader",
+			"raft_voter": true, "raft_term": 2, "raft_commit_index": 40, "raft_applied_index": 39, "actors": 3}})
 	})
 	mux.HandleFunc("GET /v1/admin/actors/{kind}/{id}", func(w http.ResponseWriter, r *http.Request) {
 		fakeJSON(w, 200, map[string]any{"kind": r.PathValue("kind"), "id": r.PathValue("id"), "state": map[string]any{"n": 1}})

@@ -50,7 +50,8 @@ func providerView() view {
 }
 
 func nodeView() view {
-	return view{col("ID"), col("ADDRESS"), col("STATUS"), col("RAFT_ROLE"), col("ACTORS")}
+	return view{col("NAME"), col("ADDRESS"), col("STATUS"), col("RAFT_ROLE"), col("RAFT_VOTER"), col("RAFT_TERM"),
+		col("RAFT_COMMIT_INDEX"), col("RAFT_APPLIED_INDEX"), col("ACTORS")}
 }
 
 func actorView() view {
