@@ -1,0 +1,156 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/pitrix/pitrix/actors/fault"
+)
+
+// Admission: what a request may cost before anyone knows who sent it.
+//
+// fasthttp reads a request's headers, calls Server.HeaderReceived, and only then reads the body
+// (into memory, up to the limit that hook returns; a declared Content-Length over the limit is
+// refused before a byte of body is read or allocated). admitHeaders is that hook:
+//
+//   - bodies up to preAuthBodyBytes are read as before and the handler checks the token;
+//   - a bigger (or chunked) body on an authenticated route is admitted only after the token in
+//     the headers is checked, and then up to the route's limit (MaxJSONBytes for JSON routes,
+//     MaxPackageBytes plus the multipart envelope for uploads);
+//   - public and unknown routes never get more than preAuthBodyBytes.
+//
+// A refused body makes fasthttp call serveParseError with ErrBodyTooLarge and close the
+// connection; serveParseError asks admitBody again (the headers are still there) to answer 401
+// or 413 naming the limit. Admitted requests then pass the in-flight limit (admit) before their
+// handler runs: over MaxInFlight they are answered 429 at once. /healthz and /readyz skip it.
+//
+// Connections themselves are bounded by fasthttp: MaxConns in total, MaxConnsPerIP per client
+// address, MaxHeaderBytes of headers (431 over it) read within HeaderTimeout.
+
+// bodyKind says which body limit a route has.
+type bodyKind int
+
+const (
+	bodyJSON    bodyKind = iota // JSON or no body: Config.MaxJSONBytes
+	bodyPackage                 // a package upload: Config.MaxPackageBytes plus the envelope
+)
+
+// bodyAdmission is the decision on one request's body, taken from its headers alone.
+type bodyAdmission struct {
+	method, path string
+	route        *route
+	declared     int   // Content-Length; -1 chunked, -2 none
+	limit        int   // the most body bytes read
+	err          error // why the body is refused before reading; nil when admitted up to limit
+}
+
+// routeBodyLimit is the most body bytes an authenticated request to rt may send.
+func (s *Server) routeBodyLimit(rt *route) int {
+	if rt.body == bodyPackage {
+		return s.cfg.packageBodyLimit()
+	}
+	return s.cfg.MaxJSONBytes
+}
+
+// admitBody decides from h how much body the request may send. It may call
+// Backend.Authenticate; it keeps nothing of h.
+func (s *Server) admitBody(h *fasthttp.RequestHeader) bodyAdmission {
+	a := bodyAdmission{method: string(h.Method()), declared: h.ContentLength(), limit: preAuthBodyBytes}
+	u := fasthttp.AcquireURI()
+	err := u.Parse(nil, h.RequestURI())
+	a.path = string(u.Path())
+	fasthttp.ReleaseURI(u)
+	if err != nil {
+		return a
+	}
+	var ps [4]param
+	a.route, _, _ = s.rt.lookup(a.method, a.path, ps[:0])
+	if a.route == nil || a.route.public {
+		return a
+	}
+	if a.declared == -1 || a.declared > preAuthBodyBytes {
+		ctx, cancel := context.WithTimeout(s.base, s.cfg.RequestTimeout)
+		_, err := s.principal(ctx, h.Peek("Authorization"))
+		cancel()
+		if err != nil {
+			a.err = err
+			return a
+		}
+	}
+	a.limit = s.routeBodyLimit(a.route)
+	return a
+}
+
+// admitHeaders is fasthttp's HeaderReceived hook: the body limit and read timeout of one
+// request, decided before its body is read.
+func (s *Server) admitHeaders(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	a := s.admitBody(h)
+	if a.err != nil {
+		// The declared body is over preAuthBodyBytes, so fasthttp refuses it unread.
+		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
+	}
+	rc := fasthttp.RequestConfig{MaxRequestBodySize: a.limit}
+	if a.declared != -2 && a.route != nil && !a.route.public {
+		// Only an admitted body gets the longer body timeout; others must arrive within
+		// HeaderTimeout of the request's start.
+		rc.ReadTimeout = s.cfg.ReadTimeout
+	}
+	return rc
+}
+
+// bodyRefused is the answer to a request whose body fasthttp refused unread (ErrBodyTooLarge).
+func (s *Server) bodyRefused(h *fasthttp.RequestHeader) error {
+	if h.ContentLength() <= 0 {
+		// A chunked body over its limit: fasthttp has reset the headers by now.
+		return fault.TooLarge("request body is over its limit (%d bytes for JSON, %d for packages)",
+			s.cfg.MaxJSONBytes, s.cfg.MaxPackageBytes)
+	}
+	a := s.admitBody(h)
+	if a.err != nil {
+		return a.err
+	}
+	route := a.method + " " + a.path
+	if a.route != nil {
+		route = a.method + " " + a.route.pattern
+	}
+	fe := fault.TooLarge("request body of %d bytes is over the limit of %d bytes for %s",
+		a.declared, a.limit, safeKey(route))
+	fe.Details = map[string]string{"body": "limit " + strconv.Itoa(a.limit) + " bytes"}
+	return fe
+}
+
+// errOverloaded marks a request shed by the in-flight limit.
+var errOverloaded = errors.New("rest: overloaded")
+
+// admit takes an in-flight slot for r, or answers 429 with Retry-After and returns false.
+// A true return must be paired with release.
+func (s *Server) admit(r *request) bool {
+	if r.route == nil || r.route.ops {
+		return true
+	}
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	r.fc.Response.Header.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	s.writeError(r.fc, r, &fault.Error{
+		Code: fault.CodeOverloaded,
+		Message: fmt.Sprintf("server overloaded: %d requests in flight; retry after %ds",
+			s.cfg.MaxInFlight, retryAfterSeconds),
+		Details: map[string]string{"retry_after_seconds": strconv.Itoa(retryAfterSeconds)},
+		Err:     errOverloaded,
+	})
+	return false
+}
+
+// release gives back the slot admit took for r.
+func (s *Server) release(r *request) {
+	if r.route != nil && !r.route.ops {
+		<-s.slots
+	}
+}
