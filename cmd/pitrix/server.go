@@ -282,17 +282,18 @@ func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg 
 	return localID
 }
 
+// welcome tells where the server is and where its admin token file is. The token itself is
+// never printed: stderr ends up in logs and terminals' scrollback.
 func welcome(w io.Writer, url, tokenPath, localID string) {
-	tok, _ := os.ReadFile(tokenPath)
 	fmt.Fprintf(w, `
 Pitrix is up at %[1]s
-  admin token: %[3]s (in %[2]s)
+  admin token file: %[2]s (readable by this user only; the token is not printed)
 Try:
   export PITRIX_SERVER=%[1]s PITRIX_TOKEN=$(cat %[2]s)
   bin/pitrix app list
   bin/pitrix runtime list
   bin/pitrix repo events $(bin/pitrix repo list -o json | sed -n 's/.*"id": "\(repo-[a-z0-9]*\)".*/\1/p' | head -1)
-`, url, tokenPath, strings.TrimSpace(string(tok)))
+`, url, tokenPath)
 	if localID != "" {
 		fmt.Fprintf(w, `  bin/pitrix cluster create --name hi --runtime %s --version <hello's LATEST_VERSION_ID> --wait
   bin/pitrix cluster nodes <cluster id>     # each node is a process on its own 127.x.y.z
