@@ -51,6 +51,8 @@ type serverConfig struct {
 	LogLevel     string
 	DemoSrc      string
 	LocalRuntime bool
+	// MaxInFlight and MaxConnsPerIP are the REST front's admission limits (0: its defaults).
+	MaxInFlight, MaxConnsPerIP int
 }
 
 func parseServerFlags(args []string, getenv func(string) string, stderr io.Writer) (serverConfig, error) {
@@ -73,6 +75,8 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
 	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", 0, "requests handled at once before the REST front sheds with 429 + Retry-After; 0: the default (512)")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 0, "open connections allowed per client address; 0: the default (256); raise behind a proxy")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -206,7 +210,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	front, err := rest.New(rest.Config{Logger: log.With("component", "rest")}, plane)
+	front, err := rest.New(rest.Config{Logger: log.With("component", "rest"), MaxInFlight: cfg.MaxInFlight, MaxConnsPerIP: cfg.MaxConnsPerIP}, plane)
 	if err != nil {
 		return err
 	}
