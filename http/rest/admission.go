@@ -88,6 +88,11 @@ func (s *Server) admitBody(h *fasthttp.RequestHeader) bodyAdmission {
 // admitHeaders is fasthttp's HeaderReceived hook: the body limit and read timeout of one
 // request, decided before its body is read.
 func (s *Server) admitHeaders(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if n := h.ContentLength(); n != -1 && n <= preAuthBodyBytes {
+		// No body or a small one (most requests): nothing to decide, no second routing. The
+		// handlers still hold a body to its route's limit.
+		return fasthttp.RequestConfig{MaxRequestBodySize: preAuthBodyBytes}
+	}
 	a := s.admitBody(h)
 	if a.err != nil {
 		// The declared body is over preAuthBodyBytes, so fasthttp refuses it unread.
