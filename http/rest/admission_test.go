@@ -219,6 +219,9 @@ func TestConnsPerIP(t *testing.T) {
 	if r.header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
+	if m := e.call("GET", "/metrics", ""); !strings.Contains(string(m.body), `pitrix_http_connections_refused_total{reason="per_ip"} 1`) {
+		t.Errorf("metrics do not count the refused connection:\n%s", m.body)
+	}
 	if r := e.rawExchange(t, "127.0.0.4", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); r.status != 200 {
 		t.Errorf("other address: %d %s", r.status, r.body)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,14 +14,15 @@ import (
 // wrappers, so the event stream writer (which outlives its handler) could touch a recycled one.
 type perIPListener struct {
 	net.Listener
-	max int
+	max     int
+	refused *atomic.Uint64 // counts connections over the limit
 
 	mu sync.Mutex
 	n  map[netip.Addr]int
 }
 
-func limitPerIP(ln net.Listener, maxConns int) *perIPListener {
-	return &perIPListener{Listener: ln, max: maxConns, n: map[netip.Addr]int{}}
+func limitPerIP(ln net.Listener, maxConns int, refused *atomic.Uint64) *perIPListener {
+	return &perIPListener{Listener: ln, max: maxConns, refused: refused, n: map[netip.Addr]int{}}
 }
 
 // connRefused is written to a connection over the per-address limit before it is closed.
@@ -49,6 +51,7 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 		if ok {
 			return &perIPConn{Conn: c, l: l, ip: ip}, nil
 		}
+		l.refused.Add(1)
 		// The answer fits the socket buffer; the deadline only guards a peer that never reads.
 		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		_, _ = c.Write(connRefused)

@@ -104,7 +104,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		CloseOnShutdown:              true,
 		Logger:                       fasthttpLogger{s.log},
 	}
-	pl := limitPerIP(ln, s.cfg.MaxConnsPerIP)
+	pl := limitPerIP(ln, s.cfg.MaxConnsPerIP, &s.m.perIPRefused)
 	s.perIP.Store(pl)
 	ln = pl
 	errc := make(chan error, 1)
