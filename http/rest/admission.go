@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -25,11 +28,14 @@ import (
 //
 // A refused body makes fasthttp call serveParseError with ErrBodyTooLarge and close the
 // connection; serveParseError asks admitBody again (the headers are still there) to answer 401
-// or 413 naming the limit. Admitted requests then pass the in-flight limit (admit) before their
-// handler runs: over MaxInFlight they are answered 429 at once. /healthz and /readyz skip it.
+// or 413 naming the limit. An admitted upload also takes one of MaxUploads slots from the
+// headers (429 when none is free), since its whole body is held in memory. Admitted requests
+// then pass the in-flight limit (admit) before their handler runs: over MaxInFlight they are
+// answered 429 at once. /healthz and /readyz skip it.
 //
-// Connections themselves are bounded by fasthttp: MaxConns in total, MaxConnsPerIP per client
-// address, MaxHeaderBytes of headers (431 over it) read within HeaderTimeout.
+// Connections themselves are bounded: MaxConns in total (fasthttp's Concurrency),
+// MaxConnsPerIP per client address (perIPListener), MaxHeaderBytes of headers (431 over it) read
+// within HeaderTimeout.
 
 // bodyKind says which body limit a route has.
 type bodyKind int
@@ -88,6 +94,9 @@ func (s *Server) admitBody(h *fasthttp.RequestHeader) bodyAdmission {
 // admitHeaders is fasthttp's HeaderReceived hook: the body limit and read timeout of one
 // request, decided before its body is read.
 func (s *Server) admitHeaders(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if len(h.Peek(admissionHeader)) > 0 {
+		h.Del(admissionHeader) // ours alone
+	}
 	if n := h.ContentLength(); n != -1 && n <= preAuthBodyBytes {
 		// No body or a small one (most requests): nothing to decide, no second routing. The
 		// handlers still hold a body to its route's limit.
@@ -96,6 +105,9 @@ func (s *Server) admitHeaders(h *fasthttp.RequestHeader) fasthttp.RequestConfig 
 	a := s.admitBody(h)
 	if a.err != nil {
 		// The declared body is over preAuthBodyBytes, so fasthttp refuses it unread.
+		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
+	}
+	if a.route != nil && a.route.body == bodyPackage && !s.takeUpload(h) {
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
 	}
 	rc := fasthttp.RequestConfig{MaxRequestBodySize: a.limit}
@@ -108,11 +120,15 @@ func (s *Server) admitHeaders(h *fasthttp.RequestHeader) fasthttp.RequestConfig 
 }
 
 // bodyRefused is the answer to a request whose body fasthttp refused unread (ErrBodyTooLarge).
-func (s *Server) bodyRefused(h *fasthttp.RequestHeader) error {
+func (s *Server) bodyRefused(fc *fasthttp.RequestCtx) error {
+	h := &fc.Request.Header
 	if h.ContentLength() <= 0 {
 		// A chunked body over its limit: fasthttp has reset the headers by now.
 		return fault.TooLarge("request body is over its limit (%d bytes for JSON, %d for packages)",
 			s.cfg.MaxJSONBytes, s.cfg.MaxPackageBytes)
+	}
+	if string(h.Peek(admissionHeader)) == admissionNoSlot {
+		return s.uploadsBusy(fc)
 	}
 	a := s.admitBody(h)
 	if a.err != nil {
@@ -158,4 +174,97 @@ func (s *Server) release(r *request) {
 	if r.route != nil && !r.route.ops {
 		<-s.slots
 	}
+}
+
+// admissionHeader carries admitHeaders' decision on an upload to the handler or to
+// serveParseError, on the request's own headers (the one thing the hook and they share). Any
+// value a client sends is deleted before the decision is taken.
+const admissionHeader = "X-Pitrix-Admission"
+
+// admissionNoSlot marks an upload refused because MaxUploads are being read or handled.
+const admissionNoSlot = "no-upload-slot"
+
+// uploadSlots bounds the package uploads between their headers and their answer, since each
+// may hold MaxPackageBytes in memory. A slot is taken in the header hook and given back when the
+// handler or the error handler ends; should fasthttp drop a request between the two (a client
+// that leaves during "100 Continue"), the slot expires after ttl instead of leaking.
+type uploadSlots struct {
+	max int
+	ttl time.Duration
+
+	mu   sync.Mutex
+	seq  uint64
+	held map[uint64]time.Time // slot -> expiry
+}
+
+func newUploadSlots(maxSlots int, ttl time.Duration) *uploadSlots {
+	return &uploadSlots{max: maxSlots, ttl: ttl, held: map[uint64]time.Time{}}
+}
+
+// take returns a slot, or false when all are held at now.
+func (u *uploadSlots) take(now time.Time) (uint64, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.held) >= u.max {
+		for id, exp := range u.held {
+			if now.After(exp) {
+				delete(u.held, id)
+			}
+		}
+		if len(u.held) >= u.max {
+			return 0, false
+		}
+	}
+	u.seq++
+	u.held[u.seq] = now.Add(u.ttl)
+	return u.seq, true
+}
+
+// give returns slot id; giving one back twice or an expired one is harmless.
+func (u *uploadSlots) give(id uint64) {
+	u.mu.Lock()
+	delete(u.held, id)
+	u.mu.Unlock()
+}
+
+// takeUpload reserves an upload slot for the admitted request h, noting it on h; false when none
+// is free (h then says so for serveParseError).
+func (s *Server) takeUpload(h *fasthttp.RequestHeader) bool {
+	id, ok := s.uploads.take(time.Now())
+	if !ok {
+		h.Set(admissionHeader, admissionNoSlot)
+		return false
+	}
+	h.Set(admissionHeader, "slot:"+strconv.FormatUint(id, 10))
+	return true
+}
+
+// giveUpload releases the upload slot noted on h, if any.
+func (s *Server) giveUpload(h *fasthttp.RequestHeader) {
+	v, ok := strings.CutPrefix(string(h.Peek(admissionHeader)), "slot:")
+	if !ok {
+		return
+	}
+	if id, err := strconv.ParseUint(v, 10, 64); err == nil {
+		s.uploads.give(id)
+	}
+}
+
+// uploadsBusy is the answer to an upload refused for want of a slot.
+func (s *Server) uploadsBusy(fc *fasthttp.RequestCtx) error {
+	fc.Response.Header.Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	return &fault.Error{
+		Code: fault.CodeOverloaded,
+		Message: fmt.Sprintf("server busy: %d package uploads in progress; retry after %ds",
+			s.cfg.MaxUploads, retryAfterSeconds),
+		Details: map[string]string{"retry_after_seconds": strconv.Itoa(retryAfterSeconds)},
+		Err:     errOverloaded,
+	}
+}
+
+// busy is the slots held now, expired ones included until the next take purges them.
+func (u *uploadSlots) busy() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.held)
 }

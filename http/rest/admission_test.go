@@ -378,3 +378,80 @@ func mustAddr(t *testing.T, s string) netip.Addr {
 	}
 	return a
 }
+
+// TestUploadSlots: over MaxUploads an upload is answered 429 before its body is read; the slot
+// comes back when the upload is answered.
+func TestUploadSlots(t *testing.T) {
+	e := startServer(t, Config{MaxUploads: 1})
+	blob := make([]byte, 40<<10)
+	_, _ = rand.Read(blob)
+	pkg := makeTgz(t, "slow", map[string]string{"NAME": "slow", "VERSION": "1.0.0", "files/blob": hex.EncodeToString(blob)})
+	head := fmt.Sprintf("POST /v1/apps?type=vm HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/gzip\r\nContent-Length: %d\r\n\r\n", adminToken, len(pkg))
+
+	// The first upload sends its headers and half its body, and holds the one slot.
+	first := e.dialFrom(t, "")
+	defer first.Close()
+	_ = first.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(first, head)
+	first.Write(pkg[:len(pkg)/2])
+	deadline := time.Now().Add(10 * time.Second)
+	for e.srv.uploads.busy() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first upload holds no slot (%d held)", e.srv.uploads.busy())
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
+	}
+
+	r := e.rawExchange(t, "", head)
+	d := wantError(t, r, 429, fault.CodeOverloaded)
+	if r.header.Get("Retry-After") != "1" || !strings.Contains(d.Message, "1 package uploads in progress") {
+		t.Errorf("second upload: Retry-After %q, message %q", r.header.Get("Retry-After"), d.Message)
+	}
+	// Small JSON requests are not affected.
+	e.callOK("GET", "/v1/categories", "", 200, nil)
+
+	first.Write(pkg[len(pkg)/2:])
+	resp, err := http.ReadResponse(bufio.NewReader(first), nil)
+	if err != nil {
+		t.Fatalf("first upload: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("first upload answered %d", resp.StatusCode)
+	}
+	if n := e.srv.uploads.busy(); n != 0 {
+		t.Fatalf("%d upload slots held after the upload was answered", n)
+	}
+	pkg2 := makeTgz(t, "next", map[string]string{"NAME": "next", "VERSION": "1.0.0", "files/blob": hex.EncodeToString(blob)})
+	if r := e.request("POST", "/v1/apps?type=vm", adminToken, "application/gzip", pkg2); r.status != 201 {
+		t.Fatalf("upload after the slot came back: %d %s", r.status, r.body)
+	}
+}
+
+// TestUploadSlotsExpire: a slot fasthttp never gave back (a request dropped between the header
+// hook and any handler) frees itself after its ttl.
+func TestUploadSlotsExpire(t *testing.T) {
+	u := newUploadSlots(2, time.Minute)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a, okA := u.take(t0)
+	_, okB := u.take(t0.Add(time.Second))
+	if !okA || !okB {
+		t.Fatal("two slots not given")
+	}
+	if _, ok := u.take(t0.Add(30 * time.Second)); ok {
+		t.Fatal("a third slot given while two are held")
+	}
+	u.give(a)
+	c, ok := u.take(t0.Add(30 * time.Second))
+	if !ok {
+		t.Fatal("a given-back slot not reused")
+	}
+	// Neither b nor c is given back: both expire.
+	if _, ok := u.take(t0.Add(30*time.Second + time.Minute + time.Second)); !ok {
+		t.Fatal("expired slots still held")
+	}
+	u.give(c) // giving back an expired slot is harmless
+	if n := u.busy(); n > 2 {
+		t.Fatalf("%d slots held", n)
+	}
+}

@@ -43,6 +43,11 @@ type Config struct {
 	// instead of waiting, so admitted requests keep their latency under overload. Lower sheds
 	// sooner; higher queues more work on the backend.
 	MaxInFlight int
+	// MaxUploads limits the package uploads between their headers and their answer (default
+	// 4). Each may hold MaxPackageBytes in memory (the catalog takes a package as bytes), so
+	// this times MaxPackageBytes bounds upload memory. An upload over it is answered 429 with
+	// Retry-After before its body is read.
+	MaxUploads int
 	// WriteTimeout bounds writing one response (default 60s).
 	WriteTimeout time.Duration
 	// IdleTimeout closes keep-alive connections idle that long (default 120s).
@@ -73,6 +78,7 @@ const (
 	DefaultMaxConns        = 4096
 	DefaultMaxConnsPerIP   = 256
 	DefaultMaxInFlight     = 512
+	DefaultMaxUploads      = 4
 	DefaultWriteTimeout    = 60 * time.Second
 	DefaultIdleTimeout     = 120 * time.Second
 	DefaultRequestTimeout  = 30 * time.Second
@@ -117,6 +123,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxInFlight == 0 {
 		c.MaxInFlight = DefaultMaxInFlight
 	}
+	if c.MaxUploads == 0 {
+		c.MaxUploads = DefaultMaxUploads
+	}
 	if c.WriteTimeout == 0 {
 		c.WriteTimeout = DefaultWriteTimeout
 	}
@@ -159,7 +168,7 @@ func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		n    int
-	}{{"MaxConns", c.MaxConns}, {"MaxConnsPerIP", c.MaxConnsPerIP}, {"MaxInFlight", c.MaxInFlight}} {
+	}{{"MaxConns", c.MaxConns}, {"MaxConnsPerIP", c.MaxConnsPerIP}, {"MaxInFlight", c.MaxInFlight}, {"MaxUploads", c.MaxUploads}} {
 		if f.n < 0 {
 			errs = append(errs, fmt.Errorf("rest: %s %d is negative", f.name, f.n))
 		}

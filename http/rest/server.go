@@ -43,8 +43,9 @@ type Server struct {
 	active      tracker
 	serving     atomic.Bool
 	// slots holds one token per request being handled (MaxInFlight); see admit.
-	slots chan struct{}
-	perIP atomic.Pointer[perIPListener] // set by Serve
+	slots   chan struct{}
+	uploads *uploadSlots
+	perIP   atomic.Pointer[perIPListener] // set by Serve
 }
 
 // New builds a Server answering with backend. It validates cfg after applying defaults.
@@ -64,6 +65,9 @@ func New(cfg Config, backend Backend) (*Server, error) {
 		be:       backend,
 		idPrefix: hex.EncodeToString(rnd[:]),
 		slots:    make(chan struct{}, cfg.MaxInFlight),
+		// A slot outlives a request that fasthttp dropped by at most the time its body and its
+		// handler could take.
+		uploads: newUploadSlots(cfg.MaxUploads, cfg.ReadTimeout+cfg.RequestTimeout+cfg.WriteTimeout),
 	}
 	// Requests enter the process here: their contexts have no caller to derive from, as with
 	// net/http's default BaseContext.
@@ -187,6 +191,9 @@ func (s *Server) serveHTTP(fc *fasthttp.RequestCtx) {
 	var ps [4]param
 	var allow []string
 	r.route, r.params, allow = s.rt.lookup(r.method, string(fc.Path()), ps[:0])
+	if r.route != nil && r.route.body == bodyPackage {
+		defer s.giveUpload(&fc.Request.Header)
+	}
 	if s.admit(&r) {
 		if err := s.dispatch(&r, allow); err != nil {
 			s.writeError(fc, &r, err)
@@ -304,6 +311,7 @@ func validRequestID(b []byte) bool {
 // serveParseError answers requests fasthttp could not read (a body refused by admitHeaders,
 // malformed, too slow) with the contract's JSON error body. fasthttp closes the connection after.
 func (s *Server) serveParseError(fc *fasthttp.RequestCtx, err error) {
+	defer s.giveUpload(&fc.Request.Header)
 	r := request{fc: fc, ctx: s.base, id: s.requestID(fc), method: string(fc.Method())}
 	fc.Response.Header.Set("X-Request-Id", r.id)
 	fc.Response.Header.Set("Cache-Control", "no-store")
@@ -312,7 +320,7 @@ func (s *Server) serveParseError(fc *fasthttp.RequestCtx, err error) {
 	var ne net.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		s.writeError(fc, &r, s.bodyRefused(&fc.Request.Header))
+		s.writeError(fc, &r, s.bodyRefused(fc))
 		status = fc.Response.StatusCode()
 	case errors.As(err, &small):
 		status, msg = fasthttp.StatusRequestHeaderFieldsTooLarge,
