@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/fault"
 )
@@ -458,4 +460,39 @@ func TestUploadSlotsExpire(t *testing.T) {
 	if n := u.busy(); n > 2 {
 		t.Fatalf("%d slots held", n)
 	}
+}
+
+// FuzzAdmitBody feeds raw request heads to the header-time admission: it never panics, never
+// admits more than the largest route limit, admits unknown and public routes no more than
+// preAuthBodyBytes, and refuses only requests that declare a big or chunked body.
+func FuzzAdmitBody(f *testing.F) {
+	for _, seed := range []string{
+		"POST /v1/categories HTTP/1.1\r\nHost: x\r\nContent-Length: 60000000\r\n\r\n",
+		"POST /v1/apps?type=vm HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + adminToken + "\r\nContent-Length: 9000\r\n\r\n",
+		"POST /v1/apps/%2e%2e/versions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n",
+		"PUT http://evil/v1/repos/../../v1/apps HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n",
+	} {
+		f.Add(seed)
+	}
+	srv, err := New(Config{MaxJSONBytes: 8 << 10, MaxPackageBytes: 32 << 10}, newMemBackend())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, head string) {
+		var h fasthttp.RequestHeader
+		if err := h.Read(bufio.NewReader(strings.NewReader(head))); err != nil {
+			return
+		}
+		a := srv.admitBody(&h)
+		if a.limit > srv.cfg.packageBodyLimit() {
+			t.Fatalf("%q admitted %d bytes, over every route's limit", head, a.limit)
+		}
+		if (a.route == nil || a.route.public) && a.limit > preAuthBodyBytes {
+			t.Fatalf("%q: unknown or public route admitted %d bytes", head, a.limit)
+		}
+		if a.err != nil && a.declared != -1 && a.declared <= preAuthBodyBytes {
+			t.Fatalf("%q refused a %d-byte body: %v", head, a.declared, a.err)
+		}
+	})
 }
