@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,8 +76,8 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
 	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
-	fs.IntVar(&c.MaxInFlight, "max-in-flight", 0, "requests handled at once before the REST front sheds with 429 + Retry-After; 0: the default (512)")
-	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 0, "open connections allowed per client address; 0: the default (256); raise behind a proxy")
+	maxInFlight := fs.String("max-in-flight", env("PITRIX_MAX_IN_FLIGHT", "0"), "requests handled at once before the REST front sheds with 429 + Retry-After; 0: the default (512) (env PITRIX_MAX_IN_FLIGHT)")
+	maxPerIP := fs.String("max-conns-per-ip", env("PITRIX_MAX_CONNS_PER_IP", "0"), "open connections allowed per client address; 0: the default (256); raise behind a proxy (env PITRIX_MAX_CONNS_PER_IP)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -93,6 +94,13 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	}
 	if c.DataDir == "" {
 		return c, errors.New("--data-dir is required")
+	}
+	var err error
+	if c.MaxInFlight, err = strconv.Atoi(*maxInFlight); err != nil {
+		return c, fmt.Errorf("--max-in-flight %q: %w", *maxInFlight, err)
+	}
+	if c.MaxConnsPerIP, err = strconv.Atoi(*maxPerIP); err != nil {
+		return c, fmt.Errorf("--max-conns-per-ip %q: %w", *maxPerIP, err)
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return c, fmt.Errorf("--listen %q: %w", c.Listen, err)
