@@ -107,7 +107,8 @@ func (s *Server) admitHeaders(h *fasthttp.RequestHeader) fasthttp.RequestConfig 
 		// The declared body is over preAuthBodyBytes, so fasthttp refuses it unread.
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
 	}
-	if a.route != nil && a.route.body == bodyPackage && !s.takeUpload(h) {
+	if a.route != nil && a.route.body == bodyPackage && a.declared <= a.limit && !s.takeUpload(h) {
+		// (An upload over its limit takes no slot: fasthttp refuses it unread, 413.)
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
 	}
 	rc := fasthttp.RequestConfig{MaxRequestBodySize: a.limit}
