@@ -236,6 +236,25 @@ func TestConnsPerIP(t *testing.T) {
 	}
 }
 
+// TestMaxConns: over MaxConns in total a connection from any address is answered 503 with
+// Retry-After at accept.
+func TestMaxConns(t *testing.T) {
+	e := startServer(t, Config{MaxConns: 4, MaxConnsPerIP: 4})
+	for _, ip := range []string{"127.0.0.5", "127.0.0.5", "127.0.0.6", "127.0.0.7"} {
+		c := e.dialFrom(t, ip)
+		defer c.Close()
+	}
+	waitPerIP(t, e, "127.0.0.7", 1)
+	r := e.rawExchange(t, "127.0.0.8", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	wantError(t, r, 503, fault.CodeUnavailable)
+	if r.header.Get("Retry-After") != "1" {
+		t.Errorf("Retry-After %q", r.header.Get("Retry-After"))
+	}
+	if n := e.srv.m.refused.total.Load(); n != 1 {
+		t.Errorf("%d connections counted refused in total, want 1", n)
+	}
+}
+
 // waitPerIP polls until the server counts n connections from ip.
 func waitPerIP(t *testing.T, e *testEnv, ip string, n int) {
 	t.Helper()

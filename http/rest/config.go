@@ -31,11 +31,12 @@ type Config struct {
 	// this much; larger headers get 431.
 	MaxHeaderBytes int
 	// MaxConns limits the client connections served at once (default 4096). Connections over it
-	// are answered 503 and closed by fasthttp before any request is read. Each connection costs
-	// a goroutine and about MaxHeaderBytes plus a 4 KiB write buffer.
+	// are answered 503 with Retry-After and closed at accept. Each connection costs a goroutine
+	// and about MaxHeaderBytes plus a 4 KiB write buffer.
 	MaxConns int
 	// MaxConnsPerIP limits the connections of one client address (default 256; tests and
-	// benchmarks from one address raise it). Over it fasthttp answers 429 and closes. Behind a
+	// benchmarks from one address raise it). Over it a connection is answered 429 with
+	// Retry-After and closed at accept. Behind a
 	// reverse proxy every client shares the proxy's address: raise it there.
 	MaxConnsPerIP int
 	// MaxInFlight limits the requests being handled at once, besides /healthz and /readyz
@@ -94,6 +95,9 @@ const (
 	// (and chunked) bodies on authenticated routes are admitted only after the token is checked
 	// from the headers; unauthenticated ones are refused before a byte of body is read.
 	preAuthBodyBytes = 4 << 10
+	// concurrencySlack is how far fasthttp's own connection limit sits above MaxConns: our
+	// listener counts a connection free on Close, fasthttp a moment later.
+	concurrencySlack = 64
 	// retryAfterSeconds is the Retry-After of a 429 overloaded answer.
 	retryAfterSeconds = 1
 )

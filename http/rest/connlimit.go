@@ -9,32 +9,46 @@ import (
 	"time"
 )
 
-// perIPListener limits the open connections of each client address (Config.MaxConnsPerIP).
-// fasthttp's own MaxConnsPerIP is not used: it counts IPv4 only, and it pools its connection
-// wrappers, so the event stream writer (which outlives its handler) could touch a recycled one.
+// perIPListener limits the open connections in total (Config.MaxConns) and of each client
+// address (Config.MaxConnsPerIP), answering those over a limit with the contract's JSON error
+// and Retry-After. fasthttp's own MaxConnsPerIP is not used: it counts IPv4 only, and it pools
+// its connection wrappers, so the event stream writer (which outlives its handler) could touch a
+// recycled one. fasthttp's Concurrency stays as a backstop above MaxConns.
 type perIPListener struct {
 	net.Listener
-	max     int
-	refused *atomic.Uint64 // counts connections over the limit
+	maxTotal, maxPerIP int
+	refused            *refusedConns
 
-	mu sync.Mutex
-	n  map[netip.Addr]int
+	mu    sync.Mutex
+	total int
+	n     map[netip.Addr]int
 }
 
-func limitPerIP(ln net.Listener, maxConns int, refused *atomic.Uint64) *perIPListener {
-	return &perIPListener{Listener: ln, max: maxConns, refused: refused, n: map[netip.Addr]int{}}
+// refusedConns counts connections closed at accept, by limit.
+type refusedConns struct {
+	perIP, total atomic.Uint64
 }
 
-// connRefused is written to a connection over the per-address limit before it is closed.
-var connRefused = func() []byte {
-	body := `{"error":{"code":"overloaded","message":"too many connections from your address; retry later","details":{}}}` + "\n"
-	return []byte("HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n" +
-		"Retry-After: " + strconv.Itoa(retryAfterSeconds) + "\r\nConnection: close\r\nContent-Length: " +
+func limitConns(ln net.Listener, maxTotal, maxPerIP int, refused *refusedConns) *perIPListener {
+	return &perIPListener{Listener: ln, maxTotal: maxTotal, maxPerIP: maxPerIP, refused: refused, n: map[netip.Addr]int{}}
+}
+
+// refusal is the whole HTTP answer written to a connection refused at accept.
+func refusal(status int, reason, code, msg string) []byte {
+	body := `{"error":{"code":"` + code + `","message":"` + msg + `","details":{}}}` + "\n"
+	return []byte("HTTP/1.1 " + strconv.Itoa(status) + " " + reason +
+		"\r\nContent-Type: application/json\r\nCache-Control: no-store\r\nRetry-After: " +
+		strconv.Itoa(retryAfterSeconds) + "\r\nConnection: close\r\nContent-Length: " +
 		strconv.Itoa(len(body)) + "\r\n\r\n" + body)
-}()
+}
 
-// Accept returns the next connection whose address is under the limit; connections over it
-// get a 429 and are closed here.
+var (
+	refusedPerIP = refusal(429, "Too Many Requests", "overloaded", "too many connections from your address; retry later")
+	refusedTotal = refusal(503, "Service Unavailable", "unavailable", "the server is at its connection limit; retry later")
+)
+
+// Accept returns the next connection under both limits; connections over one get a 429 (per
+// address) or 503 (in total) and are closed here.
 func (l *perIPListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
@@ -42,19 +56,26 @@ func (l *perIPListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		ip := remoteIP(c)
+		var answer []byte
 		l.mu.Lock()
-		ok := l.n[ip] < l.max
-		if ok {
+		switch {
+		case l.total >= l.maxTotal:
+			answer = refusedTotal
+			l.refused.total.Add(1)
+		case l.n[ip] >= l.maxPerIP:
+			answer = refusedPerIP
+			l.refused.perIP.Add(1)
+		default:
+			l.total++
 			l.n[ip]++
 		}
 		l.mu.Unlock()
-		if ok {
+		if answer == nil {
 			return &perIPConn{Conn: c, l: l, ip: ip}, nil
 		}
-		l.refused.Add(1)
 		// The answer fits the socket buffer; the deadline only guards a peer that never reads.
 		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
-		_, _ = c.Write(connRefused)
+		_, _ = c.Write(answer)
 		_ = c.Close()
 	}
 }
@@ -68,6 +89,7 @@ func (l *perIPListener) open(ip netip.Addr) int {
 
 func (l *perIPListener) done(ip netip.Addr) {
 	l.mu.Lock()
+	l.total--
 	if l.n[ip]--; l.n[ip] <= 0 {
 		delete(l.n, ip)
 	}

@@ -58,8 +58,8 @@ type metrics struct {
 	routes    []*route
 	unmatched *route
 	inFlight  atomic.Int64
-	// perIPRefused counts connections closed at accept for being over MaxConnsPerIP.
-	perIPRefused atomic.Uint64
+	// refused counts connections closed at accept for being over MaxConns or MaxConnsPerIP.
+	refused refusedConns
 }
 
 // writeTo writes the front's metrics in the Prometheus text format.
@@ -108,9 +108,10 @@ func (m *metrics) writeTo(w io.Writer) error {
 	fmt.Fprintln(bw, "# TYPE pitrix_http_requests_in_flight gauge")
 	fmt.Fprintf(bw, "pitrix_http_requests_in_flight %d\n", m.inFlight.Load())
 
-	fmt.Fprintln(bw, "# HELP pitrix_http_connections_refused_total Connections answered 429 and closed at accept: over the per-address limit.")
+	fmt.Fprintln(bw, "# HELP pitrix_http_connections_refused_total Connections answered and closed at accept: over the per-address (429) or total (503) limit.")
 	fmt.Fprintln(bw, "# TYPE pitrix_http_connections_refused_total counter")
-	fmt.Fprintf(bw, "pitrix_http_connections_refused_total{reason=\"per_ip\"} %d\n", m.perIPRefused.Load())
+	fmt.Fprintf(bw, "pitrix_http_connections_refused_total{reason=\"per_ip\"} %d\n", m.refused.perIP.Load())
+	fmt.Fprintf(bw, "pitrix_http_connections_refused_total{reason=\"total\"} %d\n", m.refused.total.Load())
 	return bw.Flush()
 }
 

@@ -101,14 +101,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout:                 s.cfg.WriteTimeout,
 		IdleTimeout:                  s.cfg.IdleTimeout,
 		ReadBufferSize:               s.cfg.MaxHeaderBytes,
-		Concurrency:                  s.cfg.MaxConns,
+		Concurrency:                  s.cfg.MaxConns + concurrencySlack, // a backstop: limitConns refuses first
 		HeaderReceived:               s.admitHeaders,
 		MaxRequestBodySize:           preAuthBodyBytes, // admitHeaders sets every request's own
 		DisablePreParseMultipartForm: true,             // multipart uploads are parsed in memory by readPackage
 		CloseOnShutdown:              true,
 		Logger:                       fasthttpLogger{s.log},
 	}
-	pl := limitPerIP(ln, s.cfg.MaxConnsPerIP, &s.m.perIPRefused)
+	pl := limitConns(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerIP, &s.m.refused)
 	s.perIP.Store(pl)
 	ln = pl
 	errc := make(chan error, 1)
