@@ -33,8 +33,8 @@ import (
 // then pass the in-flight limit (admit) before their handler runs: over MaxInFlight they are
 // answered 429 at once. /healthz and /readyz skip it.
 //
-// Connections themselves are bounded: MaxConns in total (fasthttp's Concurrency),
-// MaxConnsPerIP per client address (perIPListener), MaxHeaderBytes of headers (431 over it) read
+// Connections themselves are bounded at accept (perIPListener): MaxConns in total,
+// MaxConnsPerIP per client address; and MaxHeaderBytes of headers (431 over it) must be read
 // within HeaderTimeout.
 
 // bodyKind says which body limit a route has.
