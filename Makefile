@@ -42,6 +42,7 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./http/rest/ ./bench/...
 	$(GO) run ./bench/apibench
 	$(GO) run ./bench/indexbench
+	$(GO) run ./bench/floodbench -bin $(BIN)
 	$(GO) run ./bench/helmbench -bin $(BIN)   # needs a Kubernetes: ../shared/scripts/k8s-up.sh
 	$(GO) run ./bench/vmbench -bin $(BIN)     # the Redis row needs redis-server
 

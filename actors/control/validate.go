@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pitrix/pitrix/actors/safetext"
 )
 
 // problems collects every bad field of one input, so a caller hears of all at once.
@@ -22,8 +24,10 @@ func (pr problems) name(field, v string, required bool) {
 		pr.add(field, "required")
 	case utf8.RuneCountInString(v) > 64:
 		pr.add(field, "at most 64 characters")
-	case strings.ContainsAny(v, "\x00\n\r\t"):
-		pr.add(field, "must not contain control characters")
+	default:
+		if p := safetext.NameProblem(v); p != "" {
+			pr.add(field, "%s", p)
+		}
 	}
 }
 

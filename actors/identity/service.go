@@ -18,6 +18,7 @@ import (
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/idgen"
+	"github.com/pitrix/pitrix/actors/safetext"
 	"github.com/pitrix/pitrix/actors/store"
 )
 
@@ -140,6 +141,8 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in UserInput) (*U
 	bad := map[string]string{}
 	if strings.TrimSpace(in.Name) == "" || len(in.Name) > 64 {
 		bad["name"] = "required, at most 64 characters"
+	} else if p := safetext.NameProblem(in.Name); p != "" {
+		bad["name"] = p
 	}
 	if in.Email != "" && !emailRE.MatchString(in.Email) {
 		bad["email"] = "not an email address"

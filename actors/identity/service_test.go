@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,13 @@ func TestBootstrapAuthenticateAndTokens(t *testing.T) {
 		t.Fatalf("bad user: %v", err)
 	} else if fe := err.(*fault.Error); len(fe.Details) != 3 {
 		t.Fatalf("bad user details = %v, want name, email and role", fe.Details)
+	}
+	for _, name := range []string{"a\x00b", "ops\u202enimda", "x\u2066y", "bell\x07", "\xff"} {
+		_, err := s.CreateUser(ctx, p, UserInput{Name: name})
+		var fe *fault.Error
+		if !errors.As(err, &fe) || fe.Code != fault.CodeInvalid || fe.Details["name"] == "" {
+			t.Fatalf("CreateUser(name %q) = %v, want invalid_argument naming the field name", name, err)
+		}
 	}
 	tok, err := s.CreateToken(ctx, p, u.ID, TokenInput{Name: "ci", TTLDays: 1})
 	if err != nil || tok.Secret == "" {

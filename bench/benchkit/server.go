@@ -105,6 +105,9 @@ func ListenURL(line string) (string, bool) {
 // URL is where the server's REST front listens.
 func (s *Server) URL() string { return s.url }
 
+// Pid is the server process's id, e.g. to read its memory from /proc.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 func (s *Server) keep(line string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,8 @@ type serverConfig struct {
 	LogLevel     string
 	DemoSrc      string
 	LocalRuntime bool
+	// MaxInFlight and MaxConnsPerIP are the REST front's admission limits (0: its defaults).
+	MaxInFlight, MaxConnsPerIP int
 }
 
 func parseServerFlags(args []string, getenv func(string) string, stderr io.Writer) (serverConfig, error) {
@@ -79,6 +82,8 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
 	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
+	maxInFlight := fs.String("max-in-flight", env("PITRIX_MAX_IN_FLIGHT", "0"), "requests handled at once before the REST front sheds with 429 + Retry-After; 0: the default (512) (env PITRIX_MAX_IN_FLIGHT)")
+	maxPerIP := fs.String("max-conns-per-ip", env("PITRIX_MAX_CONNS_PER_IP", "0"), "open connections allowed per client address; 0: the default (256); raise behind a proxy (env PITRIX_MAX_CONNS_PER_IP)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -95,6 +100,13 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	}
 	if c.DataDir == "" {
 		return c, errors.New("--data-dir is required")
+	}
+	var err error
+	if c.MaxInFlight, err = strconv.Atoi(*maxInFlight); err != nil {
+		return c, fmt.Errorf("--max-in-flight %q: %w", *maxInFlight, err)
+	}
+	if c.MaxConnsPerIP, err = strconv.Atoi(*maxPerIP); err != nil {
+		return c, fmt.Errorf("--max-conns-per-ip %q: %w", *maxPerIP, err)
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return c, fmt.Errorf("--listen %q: %w", c.Listen, err)
@@ -244,7 +256,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	front, err := rest.New(rest.Config{Logger: log.With("component", "rest")}, plane)
+	front, err := rest.New(rest.Config{Logger: log.With("component", "rest"), MaxInFlight: cfg.MaxInFlight, MaxConnsPerIP: cfg.MaxConnsPerIP}, plane)
 	if err != nil {
 		return err
 	}
@@ -327,17 +339,18 @@ func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg 
 	return localID
 }
 
+// welcome tells where the server is and where its admin token file is. The token itself is
+// never printed: stderr ends up in logs and terminals' scrollback.
 func welcome(w io.Writer, url, tokenPath, localID string) {
-	tok, _ := os.ReadFile(tokenPath)
 	fmt.Fprintf(w, `
 Pitrix is up at %[1]s
-  admin token: %[3]s (in %[2]s)
+  admin token file: %[2]s (readable by this user only; the token is not printed)
 Try:
   export PITRIX_SERVER=%[1]s PITRIX_TOKEN=$(cat %[2]s)
   bin/pitrix app list
   bin/pitrix runtime list
   bin/pitrix repo events $(bin/pitrix repo list -o json | sed -n 's/.*"id": "\(repo-[a-z0-9]*\)".*/\1/p' | head -1)
-`, url, tokenPath, strings.TrimSpace(string(tok)))
+`, url, tokenPath)
 	if localID != "" {
 		fmt.Fprintf(w, `  bin/pitrix cluster create --name hi --runtime %s --version <hello's LATEST_VERSION_ID> --wait
   bin/pitrix cluster nodes <cluster id>     # each node is a process on its own 127.x.y.z

@@ -12,6 +12,13 @@
 // and its Backend subscription when the client leaves, the backend closes it or Serve shuts down.
 // Cluster mutations answer 202 with the job that carries them out.
 //
+// Admission (admission.go, connlimit.go) bounds what a request costs before anyone knows who
+// sent it: the body limit of each request is decided from its headers (per route; a body over
+// 4 KiB on an authenticated route only after its token is checked), so unauthenticated or
+// oversized bodies are refused unread; headers are bounded in size and time; connections in
+// total and per client address; and requests in flight, over which the front sheds with 429 and
+// Retry-After instead of queuing (never /healthz or /readyz).
+//
 // The front deliberately holds no business rules: it does not decide who may do what, which
 // status transitions are allowed or whether a package is valid; it never touches the store,
 // actors, providers or the network beyond its listener. All of that sits behind Backend, which

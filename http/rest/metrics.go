@@ -11,7 +11,7 @@ import (
 
 // statusSlots are the statuses the front counts one by one; anything else is counted as
 // "other". The list covers every status the front or the error table produces.
-var statusSlots = [...]int{200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 429, 500, 503}
+var statusSlots = [...]int{200, 201, 202, 204, 400, 401, 403, 404, 405, 408, 409, 413, 429, 431, 500, 503}
 
 const otherStatus = len(statusSlots)
 
@@ -58,6 +58,8 @@ type metrics struct {
 	routes    []*route
 	unmatched *route
 	inFlight  atomic.Int64
+	// refused counts connections closed at accept for being over MaxConns or MaxConnsPerIP.
+	refused refusedConns
 }
 
 // writeTo writes the front's metrics in the Prometheus text format.
@@ -105,6 +107,11 @@ func (m *metrics) writeTo(w io.Writer) error {
 	fmt.Fprintln(bw, "# HELP pitrix_http_requests_in_flight Requests being handled now.")
 	fmt.Fprintln(bw, "# TYPE pitrix_http_requests_in_flight gauge")
 	fmt.Fprintf(bw, "pitrix_http_requests_in_flight %d\n", m.inFlight.Load())
+
+	fmt.Fprintln(bw, "# HELP pitrix_http_connections_refused_total Connections answered and closed at accept: over the per-address (429) or total (503) limit.")
+	fmt.Fprintln(bw, "# TYPE pitrix_http_connections_refused_total counter")
+	fmt.Fprintf(bw, "pitrix_http_connections_refused_total{reason=\"per_ip\"} %d\n", m.refused.perIP.Load())
+	fmt.Fprintf(bw, "pitrix_http_connections_refused_total{reason=\"total\"} %d\n", m.refused.total.Load())
 	return bw.Flush()
 }
 

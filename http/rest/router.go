@@ -14,7 +14,9 @@ type handlerFunc func(s *Server, r *request) error
 type route struct {
 	method  string
 	pattern string
-	public  bool // served without a bearer token
+	public  bool     // served without a bearer token
+	ops     bool     // /healthz and /readyz: never shed by the in-flight limit
+	body    bodyKind // which body limit applies
 	handle  handlerFunc
 	stats   *routeStats
 }

@@ -17,6 +17,16 @@ var (
 	jobFilters        = []string{"cluster_id", "status"}
 )
 
+// opsRoutes answer probes: they skip the in-flight limit so they stay fast under overload.
+var opsRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true}
+
+// packageRoutes take a package upload; every other route's body is JSON (Config.MaxJSONBytes).
+var packageRoutes = map[string]bool{
+	"POST /v1/apps":                  true,
+	"POST /v1/apps/validate_package": true,
+	"POST /v1/apps/{id}/versions":    true,
+}
+
 // reviewActions are the POST /v1/app_versions/{id}/{action} review steps.
 var reviewActions = []string{"submit", "cancel", "pass", "reject", "release", "suspend", "recover"}
 
@@ -110,8 +120,13 @@ func (s *Server) routes() error {
 		defs = append(defs, def{"POST", "/v1/clusters/{id}/" + a.name, false, clusterActionHandler(a.name, a.bodyRequired)})
 	}
 	for _, d := range defs {
-		if _, err := s.rt.add(d.method, d.pattern, d.public, d.h); err != nil {
+		rt, err := s.rt.add(d.method, d.pattern, d.public, d.h)
+		if err != nil {
 			return err
+		}
+		rt.ops = opsRoutes[d.method+" "+d.pattern]
+		if packageRoutes[d.method+" "+d.pattern] {
+			rt.body = bodyPackage
 		}
 	}
 	return nil

@@ -42,6 +42,10 @@ type Server struct {
 	stopStreams context.CancelFunc
 	active      tracker
 	serving     atomic.Bool
+	// slots holds one token per request being handled (MaxInFlight); see admit.
+	slots   chan struct{}
+	uploads *uploadSlots
+	perIP   atomic.Pointer[perIPListener] // set by Serve
 }
 
 // New builds a Server answering with backend. It validates cfg after applying defaults.
@@ -60,6 +64,10 @@ func New(cfg Config, backend Backend) (*Server, error) {
 		log:      cfg.Logger.With("component", "rest"),
 		be:       backend,
 		idPrefix: hex.EncodeToString(rnd[:]),
+		slots:    make(chan struct{}, cfg.MaxInFlight),
+		// A slot outlives a request that fasthttp dropped by at most the time its body and its
+		// handler could take.
+		uploads: newUploadSlots(cfg.MaxUploads, cfg.ReadTimeout+cfg.RequestTimeout+cfg.WriteTimeout),
 	}
 	// Requests enter the process here: their contexts have no caller to derive from, as with
 	// net/http's default BaseContext.
@@ -89,14 +97,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:                      s.serveHTTP,
 		ErrorHandler:                 s.serveParseError,
 		Name:                         s.cfg.ServerName,
-		ReadTimeout:                  s.cfg.ReadTimeout,
+		ReadTimeout:                  s.cfg.HeaderTimeout, // admitHeaders extends it for admitted bodies
 		WriteTimeout:                 s.cfg.WriteTimeout,
 		IdleTimeout:                  s.cfg.IdleTimeout,
-		MaxRequestBodySize:           s.cfg.serverBodyLimit(),
-		DisablePreParseMultipartForm: true, // multipart uploads are parsed in memory by readPackage
+		ReadBufferSize:               s.cfg.MaxHeaderBytes,
+		Concurrency:                  s.cfg.MaxConns + concurrencySlack, // a backstop: limitConns refuses first
+		HeaderReceived:               s.admitHeaders,
+		MaxRequestBodySize:           preAuthBodyBytes, // admitHeaders sets every request's own
+		DisablePreParseMultipartForm: true,             // multipart uploads are parsed in memory by readPackage
 		CloseOnShutdown:              true,
 		Logger:                       fasthttpLogger{s.log},
 	}
+	pl := limitConns(ln, s.cfg.MaxConns, s.cfg.MaxConnsPerIP, &s.m.refused)
+	s.perIP.Store(pl)
+	ln = pl
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("serving", "addr", ln.Addr().String())
@@ -177,8 +191,14 @@ func (s *Server) serveHTTP(fc *fasthttp.RequestCtx) {
 	var ps [4]param
 	var allow []string
 	r.route, r.params, allow = s.rt.lookup(r.method, string(fc.Path()), ps[:0])
-	if err := s.dispatch(&r, allow); err != nil {
-		s.writeError(fc, &r, err)
+	if r.route != nil && r.route.body == bodyPackage {
+		defer s.giveUpload(&fc.Request.Header)
+	}
+	if s.admit(&r) {
+		if err := s.dispatch(&r, allow); err != nil {
+			s.writeError(fc, &r, err)
+		}
+		s.release(&r)
 	}
 
 	status := fc.Response.StatusCode()
@@ -233,20 +253,29 @@ func (s *Server) dispatch(r *request, allow []string) (err error) {
 
 // authenticate resolves the bearer token of r to its principal with one Backend call.
 func (s *Server) authenticate(r *request) error {
-	token, ok := bearerToken(r.fc.Request.Header.Peek("Authorization"))
-	if !ok {
-		return fault.Unauthenticated("missing or malformed bearer token: send Authorization: Bearer <token>")
-	}
-	p, err := s.be.Authenticate(r.ctx, token)
+	p, err := s.principal(r.ctx, r.fc.Request.Header.Peek("Authorization"))
 	if err != nil {
-		switch fault.Code(err) {
-		case fault.CodeUnauthenticated, fault.CodeNotFound, fault.CodeInvalid, fault.CodePermission:
-			return fault.Unauthenticated("invalid or expired token")
-		}
 		return err
 	}
 	r.principal = p
 	return nil
+}
+
+// principal resolves an Authorization header value to its principal with one Backend call.
+func (s *Server) principal(ctx context.Context, authorization []byte) (identity.Principal, error) {
+	token, ok := bearerToken(authorization)
+	if !ok {
+		return identity.Principal{}, fault.Unauthenticated("missing or malformed bearer token: send Authorization: Bearer <token>")
+	}
+	p, err := s.be.Authenticate(ctx, token)
+	if err != nil {
+		switch fault.Code(err) {
+		case fault.CodeUnauthenticated, fault.CodeNotFound, fault.CodeInvalid, fault.CodePermission:
+			return identity.Principal{}, fault.Unauthenticated("invalid or expired token")
+		}
+		return identity.Principal{}, err
+	}
+	return p, nil
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>" header value.
@@ -279,24 +308,29 @@ func validRequestID(b []byte) bool {
 	return true
 }
 
-// serveParseError answers requests fasthttp could not read (over the server's body limit,
-// malformed, too slow) with the contract's JSON error body.
+// serveParseError answers requests fasthttp could not read (a body refused by admitHeaders,
+// malformed, too slow) with the contract's JSON error body. fasthttp closes the connection after.
 func (s *Server) serveParseError(fc *fasthttp.RequestCtx, err error) {
+	defer s.giveUpload(&fc.Request.Header)
 	r := request{fc: fc, ctx: s.base, id: s.requestID(fc), method: string(fc.Method())}
 	fc.Response.Header.Set("X-Request-Id", r.id)
+	fc.Response.Header.Set("Cache-Control", "no-store")
 	status, code, msg := fasthttp.StatusBadRequest, fault.CodeInvalid, "malformed HTTP request"
 	var small *fasthttp.ErrSmallBuffer
 	var ne net.Error
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		status, code = fasthttp.StatusRequestEntityTooLarge, fault.CodeTooLarge
-		msg = fmt.Sprintf("request body over the limit of %d bytes", s.cfg.serverBodyLimit())
+		s.writeError(fc, &r, s.bodyRefused(fc))
+		status = fc.Response.StatusCode()
 	case errors.As(err, &small):
-		status, msg = fasthttp.StatusRequestHeaderFieldsTooLarge, "request headers too large"
+		status, msg = fasthttp.StatusRequestHeaderFieldsTooLarge,
+			fmt.Sprintf("request headers over the limit of %d bytes", s.cfg.MaxHeaderBytes)
 	case errors.As(err, &ne) && ne.Timeout():
 		status, code, msg = fasthttp.StatusRequestTimeout, fault.CodeUnavailable, "request read timed out"
 	}
-	writeJSON(fc, status, errorBody{errorDetail{Code: code, Message: msg, Details: map[string]string{}}})
+	if !errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		writeJSON(fc, status, errorBody{errorDetail{Code: code, Message: msg, Details: map[string]string{}}})
+	}
 	s.m.unmatched.stats.observe(status, 0)
 	s.log.LogAttrs(s.base, slog.LevelDebug, "unreadable request",
 		slog.String("request_id", r.id), slog.Int("status", status), slog.Any("err", err))

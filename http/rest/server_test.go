@@ -906,7 +906,7 @@ func TestConfig(t *testing.T) {
 	if c.MaxJSONBytes != 1<<20 || c.MaxPackageBytes != 64<<20 || c.Logger == nil || c.ServerName != "pitrix" {
 		t.Errorf("defaults %+v", c)
 	}
-	if c.serverBodyLimit() <= c.MaxPackageBytes {
+	if c.packageBodyLimit() <= c.MaxPackageBytes {
 		t.Error("server body limit must exceed MaxPackageBytes")
 	}
 }

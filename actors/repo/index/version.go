@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/pitrix/pitrix/actors/safetext"
 )
 
 // Version is one chart (or VM package) version of an index entry. Fields not listed here
@@ -42,8 +44,8 @@ func validChartName(name string) (string, bool) {
 		return "is not allowed", false
 	case strings.ContainsAny(name, `/\`):
 		return "contains a path separator", false
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return "contains control characters", false
+	case safetext.NameProblem(name) != "":
+		return safetext.NameProblem(name), false
 	}
 	return "", true
 }
