@@ -53,6 +53,7 @@ type serverConfig struct {
 	Join         []string
 	JoinToken    string
 	Peer         string
+	ForceNew     bool
 	LogLevel     string
 	DemoSrc      string
 	LocalRuntime bool
@@ -78,6 +79,7 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.Edge, "edge", env("PITRIX_EDGE", "127.0.0.1:0"), "the edge listener Frontgates dial; port 0 picks one (env PITRIX_EDGE)")
 	fs.StringVar(&join, "join", env("PITRIX_JOIN", ""), "peer addresses (--peer) of members of the cluster to join, HOST:PORT[,...]; needs --join-token (env PITRIX_JOIN)")
 	fs.StringVar(&c.JoinToken, "join-token", env("PITRIX_JOIN_TOKEN", ""), "the cluster's secret, from the first node's <data-dir>/join.token (env PITRIX_JOIN_TOKEN)")
+	fs.BoolVar(&c.ForceNew, "force-new-cluster", env("PITRIX_FORCE_NEW_CLUSTER", "") == "true", "start as the only member of the cluster, with this data dir's state: restore a backup or recover from a lost quorum; others join anew (env PITRIX_FORCE_NEW_CLUSTER)")
 	fs.StringVar(&c.Peer, "peer", env("PITRIX_PEER", "127.0.0.1:0"), "the node-to-node listener (raft, forwarded writes; mutual TLS); port 0 picks one (env PITRIX_PEER)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
@@ -147,7 +149,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// Raft's reconcile asks which members gossip sees alive; the node exists only later.
 	var gossipNode atomic.Pointer[node.Node]
 	st, err := replica.Open(ctx, replica.Config{ID: nodeName, StoreDir: filepath.Join(dataDir, "store"), RaftDir: filepath.Join(dataDir, "raft"),
-		Listen: stickyPort(cfg.Peer, filepath.Join(dataDir, peerAddrFile)), ServerTLS: peerServer, ClientTLS: peerClient, Join: cfg.Join,
+		Listen: stickyPort(cfg.Peer, filepath.Join(dataDir, peerAddrFile)), ForceNewCluster: cfg.ForceNew, ServerTLS: peerServer, ClientTLS: peerClient, Join: cfg.Join,
 		Alive: func() map[string]bool {
 			alive := map[string]bool{}
 			if n := gossipNode.Load(); n != nil {

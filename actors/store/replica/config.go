@@ -30,6 +30,10 @@ type Config struct {
 	// Join lists peer addresses of existing members. With none and no raft state of its own,
 	// the node bootstraps a new cluster; with some, it asks them to add it and waits.
 	Join []string
+	// ForceNewCluster makes this node, with the state its data holds, the only member of the
+	// cluster before it starts: the recovery from a backup or from the loss of a quorum. Every
+	// entry of its log counts as committed. Others then join it anew.
+	ForceNewCluster bool
 	// MaxVoters is how many servers vote (3 or 5 are sensible); further members replicate as
 	// non-voters and are promoted when a voter goes. Default 3.
 	MaxVoters int

@@ -3,6 +3,7 @@ package replica
 import (
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 
 	"github.com/hashicorp/raft"
@@ -67,7 +68,7 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replica: snapshot: %w", err)
 	}
-	return fsmSnapshot{s}, nil
+	return &fsmSnapshot{s: s}, nil
 }
 
 func (f *fsm) Restore(rc io.ReadCloser) error {
@@ -79,13 +80,19 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	return nil
 }
 
-type fsmSnapshot struct{ s *store.Snapshot }
+// fsmSnapshot releases the store's image once written: raft's RecoverCluster persists a
+// snapshot without ever releasing it, and an unreleased image keeps the store from closing.
+type fsmSnapshot struct {
+	s    *store.Snapshot
+	once sync.Once
+}
 
-func (s fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	defer s.Release()
 	if _, err := s.s.WriteTo(sink); err != nil {
 		return fmt.Errorf("replica: persist snapshot: %w", fmt.Errorf("%w (cancel: %v)", err, sink.Cancel()))
 	}
 	return sink.Close()
 }
 
-func (s fsmSnapshot) Release() { _ = s.s.Close() }
+func (s *fsmSnapshot) Release() { s.once.Do(func() { _ = s.s.Close() }) }

@@ -136,6 +136,16 @@ func Open(ctx context.Context, cfg Config) (_ *Replica, err error) {
 	}
 	r.fsm = &fsm{db: r.db}
 	r.fsm.applied.Store(r.db.AppliedLogIndex())
+	if cfg.ForceNewCluster && hasState {
+		self := raft.Server{Suffrage: raft.Voter, ID: rc.LocalID, Address: raft.ServerAddress(advertise.String())}
+		recoverCfg := *rc
+		recoverCfg.NoSnapshotRestoreOnStart = false
+		if err := raft.RecoverCluster(&recoverCfg, r.fsm, r.logs, r.logs, snaps, r.trans, raft.Configuration{Servers: []raft.Server{self}}); err != nil {
+			return nil, fmt.Errorf("replica: force a new cluster of this node alone: %w", err)
+		}
+		r.log.Warn("forced a new cluster: this node is its only member; others must join it", "id", cfg.ID)
+		r.fsm.applied.Store(r.db.AppliedLogIndex())
+	}
 	if r.raft, err = raft.NewRaft(rc, r.fsm, r.logs, r.logs, snaps, r.trans); err != nil {
 		return nil, fmt.Errorf("replica: start raft: %w", err)
 	}
@@ -640,9 +650,11 @@ type PeerStatus struct {
 // (see Leave): a restarted node takes its place again.
 func (r *Replica) Close() error {
 	r.close.Do(func() {
+		// Raft first: its shutdown answers every future a request or the reconcile loop may
+		// be waiting on, so nothing below waits on raft.
 		close(r.stop)
-		r.wg.Wait()
 		errs := []error{r.raft.Shutdown().Error()}
+		r.wg.Wait()
 		r.rpc.close()
 		r.mux.close()
 		errs = append(errs, r.trans.Close(), r.logs.Close(), r.db.Close())

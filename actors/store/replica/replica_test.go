@@ -318,3 +318,44 @@ func TestReadYourWritesOnFollower(t *testing.T) {
 		}
 	}
 }
+
+// A copy of one node's data dir becomes a new cluster of its own with ForceNewCluster (the
+// restore of a backup, or the recovery from a lost quorum), with every acknowledged write.
+func TestForceNewClusterFromACopy(t *testing.T) {
+	c := newTestCluster(t)
+	c.three()
+	for i := range 100 {
+		if _, err := put(t.Context(), c.nodes["n2"], fmt.Sprintf("b%03d", i), "v", store.Absent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.nodes["n3"].Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"n1", "n2", "n3"} {
+		c.stop(id)
+	}
+	// All three are gone: n3's data alone restarts as a cluster of one.
+	cfg := c.config("n3", c.secret)
+	cfg.ForceNewCluster = true
+	r := c.startCfg(cfg)
+	if _, err := put(t.Context(), r, "after-recovery", "v", store.Absent); err != nil {
+		t.Fatalf("write after recovery: %v", err)
+	}
+	for i := range 100 {
+		if _, err := r.Get(t.Context(), fmt.Sprintf("b%03d", i)); err != nil {
+			t.Fatalf("acknowledged write lost in the recovery: %v", err)
+		}
+	}
+	if n := len(r.Status().Servers); n != 1 {
+		t.Fatalf("recovered cluster has %d servers, want 1", n)
+	}
+	// A fresh node joins the recovered cluster.
+	n4 := c.start("n4", r.Addr())
+	if err := n4.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n4.Get(t.Context(), "b099"); err != nil {
+		t.Fatalf("n4 after joining the recovered cluster: %v", err)
+	}
+}
