@@ -202,7 +202,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	defer rl.Close()
 	link.set(edge, rl)
 	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n), Identity: ident, Providers: provs,
-		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Drones: link.drones, Health: link.health})
+		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: st.Stats, Hub: hub, Drones: link.drones, Health: link.health})
 	if err != nil {
 		return err
 	}
@@ -297,14 +297,5 @@ Try:
 		fmt.Fprintf(w, `  bin/pitrix cluster create --name hi --runtime %s --version <hello's LATEST_VERSION_ID> --wait
   bin/pitrix cluster nodes <cluster id>     # each node is a process on its own 127.x.y.z
 `, localID)
-	}
-}
-
-// storeStats exposes the store's counters to the metrics endpoint.
-func storeStats(st *store.DB) func() map[string]uint64 {
-	return func() map[string]uint64 {
-		s := st.Stats()
-		return map[string]uint64{"applies_total": s.Applies, "ops_total": s.Ops, "conflicts_total": s.Conflicts,
-			"commits_total": s.Commits, "failures_total": s.Failures, "last_index": s.LastIndex}
 	}
 }
