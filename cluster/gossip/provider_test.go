@@ -94,23 +94,6 @@ func startNode(t *testing.T, id string, port int, join ...string) *testNode {
 	return &testNode{id: id, p: p, sink: s}
 }
 
-// eventually polls cond until it returns "" or the deadline passes, then
-// fails with cond's last description of what is missing.
-func eventually(t *testing.T, d time.Duration, cond func() string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		msg := cond()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", d, msg)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func states(p *Provider) string {
 	var s []string
 	for _, m := range p.Members() {
@@ -264,4 +247,14 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// eventually polls cond until it returns "" or the deadline passes, then
+// fails with cond's last description of what is missing.
+func eventually(t *testing.T, d time.Duration, cond func() string) {
+	t.Helper()
+	testutil.Eventually(t, d, "condition", func() (bool, string) {
+		msg := cond()
+		return msg == "", msg
+	})
 }

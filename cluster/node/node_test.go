@@ -99,23 +99,6 @@ func startNode(t *testing.T, cfg Config, kinds ...Kind) *Node {
 	return n
 }
 
-// eventually polls cond until it returns "" or d passes, then fails with
-// cond's last description of what is missing.
-func eventually(t *testing.T, d time.Duration, cond func() string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		msg := cond()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", d, msg)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func ask(t *testing.T, n *Node, id, msg string) string {
 	t.Helper()
 	res, err := n.Request(t.Context(), "echo", id, wrapperspb.String(msg))
@@ -346,4 +329,14 @@ func TestIdentityOfPlainActor(t *testing.T) {
 	if id := <-got; id != "" {
 		t.Fatalf("Identity of a non-grain = %q, want empty", id)
 	}
+}
+
+// eventually polls cond until it returns "" or d passes, then fails with
+// cond's last description of what is missing.
+func eventually(t *testing.T, d time.Duration, cond func() string) {
+	t.Helper()
+	testutil.Eventually(t, d, "condition", func() (bool, string) {
+		msg := cond()
+		return msg == "", msg
+	})
 }

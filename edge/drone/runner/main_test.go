@@ -48,11 +48,10 @@ func newRunner(t *testing.T, edit func(*Config)) *Runner {
 // last state described by what.
 func waitFor(t *testing.T, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within 10s; last state: %s", what())
+	testutil.Eventually(t, 10*time.Second, "condition", func() (bool, string) {
+		if cond() {
+			return true, ""
 		}
-		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
-	}
+		return false, what()
+	})
 }
