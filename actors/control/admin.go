@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"time"
 
@@ -127,42 +126,4 @@ func (p *Plane) Ready(ctx context.Context) error {
 		return errors.New("membership: this node is not in the cluster topology yet")
 	}
 	return nil
-}
-
-// WriteMetrics writes the plane's gauges and the store's counters in Prometheus text format.
-func (p *Plane) WriteMetrics(w io.Writer) {
-	acts := map[string]int{}
-	for _, a := range p.node.Activations() {
-		acts[a.Kind]++
-	}
-	kinds := make([]string, 0, len(acts))
-	for k := range acts {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	fmt.Fprintln(w, "# HELP pitrix_actor_activations Live virtual actor activations on this node, by kind.")
-	fmt.Fprintln(w, "# TYPE pitrix_actor_activations gauge")
-	for _, k := range kinds {
-		fmt.Fprintf(w, "pitrix_actor_activations{kind=%q} %d\n", k, acts[k])
-	}
-	alive := 0
-	for _, n := range p.node.Nodes() {
-		if n.Status == "alive" {
-			alive++
-		}
-	}
-	fmt.Fprintln(w, "# HELP pitrix_cluster_members_alive Control-plane members seen alive by this node.")
-	fmt.Fprintln(w, "# TYPE pitrix_cluster_members_alive gauge")
-	fmt.Fprintf(w, "pitrix_cluster_members_alive %d\n", alive)
-	if p.stats != nil {
-		st := p.stats()
-		names := make([]string, 0, len(st))
-		for k := range st {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			fmt.Fprintf(w, "# TYPE pitrix_store_%s counter\npitrix_store_%s %d\n", k, k, st[k])
-		}
-	}
 }

@@ -39,8 +39,8 @@ type Deps struct {
 	IDs       *idgen.Generator
 	Now       func() time.Time
 	Logger    *slog.Logger
-	// Stats, when set, adds the store's counters to the metrics.
-	Stats func() map[string]uint64
+	// Stats, when set, adds the store's counters to the metrics (see Plane.Metrics).
+	Stats func() store.Stats
 	// Hub carries cluster, job and task changes to event subscribers.
 	Hub *eventhub.Hub
 	// Drones, when set, asks a connected Frontgate which Drones are connected to it (for
@@ -61,7 +61,7 @@ type Plane struct {
 	ids    *idgen.Generator
 	now    func() time.Time
 	log    *slog.Logger
-	stats  func() map[string]uint64
+	stats  func() store.Stats
 	hub    *eventhub.Hub
 	drones func(ctx context.Context, frontgateID string) ([]string, error)
 	health func(instanceID string) (healthy, ok bool)

@@ -1,54 +1,15 @@
 package store
 
 import (
-	"fmt"
 	"log/slog"
-	"os"
-	"runtime"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
-// TestMain fails the run if a store goroutine (ours or pebble's) outlives the tests: every
-// test must Close what it opens.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := checkLeaks(5 * time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func checkLeaks(within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
-		leaked := storeGoroutines()
-		if len(leaked) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
-		}
-		runtime.Gosched()
-		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline, not synchronization
-	}
-}
-
-func storeGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var out []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if strings.Contains(g, "pitrix/actors/store.(*committer)") || strings.Contains(g, "cockroachdb/pebble") {
-			out = append(out, g)
-		}
-	}
-	return out
-}
+// TestMain fails the run if a goroutine (ours or pebble's) outlives the tests: every test
+// must Close what it opens.
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
 func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))

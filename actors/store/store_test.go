@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
 func TestApplyCompareAndSet(t *testing.T) {
@@ -500,13 +502,7 @@ func TestCloseWaitsForReaders(t *testing.T) {
 // waitFor polls cond until it holds, failing the test after a generous deadline.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testutil.Eventually(t, 10*time.Second, what, func() (bool, string) { return cond(), "" })
 }
 
 func TestConfigValidate(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -20,14 +21,14 @@ import (
 // TestMain fails the package when a goroutine started by a run (the server's log reader, the
 // event stream's reader, the informer, the pollers) outlives the tests.
 func TestMain(m *testing.M) {
-	os.Exit(benchkit.Main(m, lingering...))
+	os.Exit(benchkit.LeakCheck(lingering...).Main(m))
 }
 
-// lingering marks goroutines that are not ours to stop: client-go keeps one TLS transport per
-// API server in a process-wide cache, and its idle HTTP/2 connection has a read loop no Close
-// of ours reaches.
-var lingering = []string{
-	"golang.org/x/net/http2.(*ClientConn).readLoop",
+// lingering are goleak ignores for goroutines that are not ours to stop: client-go keeps one
+// TLS transport per API server in a process-wide cache, and its idle HTTP/2 connection has a
+// read loop no Close of ours reaches.
+var lingering = []goleak.Option{
+	goleak.IgnoreAnyFunction("golang.org/x/net/http2.(*ClientConn).readLoop"),
 }
 
 // testKubeconfig returns the flattened kubeconfig of the test Kubernetes API server

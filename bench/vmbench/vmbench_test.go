@@ -18,13 +18,7 @@ import (
 // TestMain fails the package when a goroutine started by a run (the server's log reader, the
 // event stream's reader, the edge agents, the gRPC servers and clients) outlives the tests.
 func TestMain(m *testing.M) {
-	os.Exit(benchkit.Main(m, lingering...))
-}
-
-// lingering marks goroutines that are not ours to stop: os/signal's process-wide loop, which
-// the fuzzing engine starts and nothing ends.
-var lingering = []string{
-	"os/signal.loop",
+	os.Exit(benchkit.LeakCheck().Main(m)) // os/signal's process-wide loop is among goleak's defaults
 }
 
 func testLogger(t *testing.T) *slog.Logger {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -13,50 +11,15 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/cluster"
+	"go.uber.org/goleak"
+
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
-func TestMain(m *testing.M) {
-	before, _ := countGoroutines()
-	code := m.Run()
-	if code == 0 {
-		if err := waitGoroutines(before, 10*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// countGoroutines counts running goroutines and returns their stacks,
-// leaving out the signal watcher the fuzzing engine starts.
-func countGoroutines() (int, string) {
-	buf := make([]byte, 4<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var kept []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if !strings.Contains(g, "os/signal.signal_recv") {
-			kept = append(kept, g)
-		}
-	}
-	return len(kept), strings.Join(kept, "\n\n")
-}
-
-// waitGoroutines polls until at most n goroutines run, or returns the
-// stacks of those running when d passes. memberlist's Shutdown does not
-// wait for its scheduled probes, so a moment's lag is expected.
-func waitGoroutines(n int, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		got, stacks := countGoroutines()
-		if got <= n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("goroutine leak: %d running, want <= %d:\n%s", got, n, stacks)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// TestMain fails the package when goroutines started by the tests (memberlist, the provider's
+// loops) outlive them; the ones running before the tests are not counted. memberlist's
+// Shutdown does not wait for a probe already scheduled, so testutil.Main's grace is needed.
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m, goleak.IgnoreCurrent()) }
 
 // testLogger logs to the test's output. memberlist's Shutdown does not wait
 // for a probe already under way, which may log a moment later, so writes
@@ -129,23 +92,6 @@ func startNode(t *testing.T, id string, port int, join ...string) *testNode {
 	}
 	t.Cleanup(func() { _ = p.Shutdown(false) })
 	return &testNode{id: id, p: p, sink: s}
-}
-
-// eventually polls cond until it returns "" or the deadline passes, then
-// fails with cond's last description of what is missing.
-func eventually(t *testing.T, d time.Duration, cond func() string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		msg := cond()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", d, msg)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func states(p *Provider) string {
@@ -301,4 +247,14 @@ func TestConfigValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// eventually polls cond until it returns "" or the deadline passes, then
+// fails with cond's last description of what is missing.
+func eventually(t *testing.T, d time.Duration, cond func() string) {
+	t.Helper()
+	testutil.Eventually(t, d, "condition", func() (bool, string) {
+		msg := cond()
+		return msg == "", msg
+	})
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -14,60 +12,28 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"go.uber.org/goleak"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/pitrix/pitrix/cluster/gossip"
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
+// TestMain fails the package when goroutines started by the tests (nodes, memberlist,
+// protoactor's cluster, gRPC) outlive them. Ignored: the goroutines running before the tests,
+// and protoactor's log throttles (actor.NewThrottle), which sleep out their period, 60s for
+// the cluster gossiper, in a goroutine no Close can end. Their closures are named after
+// wherever the compiler inlined NewThrottle, so they are ignored by file.
 func TestMain(m *testing.M) {
-	before, _ := countGoroutines()
-	code := m.Run()
-	if code == 0 {
-		if err := waitGoroutines(before, 15*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	leakCheck(goleak.IgnoreCurrent()).VerifyTestMain(m)
 }
 
-// lingering marks goroutines that are not ours to stop: protoactor's log
-// throttle (actor.NewThrottle) sleeps out its period, 60s for the cluster
-// gossiper, in a goroutine no Close can end; the fuzzing engine watches
-// signals.
-var lingering = []string{
-	"protoactor-go@v0.0.0-20240822202345-3c0e61ca19c9/actor/throttler.go",
-	"os/signal.signal_recv",
-}
+// protoactorThrottle is the file of protoactor's log throttle goroutines.
+const protoactorThrottle = "asynkron/protoactor-go@v0.0.0-20240822202345-3c0e61ca19c9/actor/throttler.go"
 
-// countGoroutines counts running goroutines, the lingering ones left out,
-// and returns their stacks.
-func countGoroutines() (int, string) {
-	buf := make([]byte, 4<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var kept []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if !slices.ContainsFunc(lingering, func(s string) bool { return strings.Contains(g, s) }) {
-			kept = append(kept, g)
-		}
-	}
-	return len(kept), strings.Join(kept, "\n\n")
-}
-
-// waitGoroutines polls until at most n goroutines run (as countGoroutines
-// counts them), or returns the stacks of those running when d passes.
-func waitGoroutines(n int, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		got, stacks := countGoroutines()
-		if got <= n {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("goroutine leak: %d running, want <= %d:\n%s", got, n, stacks)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+// leakCheck is the package's leak check, leaving out the goroutines before ignores.
+func leakCheck(before goleak.Option) testutil.LeakCheck {
+	return testutil.LeakCheck{Ignore: []goleak.Option{before}, IgnoreFiles: []string{protoactorThrottle}}
 }
 
 // testLogger logs to the test's output and drops what the libraries log
@@ -133,23 +99,6 @@ func startNode(t *testing.T, cfg Config, kinds ...Kind) *Node {
 	return n
 }
 
-// eventually polls cond until it returns "" or d passes, then fails with
-// cond's last description of what is missing.
-func eventually(t *testing.T, d time.Duration, cond func() string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		msg := cond()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", d, msg)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func ask(t *testing.T, n *Node, id, msg string) string {
 	t.Helper()
 	res, err := n.Request(t.Context(), "echo", id, wrapperspb.String(msg))
@@ -190,7 +139,7 @@ func (liar) Receive(ctx actor.Context) {
 }
 
 func TestSingleNode(t *testing.T) {
-	before, _ := countGoroutines()
+	before := goleak.IgnoreCurrent()
 	open := make(chan struct{})
 	var closeOpen sync.Once
 	release := func() { closeOpen.Do(func() { close(open) }) }
@@ -309,9 +258,7 @@ func TestSingleNode(t *testing.T) {
 	if _, err := n.Request(t.Context(), "echo", "a1", wrapperspb.String("hi")); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Request after Close: %v, want ErrClosed", err)
 	}
-	if err := waitGoroutines(before, 15*time.Second); err != nil {
-		t.Fatal(err)
-	}
+	leakCheck(before).VerifyNone(t)
 }
 
 func TestStartSeedUnreachable(t *testing.T) {
@@ -382,4 +329,14 @@ func TestIdentityOfPlainActor(t *testing.T) {
 	if id := <-got; id != "" {
 		t.Fatalf("Identity of a non-grain = %q, want empty", id)
 	}
+}
+
+// eventually polls cond until it returns "" or d passes, then fails with
+// cond's last description of what is missing.
+func eventually(t *testing.T, d time.Duration, cond func() string) {
+	t.Helper()
+	testutil.Eventually(t, d, "condition", func() (bool, string) {
+		msg := cond()
+		return msg == "", msg
+	})
 }

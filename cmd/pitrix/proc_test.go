@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
 // binary is the pitrix binary the end-to-end tests run as real processes (built in TestMain).
@@ -167,17 +168,7 @@ func repoServer(t *testing.T, dir string) *httptest.Server {
 // eventually polls cond until it holds or the deadline passes, then fails with its last word.
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after 30s; last: %s", what, last)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.Eventually(t, 30*time.Second, what, cond)
 }
 
 func ctxT(t *testing.T) context.Context { return t.Context() }

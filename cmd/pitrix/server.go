@@ -254,7 +254,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	defer rl.Close()
 	link.set(edge, rl)
 	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n, raftView(st)), Identity: ident, Providers: provs,
-		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: storeStats(st), Hub: hub, Drones: link.drones, Health: link.health})
+		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: st.DB().Stats, Hub: hub, Drones: link.drones, Health: link.health})
 	if err != nil {
 		return err
 	}
@@ -372,11 +372,3 @@ func raftView(st *replica.Replica) func(context.Context) map[string]inspect.Raft
 	}
 }
 
-// storeStats exposes the store's counters to the metrics endpoint.
-func storeStats(st *replica.Replica) func() map[string]uint64 {
-	return func() map[string]uint64 {
-		s := st.DB().Stats()
-		return map[string]uint64{"applies_total": s.Applies, "ops_total": s.Ops, "conflicts_total": s.Conflicts,
-			"commits_total": s.Commits, "failures_total": s.Failures, "last_index": s.LastIndex}
-	}
-}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
 // Agent is a running Frontgate or Drone (anything with a Run(ctx) error); Stop ends it and
@@ -54,15 +56,5 @@ func (a *Agent) Stop(t testing.TB) {
 // WaitFor polls cond until it holds, failing the test with cond's last word after 20s.
 func WaitFor(t testing.TB, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not true after 20s; last: %s", what, last)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
-	}
+	testutil.Eventually(t, 20*time.Second, what, cond)
 }

@@ -2,49 +2,16 @@ package metadata
 
 import (
 	"flag"
-	"fmt"
-	"os"
-	"runtime"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
+// TestMain fails the run if a goroutine (a store's watch) outlives the tests: every test must
+// Close the stores it opens.
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
+
 var update = flag.Bool("update", false, "rewrite golden files")
-
-// TestMain fails the run if a watch goroutine outlives the tests: every test
-// must Close the stores it opens.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := checkLeaks(5 * time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func checkLeaks(within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
-		var leaked []string
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		for g := range strings.SplitSeq(string(buf), "\n\n") {
-			if strings.Contains(g, "edge/metadata.(*Store)") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
-	}
-}
 
 // redisCluster is a Redis app with one master and two replicas.
 func redisCluster() Cluster {

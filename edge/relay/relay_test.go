@@ -23,6 +23,7 @@ import (
 	"github.com/pitrix/pitrix/edge/gateway"
 	"github.com/pitrix/pitrix/edge/pki"
 	"github.com/pitrix/pitrix/edge/relay"
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
 // member is one control-plane node: its actor node, edge gateway and relay.
@@ -61,21 +62,6 @@ func startMember(t *testing.T, st store.Store, caDir string, join ...string) *me
 	return m
 }
 
-func eventually(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after 20s; last: %s", what, last)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // startFrontgate runs an in-process Frontgate dialing control until the returned stop.
 func startFrontgate(t *testing.T, gw *gateway.Gateway, dir, control string) (stop func()) {
 	t.Helper()
@@ -112,14 +98,14 @@ func TestRelayAcrossNodes(t *testing.T) {
 	caDir, dir := filepath.Join(t.TempDir(), "ca"), t.TempDir()
 	a := startMember(t, st, caDir)
 	b := startMember(t, st, caDir, a.n.GossipAddr())
-	eventually(t, "both members see each other", func() (bool, string) {
+	testutil.Eventually(t, 20*time.Second, "both members see each other", func() (bool, string) {
 		return len(a.n.Members()) == 2 && len(b.n.Members()) == 2, fmt.Sprint(a.n.Members())
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 
 	stop := startFrontgate(t, a.gw, dir, a.gw.Addr())
-	eventually(t, "the session names node A", func() (bool, string) {
+	testutil.Eventually(t, 20*time.Second, "the session names node A", func() (bool, string) {
 		s, err := b.r.Session(ctx, "fg-1")
 		return err == nil && s.Connected && s.Node == a.n.ID() && s.VPC == "vpc-1", fmt.Sprint(s, err)
 	})
@@ -141,7 +127,7 @@ func TestRelayAcrossNodes(t *testing.T) {
 	stop()
 	stop = startFrontgate(t, b.gw, dir, b.gw.Addr())
 	defer stop()
-	eventually(t, "the session follows the Frontgate to node B", func() (bool, string) {
+	testutil.Eventually(t, 20*time.Second, "the session follows the Frontgate to node B", func() (bool, string) {
 		s, err := a.r.Session(ctx, "fg-1")
 		return err == nil && s.Connected && s.Node == b.n.ID() && s.RuntimeID == "runtime-1", fmt.Sprint(s, err)
 	})

@@ -2,7 +2,8 @@ package rest
 
 import (
 	"context"
-	"io"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitrix/pitrix/actors/appcluster"
 	"github.com/pitrix/pitrix/actors/catalog"
@@ -122,9 +123,10 @@ type Admin interface {
 	ActorState(ctx context.Context, p identity.Principal, kind, id string) ([]byte, error)
 	// Ready reports whether the store and membership are ready; the error says what is not.
 	Ready(ctx context.Context) error
-	// WriteMetrics writes the control plane's metrics in Prometheus text format (the front adds
-	// its own request metrics after them).
-	WriteMetrics(w io.Writer)
+	// Metrics returns the collector of the control plane's own metrics. New calls it once and
+	// registers it in the Server's registry next to the request, Go runtime and process
+	// metrics; it may return nil when the backend has no metrics.
+	Metrics() prometheus.Collector
 }
 
 // NodeInfo is one control-plane member.

@@ -5,8 +5,10 @@
 // router of static and {param} segments, 404 and 405 answers), the bearer-token header (one
 // Backend.Authenticate call per request), strict decoding of JSON bodies and package uploads
 // with size limits, list query parsing into catalog.ListQuery, response encoding, the one table
-// that maps actors/fault codes to HTTP statuses, request ids and request logging, its own
-// request metrics on /metrics, the health endpoints and the OpenAPI document served at
+// that maps actors/fault codes to HTTP statuses, request ids and request logging, /metrics (a
+// client_golang registry per Server, never the global one, holding the front's request metrics,
+// the Go runtime and process collectors and the Backend's collector, written by expfmt in the
+// format the scraper negotiates), the health endpoints and the OpenAPI document served at
 // /v1/openapi.json (openapi.json, embedded, kept true by a test against the route table), and
 // the server-sent-events stream GET /v1/events (events.go): framing, pings, and ending the stream
 // and its Backend subscription when the client leaves, the backend closes it or Serve shuts down.

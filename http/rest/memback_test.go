@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
@@ -876,8 +878,13 @@ func (b *memBackend) Ready(context.Context) error {
 	return b.ready
 }
 
-func (b *memBackend) WriteMetrics(w io.Writer) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	fmt.Fprintf(w, "# TYPE pitrix_test_categories gauge\npitrix_test_categories %d\n", len(b.categories))
+func (b *memBackend) Metrics() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pitrix_test_categories",
+		Help: "Categories in the in-memory backend.",
+	}, func() float64 {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return float64(len(b.categories))
+	})
 }

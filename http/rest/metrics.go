@@ -1,128 +1,142 @@
 package rest
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"strings"
+	"net/http"
+	"strconv"
 	"sync/atomic"
-	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
 )
 
 // statusSlots are the statuses the front counts one by one; anything else is counted as
-// "other". The list covers every status the front or the error table produces.
+// "other", so a client cannot grow the label set. The list covers every status the front or the
+// error table produces.
 var statusSlots = [...]int{200, 201, 202, 204, 400, 401, 403, 404, 405, 408, 409, 413, 429, 431, 500, 503}
 
-const otherStatus = len(statusSlots)
+// statusLabels holds the label value of each slot in statusSlots, built once.
+var statusLabels = func() (ls [len(statusSlots)]string) {
+	for i, s := range statusSlots {
+		ls[i] = strconv.Itoa(s)
+	}
+	return ls
+}()
 
-// latencyBuckets are the upper bounds of the request latency histogram.
-var latencyBuckets = [...]time.Duration{
-	time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond, 25 * time.Millisecond,
-	50 * time.Millisecond, 100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond,
-	time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second,
-}
-
-// routeStats are the counters of one route (pattern and method). They are plain atomics so the
-// request path takes no lock.
-type routeStats struct {
-	byStatus [len(statusSlots) + 1]atomic.Uint64
-	buckets  [len(latencyBuckets)]atomic.Uint64 // not cumulative; summed when written
-	count    atomic.Uint64
-	sumNanos atomic.Uint64
-}
-
-func newRouteStats() *routeStats { return &routeStats{} }
-
-func (rs *routeStats) observe(status int, d time.Duration) {
-	slot := otherStatus
+func statusLabel(status int) string {
 	for i, s := range statusSlots {
 		if s == status {
-			slot = i
-			break
+			return statusLabels[i]
 		}
 	}
-	rs.byStatus[slot].Add(1)
-	for i, b := range latencyBuckets {
-		if d <= b {
-			rs.buckets[i].Add(1)
-			break
-		}
-	}
-	rs.count.Add(1)
-	rs.sumNanos.Add(uint64(max(d, 0)))
+	return "other"
 }
 
-// metrics are the front's own counters: one routeStats per route plus the requests no route
-// matched, and the requests in flight.
+// latencyBuckets are the upper bounds, in seconds, of the request latency histogram:
+// prometheus.DefBuckets with a 1ms bucket in front, since most API calls answer from memory.
+var latencyBuckets = []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// unmatchedRoute is the route label of requests no route matched (and of unreadable requests).
+const unmatchedRoute = "unmatched"
+
+// metrics are the front's own request metrics and the registry /metrics serves. Each Server has
+// its own registry, so several servers in one process (tests, benchmarks) never share counters.
 type metrics struct {
-	routes    []*route
-	unmatched *route
-	inFlight  atomic.Int64
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	// inFlight is read by the in-flight gauge and by Serve's shutdown log.
+	inFlight atomic.Int64
 	// refused counts connections closed at accept for being over MaxConns or MaxConnsPerIP.
 	refused refusedConns
 }
 
-// writeTo writes the front's metrics in the Prometheus text format.
-func (m *metrics) writeTo(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	all := append(m.routes[:len(m.routes):len(m.routes)], m.unmatched)
-
-	fmt.Fprintln(bw, "# HELP pitrix_http_requests_total HTTP requests answered by the REST front, by route pattern, method and status.")
-	fmt.Fprintln(bw, "# TYPE pitrix_http_requests_total counter")
-	for _, r := range all {
-		for i := range r.stats.byStatus {
-			n := r.stats.byStatus[i].Load()
-			if n == 0 {
-				continue
-			}
-			status := "other"
-			if i < len(statusSlots) {
-				status = fmt.Sprint(statusSlots[i])
-			}
-			fmt.Fprintf(bw, "pitrix_http_requests_total{route=%q,method=%q,status=%q} %d\n",
-				labelValue(r.pattern), labelValue(r.method), status, n)
+// newMetrics builds the registry of one Server: the request metrics, the Go runtime and process
+// collectors, and backend, the control plane's own collector.
+func newMetrics(backend prometheus.Collector) (*metrics, error) {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pitrix_http_requests_total",
+			Help: "HTTP requests answered by the REST front, by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "pitrix_http_request_duration_seconds",
+			Help:    "Time from routing a request to its response, by route pattern and method.",
+			Buckets: latencyBuckets,
+		}, []string{"route", "method"}),
+	}
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "pitrix_http_requests_in_flight",
+		Help: "Requests being handled now.",
+	}, func() float64 { return float64(m.inFlight.Load()) })
+	for _, c := range []prometheus.Collector{
+		m.requests, m.duration, inFlight,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		if err := m.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("rest: register front metrics: %w", err)
 		}
 	}
-
-	fmt.Fprintln(bw, "# HELP pitrix_http_request_duration_seconds Time from routing a request to its response, by route pattern and method.")
-	fmt.Fprintln(bw, "# TYPE pitrix_http_request_duration_seconds histogram")
-	for _, r := range all {
-		count := r.stats.count.Load()
-		if count == 0 {
-			continue
+	if backend != nil {
+		if err := m.reg.Register(backend); err != nil {
+			return nil, fmt.Errorf("rest: register backend metrics: %w", err)
 		}
-		route, method := labelValue(r.pattern), labelValue(r.method)
-		var cum uint64
-		for i, b := range latencyBuckets {
-			cum += r.stats.buckets[i].Load()
-			fmt.Fprintf(bw, "pitrix_http_request_duration_seconds_bucket{route=%q,method=%q,le=%q} %d\n",
-				route, method, fmt.Sprint(b.Seconds()), cum)
-		}
-		fmt.Fprintf(bw, "pitrix_http_request_duration_seconds_bucket{route=%q,method=%q,le=\"+Inf\"} %d\n", route, method, count)
-		fmt.Fprintf(bw, "pitrix_http_request_duration_seconds_sum{route=%q,method=%q} %g\n",
-			route, method, time.Duration(r.stats.sumNanos.Load()).Seconds())
-		fmt.Fprintf(bw, "pitrix_http_request_duration_seconds_count{route=%q,method=%q} %d\n", route, method, count)
 	}
-
-	fmt.Fprintln(bw, "# HELP pitrix_http_requests_in_flight Requests being handled now.")
-	fmt.Fprintln(bw, "# TYPE pitrix_http_requests_in_flight gauge")
-	fmt.Fprintf(bw, "pitrix_http_requests_in_flight %d\n", m.inFlight.Load())
-
-	fmt.Fprintln(bw, "# HELP pitrix_http_connections_refused_total Connections answered and closed at accept: over the per-address (429) or total (503) limit.")
-	fmt.Fprintln(bw, "# TYPE pitrix_http_connections_refused_total counter")
-	fmt.Fprintf(bw, "pitrix_http_connections_refused_total{reason=\"per_ip\"} %d\n", m.refused.perIP.Load())
-	fmt.Fprintf(bw, "pitrix_http_connections_refused_total{reason=\"total\"} %d\n", m.refused.total.Load())
-	return bw.Flush()
+	refused := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "pitrix_http_connections_refused_total",
+		Help:        "Connections answered and closed at accept: over the per-address (429) or total (503) limit.",
+		ConstLabels: prometheus.Labels{"reason": "per_ip"},
+	}, func() float64 { return float64(m.refused.perIP.Load()) })
+	refusedTotal := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name:        "pitrix_http_connections_refused_total",
+		Help:        "Connections answered and closed at accept: over the per-address (429) or total (503) limit.",
+		ConstLabels: prometheus.Labels{"reason": "total"},
+	}, func() float64 { return float64(m.refused.total.Load()) })
+	for _, c := range []prometheus.Collector{refused, refusedTotal} {
+		if err := m.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("rest: register front metrics: %w", err)
+		}
+	}
+	return m, nil
 }
 
-// labelValue escapes v for a Prometheus label written with %q: %q already escapes quotes,
-// backslashes and newlines the way the text format wants for the printable ASCII our route
-// patterns and methods use; anything else is replaced.
-func labelValue(v string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e {
-			return '_'
+// observe counts one answered request of route (a pattern, or unmatchedRoute) and method.
+func (m *metrics) observe(route, method string, status int, seconds float64) {
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
+	m.duration.WithLabelValues(route, method).Observe(max(seconds, 0))
+}
+
+// writeMetrics gathers every metric and writes it to r in the format the Accept header asks for (the
+// Prometheus text format by default). A collector that fails is logged and left out; the rest
+// is still served.
+func (s *Server) writeMetrics(r *request) error {
+	mfs, err := s.m.reg.Gather()
+	if err != nil {
+		if len(mfs) == 0 {
+			return fmt.Errorf("rest: gather metrics: %w", err)
 		}
-		return r
-	}, v)
+		s.log.Warn("some metrics could not be gathered", "request_id", r.id, "err", err)
+	}
+	h := http.Header{}
+	if accept := r.fc.Request.Header.Peek("Accept"); len(accept) > 0 {
+		h.Set("Accept", string(accept))
+	}
+	format := expfmt.Negotiate(h)
+	r.fc.SetStatusCode(http.StatusOK)
+	r.fc.SetContentType(string(format))
+	enc := expfmt.NewEncoder(r.fc, format)
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return fmt.Errorf("rest: encode metric %s: %w", mf.GetName(), err)
+		}
+	}
+	if c, ok := enc.(expfmt.Closer); ok {
+		if err := c.Close(); err != nil {
+			return fmt.Errorf("rest: close metrics encoder: %w", err)
+		}
+	}
+	return nil
 }

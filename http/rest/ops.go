@@ -37,12 +37,7 @@ func (s *Server) readyz(r *request) error {
 	return nil
 }
 
-func (s *Server) metrics(r *request) error {
-	r.fc.SetStatusCode(200)
-	r.fc.SetContentType("text/plain; version=0.0.4; charset=utf-8")
-	s.be.WriteMetrics(r.fc)
-	return s.m.writeTo(r.fc)
-}
+func (s *Server) metrics(r *request) error { return s.writeMetrics(r) }
 
 func (s *Server) openAPI(r *request) error {
 	r.fc.SetStatusCode(200)

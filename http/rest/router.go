@@ -10,7 +10,7 @@ import (
 // error for the error table to answer.
 type handlerFunc func(s *Server, r *request) error
 
-// route is one method on one pattern, with its metrics.
+// route is one method on one pattern.
 type route struct {
 	method  string
 	pattern string
@@ -18,7 +18,6 @@ type route struct {
 	ops     bool     // /healthz and /readyz: never shed by the in-flight limit
 	body    bodyKind // which body limit applies
 	handle  handlerFunc
-	stats   *routeStats
 }
 
 // param is one {name} segment of a matched path. Values are substrings of a path string the
@@ -93,7 +92,7 @@ func (rt *router) add(method, pattern string, public bool, h handlerFunc) (*rout
 	if _, dup := n.routes[method]; dup {
 		return nil, fmt.Errorf("rest: route %s %q registered twice", method, pattern)
 	}
-	r := &route{method: method, pattern: pattern, public: public, handle: h, stats: newRouteStats()}
+	r := &route{method: method, pattern: pattern, public: public, handle: h}
 	n.routes[method] = r
 	rt.routes = append(rt.routes, r)
 	return r, nil

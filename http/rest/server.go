@@ -27,7 +27,7 @@ type Server struct {
 	log *slog.Logger
 	be  Backend
 	rt  router
-	m   metrics
+	m   *metrics
 
 	idPrefix string
 	idSeq    atomic.Uint64
@@ -74,11 +74,13 @@ func New(cfg Config, backend Backend) (*Server, error) {
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.streams, s.stopStreams = context.WithCancel(s.base)
 	s.active.zero = sync.NewCond(&s.active.mu)
-	if err := s.routes(); err != nil {
+	err := s.routes()
+	if err != nil {
 		return nil, err
 	}
-	s.m.routes = s.rt.routes
-	s.m.unmatched = &route{method: "", pattern: "unmatched", stats: newRouteStats()}
+	if s.m, err = newMetrics(backend.Metrics()); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -169,9 +171,18 @@ func (r *request) param(name string) string {
 
 func (r *request) pattern() string {
 	if r.route == nil {
-		return "unmatched"
+		return unmatchedRoute
 	}
 	return r.route.pattern
+}
+
+// routeMethod is the method label of a request's metrics: the route's method, or "" for an
+// unmatched request, whose method could be anything a client sends.
+func routeMethod(rt *route) string {
+	if rt == nil {
+		return ""
+	}
+	return rt.method
 }
 
 // serveHTTP is the root handler: request id, routing, auth, the handler, errors, metrics, logs.
@@ -202,12 +213,8 @@ func (s *Server) serveHTTP(fc *fasthttp.RequestCtx) {
 	}
 
 	status := fc.Response.StatusCode()
-	stats := s.m.unmatched.stats
-	if r.route != nil {
-		stats = r.route.stats
-	}
 	elapsed := time.Since(start)
-	stats.observe(status, elapsed)
+	s.m.observe(r.pattern(), routeMethod(r.route), status, elapsed.Seconds())
 	if s.log.Enabled(ctx, slog.LevelDebug) {
 		s.log.LogAttrs(ctx, slog.LevelDebug, "request",
 			slog.String("request_id", r.id), slog.String("method", r.method),
@@ -331,7 +338,7 @@ func (s *Server) serveParseError(fc *fasthttp.RequestCtx, err error) {
 	if !errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		writeJSON(fc, status, errorBody{errorDetail{Code: code, Message: msg, Details: map[string]string{}}})
 	}
-	s.m.unmatched.stats.observe(status, 0)
+	s.m.observe(unmatchedRoute, "", status, 0)
 	s.log.LogAttrs(s.base, slog.LevelDebug, "unreadable request",
 		slog.String("request_id", r.id), slog.Int("status", status), slog.Any("err", err))
 }

@@ -689,26 +689,49 @@ func TestMetricsAndOps(t *testing.T) {
 	e.call("GET", "/v1/categories/nope", "")
 	e.call("GET", "/v1/nothing", "")
 
-	r := e.call("GET", "/metrics", "")
-	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
-		t.Fatalf("metrics: %d %s", r.status, r.header.Get("Content-Type"))
-	}
-	text := string(r.body)
-	for _, want := range []string{
-		`pitrix_http_requests_total{route="/v1/categories",method="POST",status="201"} 1`,
-		`pitrix_http_requests_total{route="/v1/categories/{id}",method="GET",status="200"} 1`,
-		`pitrix_http_requests_total{route="/v1/categories/{id}",method="GET",status="404"} 1`,
-		`pitrix_http_requests_total{route="unmatched",method="",status="404"} 1`,
-		`pitrix_http_request_duration_seconds_bucket{route="/v1/categories/{id}",method="GET",le="+Inf"} 2`,
-		`pitrix_http_request_duration_seconds_count{route="/v1/categories/{id}",method="GET"} 2`,
-		"pitrix_http_requests_in_flight 1",
+	mfs := e.scrape()
+	for _, tc := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"pitrix_http_requests_total", map[string]string{"route": "/v1/categories", "method": "POST", "status": "201"}, 1},
+		{"pitrix_http_requests_total", map[string]string{"route": "/v1/categories/{id}", "method": "GET", "status": "200"}, 1},
+		{"pitrix_http_requests_total", map[string]string{"route": "/v1/categories/{id}", "method": "GET", "status": "404"}, 1},
+		{"pitrix_http_requests_total", map[string]string{"route": "unmatched", "method": "", "status": "404"}, 1},
+		{"pitrix_http_request_duration_seconds", map[string]string{"route": "/v1/categories/{id}", "method": "GET"}, 2},
+		{"pitrix_http_requests_in_flight", nil, 1}, // the scrape itself
+		{"pitrix_test_categories", nil, 1},
 	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("metrics lack %q", want)
+		if got, ok := metricValue(mfs, tc.name, tc.labels); !ok || got != tc.want {
+			t.Errorf("%s%v = %v (present %v), want %v", tc.name, tc.labels, got, ok, tc.want)
 		}
 	}
-	if i, j := strings.Index(text, "pitrix_test_categories 1"), strings.Index(text, "pitrix_http_requests_total"); i < 0 || i > j {
-		t.Errorf("backend metrics must come first (at %d, front at %d)", i, j)
+	if _, ok := metricValue(mfs, "pitrix_http_requests_total", map[string]string{"route": "/metrics", "method": "GET", "status": "200"}); ok {
+		t.Errorf("the first scrape counts itself before answering")
+	}
+	// The Go runtime and process collectors are registered too.
+	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "go_memstats_heap_alloc_bytes"} {
+		if v, ok := metricValue(mfs, name, nil); !ok || v <= 0 {
+			t.Errorf("%s = %v (present %v), want > 0", name, v, ok)
+		}
+	}
+
+	// Counters move with requests: one more GET, and the first scrape is counted now.
+	e.callOK("GET", "/v1/categories/"+c.ID, "", 200, nil)
+	mfs = e.scrape()
+	for _, tc := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"pitrix_http_requests_total", map[string]string{"route": "/v1/categories/{id}", "method": "GET", "status": "200"}, 2},
+		{"pitrix_http_requests_total", map[string]string{"route": "/metrics", "method": "GET", "status": "200"}, 1},
+		{"pitrix_http_request_duration_seconds", map[string]string{"route": "/v1/categories/{id}", "method": "GET"}, 3},
+	} {
+		if got, ok := metricValue(mfs, tc.name, tc.labels); !ok || got != tc.want {
+			t.Errorf("after more requests %s%v = %v (present %v), want %v", tc.name, tc.labels, got, ok, tc.want)
+		}
 	}
 
 	var st statusView

@@ -1,47 +1,17 @@
 package runner
 
 import (
-	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
-// TestMain fails the run if a runner goroutine outlives the tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := checkLeaks(5 * time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func checkLeaks(within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for {
-		var leaked []string
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		for g := range strings.SplitSeq(string(buf), "\n\n") {
-			if strings.Contains(g, "edge/drone/runner.") && !strings.Contains(g, "TestMain") && !strings.Contains(g, "checkLeaks") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition with a deadline
-	}
-}
+// TestMain fails the run if a goroutine (a runner's, or a child process's reader) outlives
+// the tests.
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }
 
 func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -78,11 +48,10 @@ func newRunner(t *testing.T, edit func(*Config)) *Runner {
 // last state described by what.
 func waitFor(t *testing.T, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within 10s; last state: %s", what())
+	testutil.Eventually(t, 10*time.Second, "condition", func() (bool, string) {
+		if cond() {
+			return true, ""
 		}
-		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
-	}
+		return false, what()
+	})
 }

@@ -13,6 +13,9 @@ import (
 var (
 	ErrInvalid       = errors.New("chart: invalid chart")
 	ErrInvalidValues = errors.New("chart: invalid values")
+	// ErrRemoteRef is returned (wrapped, naming the reference) by ParseSchema for a schema
+	// that refers to another document.
+	ErrRemoteRef = errors.New("chart: remote schema reference refused")
 )
 
 // ValidationError lists every problem found in a chart by file name

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pitrix/pitrix/edge/edgepb"
 	"github.com/pitrix/pitrix/edge/gateway"
+	"github.com/pitrix/pitrix/internal/testutil"
 	"github.com/pitrix/pitrix/providers"
 )
 
@@ -117,17 +118,7 @@ func drones(ctx context.Context, gw *gateway.Gateway, fgID string) ([]string, er
 // eventually polls cond until it holds, failing with its last word after 45 s.
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after 45s; last: %s", what, last)
-		}
-		time.Sleep(25 * time.Millisecond) // polling a condition with a deadline
-	}
+	testutil.Eventually(t, 45*time.Second, what, cond)
 }
 
 // waitDrones waits until Frontgate fgID, through gw, lists exactly want.
