@@ -17,7 +17,7 @@ build:
 
 # A single-node control plane with embedded Pebble, the local runtime and the demo repo.
 run: build
-	$(BIN) server --data-dir $(DATA_DIR) --listen $(LISTEN) --demo-src demo/packages
+	$(BIN) server --data-dir $(DATA_DIR) --listen $(LISTEN) --demo-src demo/packages --allow-fetch 127.0.0.0/8
 
 test: lint test-race test-multi
 

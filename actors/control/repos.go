@@ -121,7 +121,15 @@ func checkRepoURL(bad problems, typ, raw string) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		bad.add("url", "not an absolute URL: %q", raw)
+		if strings.Contains(raw, "@") {
+			bad.add("url", "not an absolute URL")
+		} else {
+			bad.add("url", "not an absolute URL: %q", raw)
+		}
+		return
+	}
+	if u.User != nil {
+		bad.add("url", "must not hold a user or password (%s): give them as the repo's credential", u.Redacted())
 		return
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {

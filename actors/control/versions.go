@@ -14,6 +14,7 @@ import (
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/repo"
+	"github.com/pitrix/pitrix/actors/repo/source"
 	"github.com/pitrix/pitrix/actors/runtime"
 	"github.com/pitrix/pitrix/actors/store"
 )
@@ -190,6 +191,11 @@ func (p *Plane) packageOf(ctx context.Context, v *catalog.Version) ([]byte, erro
 		return nil, fault.Internal(err, "open repo credential")
 	}
 	pkg, err := p.src.FetchPackage(ctx, src, v.PackageURL)
+	if errors.Is(err, source.ErrRefused) || errors.Is(err, source.ErrInvalidRepo) {
+		// Not transient: the server will not fetch from there (see --allow-fetch).
+		return nil, &fault.Error{Code: fault.CodeFailedPrecondition, Err: err,
+			Message: fmt.Sprintf("package of %s cannot be fetched: %v", v.ID, err)}
+	}
 	if err != nil {
 		return nil, fault.Unavailable(err, "fetch package of %s from %s", v.ID, v.PackageURL)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,6 +31,7 @@ import (
 	"github.com/pitrix/pitrix/cluster/node"
 	"github.com/pitrix/pitrix/edge/relay"
 	"github.com/pitrix/pitrix/http/rest"
+	"github.com/pitrix/pitrix/internal/netguard"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/helm"
 	"github.com/pitrix/pitrix/providers/local"
@@ -51,6 +53,10 @@ type serverConfig struct {
 	LogLevel     string
 	DemoSrc      string
 	LocalRuntime bool
+	// AllowFetch are the special ranges (loopback, private, ...) outbound requests made for
+	// users may reach anyway; AllowLocalRepo the folders local repos may read.
+	AllowFetch     []netip.Prefix
+	AllowLocalRepo []string
 }
 
 func parseServerFlags(args []string, getenv func(string) string, stderr io.Writer) (serverConfig, error) {
@@ -61,7 +67,7 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 		return def
 	}
 	var c serverConfig
-	var join string
+	var join, allowFetch, allowLocal string
 	fs := flag.NewFlagSet("pitrix server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.DataDir, "data-dir", env("PITRIX_DATA_DIR", "pitrix-data"), "the node's data: Pebble store, keys, admin.token (env PITRIX_DATA_DIR)")
@@ -73,6 +79,8 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
 	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
+	fs.StringVar(&allowFetch, "allow-fetch", env("PITRIX_ALLOW_FETCH", ""), "CIDR,... that repo, package and API-server requests made for users may reach although loopback, link-local or private; default none (env PITRIX_ALLOW_FETCH)")
+	fs.StringVar(&allowLocal, "allow-local-repo", env("PITRIX_ALLOW_LOCAL_REPO", ""), "absolute folders DIR,... that local repos may read; the data dir's demo-repos is always allowed (env PITRIX_ALLOW_LOCAL_REPO)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -86,6 +94,19 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 		if j = strings.TrimSpace(j); j != "" {
 			c.Join = append(c.Join, j)
 		}
+	}
+	var err error
+	if c.AllowFetch, err = netguard.ParseAllow(allowFetch); err != nil {
+		return c, fmt.Errorf("--allow-fetch: %w", err)
+	}
+	for _, d := range strings.Split(allowLocal, ",") {
+		if d = strings.TrimSpace(d); d == "" {
+			continue
+		}
+		if !filepath.IsAbs(d) {
+			return c, fmt.Errorf("--allow-local-repo %q: not an absolute folder", d)
+		}
+		c.AllowLocalRepo = append(c.AllowLocalRepo, filepath.Clean(d))
 	}
 	if c.DataDir == "" {
 		return c, errors.New("--data-dir is required")
@@ -140,12 +161,17 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if created {
 		log.Info("created the admin; its token is in the data dir", "path", tokenPath)
 	}
-	src, err := source.New(source.Config{})
+	guard, err := netguard.New(netguard.Config{Allow: cfg.AllowFetch})
+	if err != nil {
+		return err
+	}
+	src, err := source.New(source.Config{Guard: guard,
+		AllowDirs: append([]string{filepath.Join(dataDir, "demo-repos")}, cfg.AllowLocalRepo...)})
 	if err != nil {
 		return err
 	}
 	indexer := &repo.Indexer{Store: st, Source: src, Sealer: sealer, IDs: ids, Logger: log.With("component", "indexer")}
-	kube, err := helm.New(helm.Config{Logger: log.With("component", "helm")})
+	kube, err := helm.New(helm.Config{Logger: log.With("component", "helm"), Dial: guard.DialContext})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pitrix/pitrix/providers/pkgrepo"
+)
+
+// connCounter is a loopback listener that records every connection and closes it: the
+// proof that a refused address was never reached.
+type connCounter struct {
+	ln net.Listener
+	n  atomic.Int32
+}
+
+func countConns(t *testing.T, addr string) *connCounter {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("listen on %s: %v", addr, err)
+	}
+	c := &connCounter{ln: ln}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.n.Add(1)
+			conn.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return c
+}
+
+// serveDir serves dir over HTTP on addr (a loopback address with port 0).
+func serveDir(t *testing.T, addr, dir string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("listen on %s: %v", addr, err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// TestSSRFPackageURLRefused (issue 7, chain 3): a repo index on an allowed loopback address
+// names a package at another loopback address that --allow-fetch does not cover. Indexing
+// stores the version, but neither fetching its package nor a repo at that address reaches
+// it: the listener there records no connection, and the API answers with the refusal.
+func TestSSRFPackageURLRefused(t *testing.T) {
+	target := countConns(t, "127.0.0.3:0")
+	secretURL := "http://" + target.ln.Addr().String() + "/secret.tgz"
+
+	repoDir := t.TempDir()
+	e, err := pkgrepo.Pack(writeSrcDir(t, vmFiles("hello", "0.1.0", "points elsewhere")), repoDir, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.URLs = []string{secretURL}
+	if err := pkgrepo.WriteIndex(repoDir, []pkgrepo.Entry{e}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	repoURL := serveDir(t, "127.0.0.2:0", repoDir)
+
+	s := startServer(t, t.TempDir(), "--local-runtime=false", "--allow-fetch", "127.0.0.2/32")
+	admin := s.client(s.token())
+	ctx := ctxT(t)
+
+	// A repo on the refused address itself is refused when created, naming the address.
+	ae := apiErr(t, admin.Do(ctx, http.MethodPost, "/v1/repos", nil, obj{"name": "direct", "type": "http",
+		"url": "http://" + target.ln.Addr().String(), "providers": []string{"local"}}, nil), 400, "invalid_argument")
+	if d := fmt.Sprint(ae.Details["url"]); !strings.Contains(d, "refusing to connect to 127.0.0.3") || !strings.Contains(d, "loopback") {
+		t.Fatalf("refusal does not name the address and why: %v", ae.Details)
+	}
+	// So is a name that resolves to it.
+	port := target.ln.Addr().(*net.TCPAddr).Port
+	ae = apiErr(t, admin.Do(ctx, http.MethodPost, "/v1/repos", nil, obj{"name": "byname", "type": "http",
+		"url": "http://localhost:" + strconv.Itoa(port), "providers": []string{"local"}}, nil), 400, "invalid_argument")
+	if d := fmt.Sprint(ae.Details["url"]); !strings.Contains(d, "refusing to connect to localhost") {
+		t.Fatalf("refusal of localhost: %v", ae.Details)
+	}
+	// A URL holding a password is refused before any request, without echoing it.
+	ae = apiErr(t, admin.Do(ctx, http.MethodPost, "/v1/repos", nil, obj{"name": "pw", "type": "http",
+		"url": "http://bob:hunter2@" + strings.TrimPrefix(repoURL, "http://"), "providers": []string{"local"}}, nil), 400, "invalid_argument")
+	if strings.Contains(ae.Message+fmt.Sprint(ae.Details["url"]), "hunter2") || !strings.Contains(fmt.Sprint(ae.Details["url"]), "credential") {
+		t.Fatalf("password URL: %s %v", ae.Message, ae.Details)
+	}
+
+	repo := do(t, admin, http.MethodPost, "/v1/repos", obj{"name": "pointer", "type": "http", "url": repoURL,
+		"visibility": "public", "providers": []string{"local"}, "index_interval": 0})
+	repoID := repo["id"].(string)
+	ev := waitEvent(t, admin, repoID, list(t, admin, "/v1/repos/"+repoID+"/events", nil)[0]["id"].(string))
+	if ev["status"] != "successful" {
+		t.Fatalf("index = %v", ev)
+	}
+	apps := list(t, admin, "/v1/apps", url.Values{"repo_id": {repoID}})
+	if len(apps) != 1 {
+		t.Fatalf("apps = %v", apps)
+	}
+	versions := list(t, admin, "/v1/apps/"+apps[0]["id"].(string)+"/versions", nil)
+	if len(versions) != 1 {
+		t.Fatalf("versions = %v", versions)
+	}
+	vid := versions[0]["id"].(string)
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/v1/app_versions/"+vid+"/package", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token())
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusConflict || !strings.Contains(string(body), "refusing to connect to 127.0.0.3") {
+		t.Fatalf("GET package = %d %s, want 409 naming the refused address", res.StatusCode, body)
+	}
+	if n := target.n.Load(); n != 0 {
+		t.Fatalf("the refused address saw %d connections, want 0", n)
+	}
+}
+
+func writeSrcDir(t *testing.T, files map[string][]byte) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "src")
+	writeSrc(t, dir, files)
+	return dir
+}
