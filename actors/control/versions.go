@@ -291,6 +291,10 @@ func (p *Plane) ReviewVersion(ctx context.Context, pr identity.Principal, id, ac
 			message = "private repo: passed without review"
 		}
 	}
+	if to == catalog.StatusPassed {
+		// Only an admin's pass is a review; the private-repo shortcut stays private.
+		v.Unreviewed = !pr.IsAdmin()
+	}
 	v.Status, v.Message, v.UpdatedAt = to, message, now
 	audit := catalog.Audit{ID: p.ids.Next("audit"), VersionID: v.ID, Action: action, FromStatus: from, Status: to,
 		Operator: pr.UserID, Role: pr.Role, Message: message, CreatedAt: now}

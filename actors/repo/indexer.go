@@ -198,6 +198,9 @@ func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[s
 				sv = &storedVersion{changed: true, v: catalog.Version{
 					ID: ix.IDs.Next("appv"), AppID: sa.app.ID, RepoID: r.ID, Name: e.version, Type: appType,
 					Status: status, Owner: r.Owner, CreatedAt: now,
+					// Public repos with app_default_status active are an admin's decision
+					// (control checks it); a private repo's shortcut is not a review.
+					Unreviewed: status == catalog.StatusActive && r.Visibility != catalog.VisibilityPublic,
 				}}
 				if !created.IsZero() {
 					sv.v.Created = &created
@@ -207,6 +210,11 @@ func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[s
 			} else if versionDiffers(&sv.v, e) {
 				sv.changed = true
 				ev.VersionsUpdated++
+			}
+			if r.Visibility == catalog.VisibilityPublic && catalog.DemoteUnreviewed(&sv.v) {
+				// Made public while this run or an earlier one wrote it: back to review.
+				sv.changed = true
+				sv.v.UpdatedAt = now
 			}
 			if sv.changed {
 				v := &sv.v

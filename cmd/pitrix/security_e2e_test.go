@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pitrix/pitrix/http/client"
 	"github.com/pitrix/pitrix/providers/pkgrepo"
 )
 
@@ -141,4 +142,91 @@ func writeSrcDir(t *testing.T, files map[string][]byte) string {
 	dir := filepath.Join(t.TempDir(), "src")
 	writeSrc(t, dir, files)
 	return dir
+}
+
+// newUser creates a user of role through the admin and returns a client with its token.
+func newUser(t *testing.T, s *server, admin *client.Client, name, role string) *client.Client {
+	t.Helper()
+	u := do(t, admin, http.MethodPost, "/v1/users", obj{"name": name, "role": role})
+	tok := do(t, admin, http.MethodPost, "/v1/users/"+u["id"].(string)+"/tokens", obj{"name": name})
+	return s.client(tok["token"].(string))
+}
+
+// TestReviewCannotBeSkipped (issue 7, chain 4): an ISV activates versions in private repos
+// without review (app_default_status active; submit "passed without review", then release)
+// and switches the repos to public. No user sees them until they have been through review.
+func TestReviewCannotBeSkipped(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	buildRepo(t, dirA, [][3]string{{"hello", "0.1.0", "auto-active"}})
+	buildRepo(t, dirB, [][3]string{{"greeter", "1.0.0", "self-passed"}})
+	hsA, hsB := repoServer(t, dirA), repoServer(t, dirB)
+	s := startServer(t, t.TempDir(), "--local-runtime=false")
+	admin := s.client(s.token())
+	isv := newUser(t, s, admin, "vendor", "isv")
+	bob := newUser(t, s, admin, "bob", "user")
+
+	index := func(c *client.Client, name, repoURL, status string) (repoID, versionID string) {
+		t.Helper()
+		r := do(t, c, http.MethodPost, "/v1/repos", obj{"name": name, "type": "http", "url": repoURL, "visibility": "private",
+			"providers": []string{"local"}, "index_interval": 0, "app_default_status": status})
+		repoID = r["id"].(string)
+		if ev := waitEvent(t, c, repoID, list(t, c, "/v1/repos/"+repoID+"/events", nil)[0]["id"].(string)); ev["status"] != "successful" {
+			t.Fatalf("index of %s = %v", name, ev)
+		}
+		apps := list(t, c, "/v1/apps", url.Values{"repo_id": {repoID}})
+		if len(apps) != 1 {
+			t.Fatalf("apps of %s = %v", name, apps)
+		}
+		vs := list(t, c, "/v1/apps/"+apps[0]["id"].(string)+"/versions", nil)
+		if len(vs) != 1 {
+			t.Fatalf("versions of %s = %v", name, vs)
+		}
+		return repoID, vs[0]["id"].(string)
+	}
+	repoA, vA := index(isv, "auto", hsA.URL, "active")
+	repoB, vB := index(isv, "self", hsB.URL, "draft")
+	for _, step := range []struct{ action, want string }{{"submit", "passed"}, {"release", "active"}} {
+		if v := do(t, isv, http.MethodPost, "/v1/app_versions/"+vB+"/"+step.action, obj{}); v["status"] != step.want {
+			t.Fatalf("%s in a private repo: %v, want %s", step.action, v["status"], step.want)
+		}
+	}
+	for _, id := range []string{vA, vB} {
+		if v := do(t, isv, http.MethodGet, "/v1/app_versions/"+id, nil); v["status"] != "active" || v["unreviewed"] != true {
+			t.Fatalf("shortcut version %s = %v, want active and unreviewed", id, v)
+		}
+	}
+
+	// The switch to public: allowed, but publishes nothing unreviewed.
+	do(t, isv, http.MethodPatch, "/v1/repos/"+repoA, obj{"visibility": "public", "app_default_status": "draft"})
+	do(t, isv, http.MethodPatch, "/v1/repos/"+repoB, obj{"visibility": "public"})
+	if got := list(t, bob, "/v1/apps", nil); len(got) != 0 {
+		t.Fatalf("a user sees unreviewed apps after the repos went public: %v", got)
+	}
+	for _, id := range []string{vA, vB} {
+		apiErr(t, bob.Do(ctxT(t), http.MethodGet, "/v1/app_versions/"+id, nil, nil, nil), 404, "not_found")
+		v := do(t, isv, http.MethodGet, "/v1/app_versions/"+id, nil)
+		if v["status"] != "draft" || v["unreviewed"] == true {
+			t.Fatalf("version %s after publishing = %v, want back in draft", id, v)
+		}
+	}
+	// A new index run of the public repo does not re-activate anything either.
+	ev := waitEvent(t, isv, repoA, do(t, isv, http.MethodPost, "/v1/repos/"+repoA+"/index", nil)["id"].(string))
+	if ev["status"] != "successful" {
+		t.Fatalf("re-index = %v", ev)
+	}
+	if got := list(t, bob, "/v1/apps", nil); len(got) != 0 {
+		t.Fatalf("a user sees apps after a re-index: %v", got)
+	}
+	// In a public repo the ISV cannot pass its own version; through review it is published.
+	do(t, isv, http.MethodPost, "/v1/app_versions/"+vA+"/submit", obj{})
+	apiErr(t, isv.Do(ctxT(t), http.MethodPost, "/v1/app_versions/"+vA+"/pass", nil, obj{}, nil), 403, "permission_denied")
+	do(t, admin, http.MethodPost, "/v1/app_versions/"+vA+"/pass", obj{"message": "reviewed"})
+	do(t, isv, http.MethodPost, "/v1/app_versions/"+vA+"/release", obj{})
+	seen := list(t, bob, "/v1/apps", nil)
+	if len(seen) != 1 || seen[0]["name"] != "hello" || seen[0]["status"] != "active" {
+		t.Fatalf("after review the user sees %v, want hello only", seen)
+	}
+	if v := do(t, bob, http.MethodGet, "/v1/app_versions/"+vA, nil); v["status"] != "active" {
+		t.Fatalf("reviewed version = %v", v)
+	}
 }
