@@ -230,3 +230,56 @@ func TestReviewCannotBeSkipped(t *testing.T) {
 		t.Fatalf("reviewed version = %v", v)
 	}
 }
+
+// TestRuntimesByTrust (issue 7, chain 1): a plain user can neither create a local runtime
+// (which runs packages on the control plane's host) nor deploy its own draft, or its own
+// shortcut-activated version, to the admin's local runtime.
+func TestRuntimesByTrust(t *testing.T) {
+	dir := t.TempDir()
+	buildRepo(t, dir, [][3]string{{"grab", "0.1.0", "reads the admin token"}})
+	hs := repoServer(t, dir)
+	s := startServer(t, t.TempDir())
+	admin := s.client(s.token())
+	mallory := newUser(t, s, admin, "mallory", "user")
+
+	var localID string
+	eventually(t, "the local runtime is registered", func() (bool, string) {
+		for _, rt := range list(t, admin, "/v1/runtimes", nil) {
+			if rt["provider"] == "local" {
+				localID = rt["id"].(string)
+				return true, ""
+			}
+		}
+		return false, "no local runtime yet"
+	})
+
+	for _, body := range []obj{{"name": "mine", "provider": "local"}, {"name": "mine-test", "provider": "local", "test": true}} {
+		apiErr(t, mallory.Do(ctxT(t), http.MethodPost, "/v1/runtimes", nil, body, nil), 403, "permission_denied")
+	}
+	if got := list(t, mallory, "/v1/runtimes", nil); len(got) != 0 {
+		t.Fatalf("refused runtimes were stored: %v", got)
+	}
+
+	r := do(t, mallory, http.MethodPost, "/v1/repos", obj{"name": "mine", "type": "http", "url": hs.URL, "providers": []string{"local"}, "index_interval": 0})
+	repoID := r["id"].(string)
+	if ev := waitEvent(t, mallory, repoID, list(t, mallory, "/v1/repos/"+repoID+"/events", nil)[0]["id"].(string)); ev["status"] != "successful" {
+		t.Fatalf("index = %v", ev)
+	}
+	apps := list(t, mallory, "/v1/apps", url.Values{"repo_id": {repoID}})
+	if len(apps) != 1 {
+		t.Fatalf("apps = %v", apps)
+	}
+	vid := list(t, mallory, "/v1/apps/"+apps[0]["id"].(string)+"/versions", nil)[0]["id"].(string)
+	deploy := func() error {
+		return mallory.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "grab", "version_id": vid, "runtime_id": localID}, nil)
+	}
+	// The admin's runtime is not the user's to name (400, as for a runtime that does not exist).
+	apiErr(t, deploy(), 400, "invalid_argument")
+	// Released through the private-repo shortcut, it is still not reviewed.
+	do(t, mallory, http.MethodPost, "/v1/app_versions/"+vid+"/submit", obj{})
+	do(t, mallory, http.MethodPost, "/v1/app_versions/"+vid+"/release", obj{})
+	apiErr(t, deploy(), 400, "invalid_argument")
+	if got := list(t, admin, "/v1/clusters", nil); len(got) != 0 {
+		t.Fatalf("clusters were created: %v", got)
+	}
+}
