@@ -39,9 +39,9 @@ type Runtime struct {
 	// only active, reviewed versions.
 	Test      bool      `json:"test"`
 	Owner     string    `json:"owner"`
-	Status       string            `json:"status"` // active | deleted
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
+	Status    string    `json:"status"` // active | deleted
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // RuntimeInput is the body of POST /v1/runtimes.
