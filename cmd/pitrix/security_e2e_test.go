@@ -72,7 +72,20 @@ func TestSSRFPackageURLRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.URLs = []string{secretURL}
-	if err := pkgrepo.WriteIndex(repoDir, []pkgrepo.Entry{e}, time.Now()); err != nil {
+	entries := []pkgrepo.Entry{e}
+	// The IPv6 loopback too, where the machine has it.
+	var target6 *connCounter
+	if ln, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		ln.Close()
+		target6 = countConns(t, "[::1]:0")
+		e6, err := pkgrepo.Pack(writeSrcDir(t, vmFiles("greeter", "1.0.0", "points at ::1")), repoDir, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e6.URLs = []string{"http://" + target6.ln.Addr().String() + "/secret.tgz"}
+		entries = append(entries, e6)
+	}
+	if err := pkgrepo.WriteIndex(repoDir, entries, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	repoURL := serveDir(t, "127.0.0.2:0", repoDir)
@@ -109,31 +122,39 @@ func TestSSRFPackageURLRefused(t *testing.T) {
 		t.Fatalf("index = %v", ev)
 	}
 	apps := list(t, admin, "/v1/apps", url.Values{"repo_id": {repoID}})
-	if len(apps) != 1 {
+	if len(apps) != len(entries) {
 		t.Fatalf("apps = %v", apps)
 	}
-	versions := list(t, admin, "/v1/apps/"+apps[0]["id"].(string)+"/versions", nil)
-	if len(versions) != 1 {
-		t.Fatalf("versions = %v", versions)
-	}
-	vid := versions[0]["id"].(string)
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/v1/app_versions/"+vid+"/package", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token())
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusConflict || !strings.Contains(string(body), "refusing to connect to 127.0.0.3") {
-		t.Fatalf("GET package = %d %s, want 409 naming the refused address", res.StatusCode, body)
+	for _, app := range apps {
+		versions := list(t, admin, "/v1/apps/"+app["id"].(string)+"/versions", nil)
+		if len(versions) != 1 {
+			t.Fatalf("versions = %v", versions)
+		}
+		vid := versions[0]["id"].(string)
+		want := "refusing to connect to 127.0.0.3"
+		if app["name"] == "greeter" {
+			want = "refusing to connect to ::1"
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/v1/app_versions/"+vid+"/package", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+s.token())
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusConflict || !strings.Contains(string(body), want) {
+			t.Fatalf("GET package of %s = %d %s, want 409 containing %q", app["name"], res.StatusCode, body, want)
+		}
 	}
 	if n := target.n.Load(); n != 0 {
 		t.Fatalf("the refused address saw %d connections, want 0", n)
+	}
+	if target6 != nil && target6.n.Load() != 0 {
+		t.Fatalf("the refused address ::1 saw %d connections, want 0", target6.n.Load())
 	}
 }
 
