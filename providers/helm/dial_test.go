@@ -7,6 +7,9 @@ import (
 	"sync"
 	"testing"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
 	"github.com/pitrix/pitrix/providers"
 )
 
@@ -57,5 +60,16 @@ current-context: c
 		if a != "169.254.169.254:6443" {
 			t.Errorf("dialled %s, want only the API server 169.254.169.254:6443 (no proxy)", a)
 		}
+	}
+}
+
+func TestBodyless(t *testing.T) {
+	leaky := apierrors.NewGenericServerResponse(500, "GET", schema.GroupResource{}, "", "SECRET-BODY-FROM-METADATA", 0, true)
+	if got := bodyless(leaky).Error(); got != "HTTP 500 Internal Server Error" {
+		t.Fatalf("bodyless = %q", got)
+	}
+	other := errors.New("connection refused")
+	if bodyless(other) != other {
+		t.Fatal("bodyless changed a non-API error")
 	}
 }
