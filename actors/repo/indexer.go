@@ -152,6 +152,13 @@ type storedVersion struct {
 
 // apply diffs the index against the repo's catalog records and writes the difference.
 func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[string][]entry, ev *catalog.RepoEvent, now time.Time) error {
+	// The run's copy may be older than the fetch: visibility and default status decide
+	// whether versions skip review, so take them as they are now.
+	if cur, _, err := entity.Get[catalog.StoredRepo](ctx, ix.Store, catalog.RepoKey(r.ID)); err == nil {
+		r.Visibility, r.AppDefaultStatus = cur.Visibility, cur.AppDefaultStatus
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("read repo %s: %w", r.ID, err)
+	}
 	apps := map[string]*storedApp{} // by app name
 	byID := map[string]*storedApp{}
 	err := entity.Each(ctx, ix.Store, catalog.AppPrefix, catalog.TermRepo(r.ID), func(a catalog.App, ver uint64) error {
