@@ -381,7 +381,8 @@ func (p *Plane) VersionRuntimes(ctx context.Context, pr identity.Principal, vers
 	items, total, err := entity.List(ctx, p.st, entity.Query[runtime.Runtime]{
 		Prefix: runtime.RuntimePrefix, Limit: 200,
 		Keep: func(rt runtime.Runtime) bool {
-			return (pr.IsAdmin() || rt.Owner == pr.UserID) && allowed(rt.Provider) && catalog.SelectorsMatch(selectors, rt.Labels)
+			return (pr.IsAdmin() || rt.Owner == pr.UserID) && allowed(rt.Provider) && catalog.SelectorsMatch(selectors, rt.Labels) &&
+				checkRuntimeTrust(pr, rt.Provider) == nil && checkDeployable(pr, &v, &rt, "version_id") == nil
 		},
 	})
 	if err != nil {
