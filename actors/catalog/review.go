@@ -61,3 +61,25 @@ func Review(status, action string) (ReviewStep, error) {
 	}
 	return ReviewStep{}, fmt.Errorf("cannot %s a version in status %q (allowed from %v)", action, status, e.from)
 }
+
+// DemoteUnreviewed sends a version that reached passed, active or suspended without an
+// admin's review back to draft, so that publishing its repo never publishes it; it reports
+// whether v changed. The owner then takes it through review like any public version.
+func DemoteUnreviewed(v *Version) bool {
+	if !v.Unreviewed {
+		return false
+	}
+	v.Unreviewed = false
+	switch v.Status {
+	case StatusPassed, StatusActive, StatusSuspended:
+		v.Status = StatusDraft
+	}
+	return true
+}
+
+// Visible reports whether a version may be seen beyond its owner in a repo of the given
+// visibility (uploads to the store count as public): it is active, reviewed and still in
+// its repo's index.
+func (v *Version) Visible(repoPublic bool) bool {
+	return repoPublic && v.Status == StatusActive && !v.Unreviewed && !v.Removed
+}

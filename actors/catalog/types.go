@@ -160,25 +160,30 @@ type AppPatch struct {
 
 // Version is one version of an app.
 type Version struct {
-	ID          string     `json:"id"`
-	AppID       string     `json:"app_id"`
-	RepoID      string     `json:"repo_id"`
-	Name        string     `json:"name"` // the version string, e.g. "1.2.0"
-	AppVersion  string     `json:"app_version"`
-	Description string     `json:"description"`
-	Type        string     `json:"type"`
-	Status      string     `json:"status"`
-	PackageURL  string     `json:"package_url,omitempty"`
-	Digest      string     `json:"digest,omitempty"`
-	PackageSize int64      `json:"package_size,omitempty"`
-	HasPackage  bool       `json:"has_package"` // the .tgz is stored (upload) or cached
-	Deprecated  bool       `json:"deprecated,omitempty"`
-	Removed     bool       `json:"removed,omitempty"` // gone from the repo's index at the last run
-	Owner       string     `json:"owner"`
-	Message     string     `json:"message,omitempty"` // the last review message
-	Created     *time.Time `json:"created,omitempty"` // the index entry's created time
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID          string `json:"id"`
+	AppID       string `json:"app_id"`
+	RepoID      string `json:"repo_id"`
+	Name        string `json:"name"` // the version string, e.g. "1.2.0"
+	AppVersion  string `json:"app_version"`
+	Description string `json:"description"`
+	Type        string `json:"type"`
+	Status      string `json:"status"`
+	PackageURL  string `json:"package_url,omitempty"`
+	Digest      string `json:"digest,omitempty"`
+	PackageSize int64  `json:"package_size,omitempty"`
+	HasPackage  bool   `json:"has_package"` // the .tgz is stored (upload) or cached
+	Deprecated  bool   `json:"deprecated,omitempty"`
+	Removed     bool   `json:"removed,omitempty"` // gone from the repo's index at the last run
+	Owner       string `json:"owner"`
+	Message     string `json:"message,omitempty"` // the last review message
+	// Unreviewed marks a version made passed or active without an admin's review: by the
+	// private-repo shortcuts (its owner's own pass, a private repo's app_default_status
+	// active). Such a version is seen only by its owner and admins, and goes back to draft
+	// when its repo becomes public (see DemoteUnreviewed).
+	Unreviewed bool       `json:"unreviewed,omitempty"`
+	Created    *time.Time `json:"created,omitempty"` // the index entry's created time
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // Audit records one review step of a version.

@@ -74,7 +74,7 @@ func (v *viewer) version(ver *catalog.Version) bool {
 	if !v.repoLive(ver.RepoID) || ver.Status == catalog.StatusDeleted {
 		return false
 	}
-	return ver.Owner == v.p.UserID || (v.public(ver.RepoID) && ver.Status == catalog.StatusActive && !ver.Removed)
+	return ver.Owner == v.p.UserID || ver.Visible(v.public(ver.RepoID))
 }
 
 // needsReview reports whether versions of an app need an admin's pass: those of public repos

@@ -40,16 +40,19 @@ func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in app
 		return nil, fault.Invalid("invalid cluster", bad)
 	}
 	vw := p.viewer(ctx, pr)
-	v, err := p.deployableVersion(ctx, vw, pr, "version_id", in.VersionID)
+	rt, err := p.readRuntime(ctx, pr, in.RuntimeID)
+	if err != nil {
+		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("no runtime %q", in.RuntimeID))
+	}
+	if err := checkRuntimeTrust(pr, rt.Provider); err != nil {
+		return nil, err
+	}
+	v, err := p.deployableVersion(ctx, vw, pr, "version_id", in.VersionID, &rt)
 	if err != nil {
 		return nil, err
 	}
 	if in.AppID != "" && in.AppID != v.AppID {
 		return nil, fault.InvalidField("app_id", fmt.Sprintf("version %s belongs to app %s, not %s", v.ID, v.AppID, in.AppID))
-	}
-	rt, err := p.readRuntime(ctx, pr, in.RuntimeID)
-	if err != nil {
-		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("no runtime %q", in.RuntimeID))
 	}
 	if err := p.checkPlacement(vw, &v, &rt); err != nil {
 		return nil, err
@@ -68,9 +71,9 @@ func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in app
 	return p.clusterCommand(ctx, cl.ID, grain.OpCreate, pr, grain.CreateBody{Cluster: cl})
 }
 
-// deployableVersion loads a version the caller may deploy: active, or any live status of
-// their own.
-func (p *Plane) deployableVersion(ctx context.Context, vw *viewer, pr identity.Principal, field, id string) (catalog.Version, error) {
+// deployableVersion loads a version the caller may deploy to rt: an active, reviewed one;
+// or, to a test runtime, any live version of the caller's own. Admins may deploy any.
+func (p *Plane) deployableVersion(ctx context.Context, vw *viewer, pr identity.Principal, field, id string, rt *runtime.Runtime) (catalog.Version, error) {
 	v, _, err := p.readVersion(ctx, vw, id)
 	if fault.Is(err, fault.CodeNotFound) {
 		return v, fault.InvalidField(field, fmt.Sprintf("no app version %q", id))
@@ -81,10 +84,27 @@ func (p *Plane) deployableVersion(ctx context.Context, vw *viewer, pr identity.P
 	if v.Removed {
 		return v, fault.InvalidField(field, fmt.Sprintf("version %s was removed from its repo", id))
 	}
-	if v.Status != catalog.StatusActive && !pr.IsAdmin() && v.Owner != pr.UserID {
-		return v, fault.InvalidField(field, fmt.Sprintf("version %s is %s, not active", id, v.Status))
+	return v, checkDeployable(pr, &v, rt, field)
+}
+
+// checkDeployable is the deploy decision: admins deploy anything; others an active,
+// reviewed version, or their own version of any live status to their test runtime.
+func checkDeployable(pr identity.Principal, v *catalog.Version, rt *runtime.Runtime, field string) error {
+	switch {
+	case pr.IsAdmin():
+	case v.Status == catalog.StatusActive && !v.Unreviewed:
+	case v.Owner == pr.UserID && rt.Test:
+		// Its own developer tries it on a test runtime.
+	case v.Owner == pr.UserID:
+		what := v.Status
+		if v.Unreviewed {
+			what += " without review"
+		}
+		return fault.Forbidden("version %s is %s: only active, reviewed versions deploy to runtime %s; deploy your own to a runtime marked test", v.ID, what, rt.ID)
+	default:
+		return fault.InvalidField(field, fmt.Sprintf("version %s is %s, not active", v.ID, v.Status))
 	}
-	return v, nil
+	return nil
 }
 
 // checkPlacement refuses a runtime the version cannot run on.
@@ -237,11 +257,21 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 	}
 	in.Spec = nil // only ever set here
 	vm := c.AppType != catalog.AppTypeHelm
+	rt, _, err := entity.Get[runtime.Runtime](ctx, p.st, runtime.RuntimeKey(c.RuntimeID))
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fault.Unavailable(err, "read runtime %s", c.RuntimeID)
+	}
+	if action != providers.ActionStop && action != providers.ActionDelete && action != providers.ActionCease {
+		// Stopping and removing stay possible; nothing else runs on the host for a non-admin.
+		if err := checkRuntimeTrust(pr, c.Provider); err != nil {
+			return nil, err
+		}
+	}
 	switch action {
 	case providers.ActionUpgrade:
 		target := c.VersionID
 		if in.VersionID != "" {
-			v, err := p.deployableVersion(ctx, p.viewer(ctx, pr), pr, "version_id", in.VersionID)
+			v, err := p.deployableVersion(ctx, p.viewer(ctx, pr), pr, "version_id", in.VersionID, &rt)
 			if err != nil {
 				return nil, err
 			}

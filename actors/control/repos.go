@@ -121,7 +121,15 @@ func checkRepoURL(bad problems, typ, raw string) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		bad.add("url", "not an absolute URL: %q", raw)
+		if strings.Contains(raw, "@") {
+			bad.add("url", "not an absolute URL")
+		} else {
+			bad.add("url", "not an absolute URL: %q", raw)
+		}
+		return
+	}
+	if u.User != nil {
+		bad.add("url", "must not hold a user or password (%s): give them as the repo's credential", u.Redacted())
 		return
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
@@ -263,6 +271,7 @@ func (p *Plane) UpdateRepo(ctx context.Context, pr identity.Principal, id string
 	if !repoCanWrite(pr, &r.Repo) {
 		return nil, fault.Forbidden("only the repo's owner or an admin may change it")
 	}
+	wasPublic := r.Visibility == catalog.VisibilityPublic
 	set(&r.Name, in.Name)
 	set(&r.Description, in.Description)
 	set(&r.URL, in.URL)
@@ -291,6 +300,13 @@ func (p *Plane) UpdateRepo(ctx context.Context, pr identity.Principal, id string
 		}
 		if err := p.src.Validate(ctx, src); err != nil {
 			return nil, fault.Invalid("cannot read the repo's index", map[string]string{"url": err.Error()})
+		}
+	}
+	if !wasPublic && r.Visibility == catalog.VisibilityPublic {
+		// Before the repo turns public: what its shortcuts made passed or active goes back
+		// to draft, so publishing never skips review.
+		if err := p.demoteUnreviewed(ctx, pr, id); err != nil {
+			return nil, err
 		}
 	}
 	p.sealCredential(&r, in.Credential)
@@ -418,4 +434,51 @@ func lessByName[T any](sort string, name func(T) string) func(a, b T) bool {
 		return nil
 	}
 	return func(a, b T) bool { return strings.ToLower(name(a)) < strings.ToLower(name(b)) }
+}
+
+// demoteUnreviewed sends the repo's unreviewed versions back to draft, with an audit each,
+// and recomputes their apps' status.
+func (p *Plane) demoteUnreviewed(ctx context.Context, pr identity.Principal, repoID string) error {
+	now := p.now()
+	var ops []store.Op
+	changed := map[string]catalog.Version{} // app id -> one demoted version of it
+	err := entity.Each(ctx, p.st, catalog.VersionPrefix, catalog.TermRepo(repoID), func(v catalog.Version, ver uint64) error {
+		from := v.Status
+		if !catalog.DemoteUnreviewed(&v) {
+			return nil
+		}
+		const msg = "repo made public: versions that skipped review go back to draft"
+		v.Message, v.UpdatedAt = msg, now
+		audit := catalog.Audit{ID: p.ids.Next("audit"), VersionID: v.ID, Action: "publish_repo", FromStatus: from, Status: v.Status,
+			Operator: pr.UserID, Role: pr.Role, Message: msg, CreatedAt: now}
+		ops = append(ops, entity.MustPut(catalog.VersionKey(v.ID), v, ver, v.Terms()...),
+			entity.MustPut(catalog.AuditKey(v.ID, audit.ID), audit, store.Absent))
+		changed[v.AppID] = v
+		return nil
+	})
+	if err != nil {
+		return fault.Unavailable(err, "list versions of repo %s", repoID)
+	}
+	for len(ops) > 0 {
+		n := min(len(ops), 256)
+		if _, err := p.st.Apply(ctx, ops[:n]...); err != nil {
+			return writeFault(err, "versions of repo", repoID)
+		}
+		ops = ops[n:]
+	}
+	for _, v := range changed {
+		op, ok, err := p.appStatusOp(ctx, v)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if _, err := p.st.Apply(ctx, op); err != nil {
+				return writeFault(err, "app", v.AppID)
+			}
+		}
+	}
+	if len(changed) > 0 {
+		p.log.Info("repo made public: unreviewed versions back to draft", "repo_id", repoID, "apps", len(changed))
+	}
+	return nil
 }

@@ -14,7 +14,21 @@ import (
 	"github.com/pitrix/pitrix/actors/runtime"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/providers"
+	"github.com/pitrix/pitrix/providers/local"
 )
+
+// hostProviders run what they deploy on the control plane's own host: the package's commands
+// run as the server's user, next to its data dir, keys and tokens.
+var hostProviders = []string{local.Name}
+
+// checkRuntimeTrust refuses a non-admin the runtimes that run on the control plane's host.
+// There is no grant mechanism yet: only admins create, and deploy to, such runtimes.
+func checkRuntimeTrust(pr identity.Principal, provider string) error {
+	if pr.IsAdmin() || !contains(hostProviders, provider) {
+		return nil
+	}
+	return fault.Forbidden("only an admin may use a %q runtime: it runs on the control plane's own host", provider)
+}
 
 // ListProviders lists the provider plug-ins of this control plane.
 func (p *Plane) ListProviders(ctx context.Context) []runtime.ProviderInfo {
@@ -223,7 +237,10 @@ func (p *Plane) runtimeCommand(ctx context.Context, id, op string, pr identity.P
 func (p *Plane) CreateRuntime(ctx context.Context, pr identity.Principal, in runtime.RuntimeInput) (*runtime.Runtime, error) {
 	now := p.now()
 	rt := runtime.Runtime{ID: p.ids.Next("runtime"), Name: in.Name, Description: in.Description, Provider: in.Provider, Zone: in.Zone,
-		CredentialID: in.CredentialID, Labels: in.Labels, Owner: pr.UserID, Status: catalog.StatusActive, CreatedAt: now, UpdatedAt: now}
+		CredentialID: in.CredentialID, Labels: in.Labels, Test: in.Test, Owner: pr.UserID, Status: catalog.StatusActive, CreatedAt: now, UpdatedAt: now}
+	if err := checkRuntimeTrust(pr, rt.Provider); err != nil {
+		return nil, err
+	}
 	if rt.Labels == nil {
 		rt.Labels = map[string]string{}
 	}

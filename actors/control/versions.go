@@ -14,6 +14,7 @@ import (
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/repo"
+	"github.com/pitrix/pitrix/actors/repo/source"
 	"github.com/pitrix/pitrix/actors/runtime"
 	"github.com/pitrix/pitrix/actors/store"
 )
@@ -190,6 +191,11 @@ func (p *Plane) packageOf(ctx context.Context, v *catalog.Version) ([]byte, erro
 		return nil, fault.Internal(err, "open repo credential")
 	}
 	pkg, err := p.src.FetchPackage(ctx, src, v.PackageURL)
+	if errors.Is(err, source.ErrRefused) || errors.Is(err, source.ErrInvalidRepo) {
+		// Not transient: the server will not fetch from there (see --allow-fetch).
+		return nil, &fault.Error{Code: fault.CodeFailedPrecondition, Err: err,
+			Message: fmt.Sprintf("package of %s cannot be fetched: %v", v.ID, err)}
+	}
 	if err != nil {
 		return nil, fault.Unavailable(err, "fetch package of %s from %s", v.ID, v.PackageURL)
 	}
@@ -285,6 +291,10 @@ func (p *Plane) ReviewVersion(ctx context.Context, pr identity.Principal, id, ac
 			message = "private repo: passed without review"
 		}
 	}
+	if to == catalog.StatusPassed {
+		// Only an admin's pass is a review; the private-repo shortcut stays private.
+		v.Unreviewed = !pr.IsAdmin()
+	}
 	v.Status, v.Message, v.UpdatedAt = to, message, now
 	audit := catalog.Audit{ID: p.ids.Next("audit"), VersionID: v.ID, Action: action, FromStatus: from, Status: to,
 		Operator: pr.UserID, Role: pr.Role, Message: message, CreatedAt: now}
@@ -371,7 +381,8 @@ func (p *Plane) VersionRuntimes(ctx context.Context, pr identity.Principal, vers
 	items, total, err := entity.List(ctx, p.st, entity.Query[runtime.Runtime]{
 		Prefix: runtime.RuntimePrefix, Limit: 200,
 		Keep: func(rt runtime.Runtime) bool {
-			return (pr.IsAdmin() || rt.Owner == pr.UserID) && allowed(rt.Provider) && catalog.SelectorsMatch(selectors, rt.Labels)
+			return (pr.IsAdmin() || rt.Owner == pr.UserID) && allowed(rt.Provider) && catalog.SelectorsMatch(selectors, rt.Labels) &&
+				checkRuntimeTrust(pr, rt.Provider) == nil && checkDeployable(pr, &v, &rt, "version_id") == nil
 		},
 	})
 	if err != nil {

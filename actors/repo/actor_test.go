@@ -18,6 +18,7 @@ import (
 	"github.com/pitrix/pitrix/actors/seal"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
+	"github.com/pitrix/pitrix/internal/netguard"
 	"github.com/pitrix/pitrix/providers/pkgrepo"
 )
 
@@ -39,7 +40,15 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := source.New(source.Config{})
+	loopback, err := netguard.ParseAllow("127.0.0.0/8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guard, err := netguard.New(netguard.Config{Allow: loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.New(source.Config{Guard: guard, AllowDirs: []string{os.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}

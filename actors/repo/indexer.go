@@ -152,6 +152,13 @@ type storedVersion struct {
 
 // apply diffs the index against the repo's catalog records and writes the difference.
 func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[string][]entry, ev *catalog.RepoEvent, now time.Time) error {
+	// The run's copy may be older than the fetch: visibility and default status decide
+	// whether versions skip review, so take them as they are now.
+	if cur, _, err := entity.Get[catalog.StoredRepo](ctx, ix.Store, catalog.RepoKey(r.ID)); err == nil {
+		r.Visibility, r.AppDefaultStatus = cur.Visibility, cur.AppDefaultStatus
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("read repo %s: %w", r.ID, err)
+	}
 	apps := map[string]*storedApp{} // by app name
 	byID := map[string]*storedApp{}
 	err := entity.Each(ctx, ix.Store, catalog.AppPrefix, catalog.TermRepo(r.ID), func(a catalog.App, ver uint64) error {
@@ -198,6 +205,9 @@ func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[s
 				sv = &storedVersion{changed: true, v: catalog.Version{
 					ID: ix.IDs.Next("appv"), AppID: sa.app.ID, RepoID: r.ID, Name: e.version, Type: appType,
 					Status: status, Owner: r.Owner, CreatedAt: now,
+					// Public repos with app_default_status active are an admin's decision
+					// (control checks it); a private repo's shortcut is not a review.
+					Unreviewed: status == catalog.StatusActive && r.Visibility != catalog.VisibilityPublic,
 				}}
 				if !created.IsZero() {
 					sv.v.Created = &created
@@ -207,6 +217,11 @@ func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[s
 			} else if versionDiffers(&sv.v, e) {
 				sv.changed = true
 				ev.VersionsUpdated++
+			}
+			if r.Visibility == catalog.VisibilityPublic && catalog.DemoteUnreviewed(&sv.v) {
+				// Made public while this run or an earlier one wrote it: back to review.
+				sv.changed = true
+				sv.v.UpdatedAt = now
 			}
 			if sv.changed {
 				v := &sv.v

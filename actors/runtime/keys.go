@@ -67,4 +67,7 @@ func (p RuntimePatch) ApplyTo(rt *Runtime) {
 	if p.Labels != nil {
 		rt.Labels = *p.Labels
 	}
+	if p.Test != nil {
+		rt.Test = *p.Test
+	}
 }

@@ -34,10 +34,14 @@ type Runtime struct {
 	Zone         string            `json:"zone"`
 	CredentialID string            `json:"credential_id"`
 	Labels       map[string]string `json:"labels"`
-	Owner        string            `json:"owner"`
-	Status       string            `json:"status"` // active | deleted
-	CreatedAt    time.Time         `json:"created_at"`
-	UpdatedAt    time.Time         `json:"updated_at"`
+	// Test marks a runtime for trying versions that are not yet active: its owner may
+	// deploy their own draft, submitted or unreviewed versions to it. Other runtimes take
+	// only active, reviewed versions.
+	Test      bool      `json:"test"`
+	Owner     string    `json:"owner"`
+	Status    string    `json:"status"` // active | deleted
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // RuntimeInput is the body of POST /v1/runtimes.
@@ -48,6 +52,7 @@ type RuntimeInput struct {
 	Zone         string            `json:"zone"`
 	CredentialID string            `json:"credential_id"`
 	Labels       map[string]string `json:"labels"`
+	Test         bool              `json:"test"`
 }
 
 // RuntimePatch is the body of PATCH /v1/runtimes/{id}: nil fields are left as they are.
@@ -57,6 +62,7 @@ type RuntimePatch struct {
 	Zone         *string            `json:"zone"`
 	CredentialID *string            `json:"credential_id"`
 	Labels       *map[string]string `json:"labels"`
+	Test         *bool              `json:"test"`
 }
 
 // ProviderInfo describes one provider plugin for GET /v1/providers.

@@ -66,7 +66,12 @@ func startPitrix(ctx context.Context, dataDir string, log *slog.Logger) (_ *pitr
 		return nil, fmt.Errorf("read admin token %s: %w", tokenPath, err)
 	}
 	p.token = strings.TrimSpace(string(tok))
-	src, err := source.New(source.Config{})
+	// The seed repo is a local folder under the data dir; nothing is fetched over the network.
+	absData, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir %q: %w", dataDir, err)
+	}
+	src, err := source.New(source.Config{AllowDirs: []string{absData}})
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,7 @@ func run(ctx context.Context, cfg Config) (_ Report, err error) {
 
 	startCtx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	srv, err := benchkit.StartServer(startCtx, cfg.Binary, filepath.Join(dir, "data"), []string{"--local-runtime=false"}, []string{"PITRIX_DEMO_SRC="}, log)
+	srv, err := benchkit.StartServer(startCtx, cfg.Binary, filepath.Join(dir, "data"), []string{"--local-runtime=false", "--allow-fetch", "127.0.0.0/8"}, []string{"PITRIX_DEMO_SRC="}, log)
 	if err != nil {
 		return Report{}, err
 	}

@@ -57,12 +57,14 @@ type server struct {
 }
 
 // startServer runs `pitrix server` on a free loopback port with dataDir and waits for its
-// "listening" line. The process is killed when the test ends.
+// "listening" line. The process is killed when the test ends. Through the environment it
+// lets outbound requests reach loopback (the tests' repos listen there) and local repos
+// read the temp folder; flags in args override both.
 func startServer(t *testing.T, dataDir string, args ...string) *server {
 	t.Helper()
 	s := &server{t: t, dataDir: dataDir, done: make(chan struct{})}
 	s.cmd = exec.Command(binary, append([]string{"server", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--log-level", "info"}, args...)...)
-	s.cmd.Env = append(os.Environ(), "PITRIX_JOIN=")
+	s.cmd.Env = append(os.Environ(), "PITRIX_JOIN=", "PITRIX_ALLOW_FETCH=127.0.0.0/8", "PITRIX_ALLOW_LOCAL_REPO="+os.TempDir())
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -96,7 +96,8 @@ func TestPrivateReposAndSecrets(t *testing.T) {
 	}
 	apiErr(t, carol.Do(ctxT(t), http.MethodPost, "/v1/runtime_credentials", nil, obj{"name": "c", "provider": "local", "content": "apiVersion: v1"}, nil), 400, "invalid_argument")
 	apiErr(t, carol.Do(ctxT(t), http.MethodPost, "/v1/runtimes", nil, obj{"name": "x", "provider": "kubernetes"}, nil), 400, "invalid_argument")
-	apiErr(t, carol.Do(ctxT(t), http.MethodPost, "/v1/runtimes", nil, obj{"name": "x", "provider": "local", "zone": "mars"}, nil), 400, "invalid_argument")
+	apiErr(t, carol.Do(ctxT(t), http.MethodPost, "/v1/runtimes", nil, obj{"name": "x", "provider": "local", "zone": "mars"}, nil), 403, "permission_denied")
+	apiErr(t, admin.Do(ctxT(t), http.MethodPost, "/v1/runtimes", nil, obj{"name": "x", "provider": "local", "zone": "mars"}, nil), 400, "invalid_argument")
 	for _, path := range []string{"/v1/repos", "/v1/repos/" + repoID, "/v1/runtime_credentials"} {
 		raw.Reset()
 		if err := carol.Do(ctxT(t), http.MethodGet, path, nil, nil, &raw); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,7 @@ import (
 	"github.com/pitrix/pitrix/cluster/node"
 	"github.com/pitrix/pitrix/edge/relay"
 	"github.com/pitrix/pitrix/http/rest"
+	"github.com/pitrix/pitrix/internal/netguard"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/helm"
 	"github.com/pitrix/pitrix/providers/local"
@@ -59,6 +61,10 @@ type serverConfig struct {
 	LocalRuntime bool
 	// MaxInFlight and MaxConnsPerIP are the REST front's admission limits (0: its defaults).
 	MaxInFlight, MaxConnsPerIP int
+	// AllowFetch are the special ranges (loopback, private, ...) outbound requests made for
+	// users may reach anyway; AllowLocalRepo the folders local repos may read.
+	AllowFetch     []netip.Prefix
+	AllowLocalRepo []string
 }
 
 func parseServerFlags(args []string, getenv func(string) string, stderr io.Writer) (serverConfig, error) {
@@ -69,7 +75,7 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 		return def
 	}
 	var c serverConfig
-	var join string
+	var join, allowFetch, allowLocal string
 	fs := flag.NewFlagSet("pitrix server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.DataDir, "data-dir", env("PITRIX_DATA_DIR", "pitrix-data"), "the node's data: Pebble store, keys, admin.token (env PITRIX_DATA_DIR)")
@@ -86,6 +92,8 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
 	maxInFlight := fs.String("max-in-flight", env("PITRIX_MAX_IN_FLIGHT", "0"), "requests handled at once before the REST front sheds with 429 + Retry-After; 0: the default (512) (env PITRIX_MAX_IN_FLIGHT)")
 	maxPerIP := fs.String("max-conns-per-ip", env("PITRIX_MAX_CONNS_PER_IP", "0"), "open connections allowed per client address; 0: the default (256); raise behind a proxy (env PITRIX_MAX_CONNS_PER_IP)")
+	fs.StringVar(&allowFetch, "allow-fetch", env("PITRIX_ALLOW_FETCH", ""), "CIDR,... that repo, package and API-server requests made for users may reach although loopback, link-local or private; default none (env PITRIX_ALLOW_FETCH)")
+	fs.StringVar(&allowLocal, "allow-local-repo", env("PITRIX_ALLOW_LOCAL_REPO", ""), "absolute folders DIR,... that local repos may read; the data dir's demo-repos is always allowed (env PITRIX_ALLOW_LOCAL_REPO)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -100,10 +108,22 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 			c.Join = append(c.Join, j)
 		}
 	}
+	var err error
+	if c.AllowFetch, err = netguard.ParseAllow(allowFetch); err != nil {
+		return c, fmt.Errorf("--allow-fetch: %w", err)
+	}
+	for _, d := range strings.Split(allowLocal, ",") {
+		if d = strings.TrimSpace(d); d == "" {
+			continue
+		}
+		if !filepath.IsAbs(d) {
+			return c, fmt.Errorf("--allow-local-repo %q: not an absolute folder", d)
+		}
+		c.AllowLocalRepo = append(c.AllowLocalRepo, filepath.Clean(d))
+	}
 	if c.DataDir == "" {
 		return c, errors.New("--data-dir is required")
 	}
-	var err error
 	if c.MaxInFlight, err = strconv.Atoi(*maxInFlight); err != nil {
 		return c, fmt.Errorf("--max-in-flight %q: %w", *maxInFlight, err)
 	}
@@ -191,12 +211,17 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if created {
 		log.Info("created the admin; its token is in the data dir", "path", tokenPath)
 	}
-	src, err := source.New(source.Config{})
+	guard, err := netguard.New(netguard.Config{Allow: cfg.AllowFetch})
+	if err != nil {
+		return err
+	}
+	src, err := source.New(source.Config{Guard: guard,
+		AllowDirs: append([]string{filepath.Join(dataDir, "demo-repos")}, cfg.AllowLocalRepo...)})
 	if err != nil {
 		return err
 	}
 	indexer := &repo.Indexer{Store: st, Source: src, Sealer: sealer, IDs: ids, Logger: log.With("component", "indexer")}
-	kube, err := helm.New(helm.Config{Logger: log.With("component", "helm")})
+	kube, err := helm.New(helm.Config{Logger: log.With("component", "helm"), Dial: guard.DialContext})
 	if err != nil {
 		return err
 	}
@@ -371,4 +396,3 @@ func raftView(st *replica.Replica) func(context.Context) map[string]inspect.Raft
 		return out
 	}
 }
-

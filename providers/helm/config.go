@@ -1,10 +1,12 @@
 package helm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
 )
 
@@ -51,6 +53,12 @@ type Config struct {
 	// klog onto Logger so nothing is printed to stderr; set it when the program configures
 	// klog itself.
 	KeepKlog bool
+	// Dial, when set, makes every connection to a runtime's API server (credential checks
+	// and operations alike); the server passes a netguard.Guard's DialContext so a
+	// kubeconfig cannot point requests at loopback, link-local or private addresses that
+	// are not on the admin's allow-list. With Dial set no proxy is used, since a proxy
+	// would connect on our behalf. Nil dials directly (tests, embedded use).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func (c Config) withDefaults() Config {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -132,6 +133,10 @@ func (p *Provider) restConfig(k *kubeconfig, namespace string) (*rest.Config, er
 	rc.Timeout = p.cfg.RequestTimeout
 	rc.UserAgent = "pitrix-helm"
 	rc.WarningHandler = warningLogger{p.log}
+	if p.cfg.Dial != nil {
+		rc.Dial = p.cfg.Dial
+		rc.Proxy = func(*http.Request) (*url.URL, error) { return nil, nil }
+	}
 	return rc, nil
 }
 

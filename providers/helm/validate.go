@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"syscall"
 
@@ -42,11 +43,12 @@ func (p *Provider) ValidateCredential(ctx context.Context, cred providers.Creden
 func (p *Provider) checkServer(ctx context.Context, s *session) (user string, err error) {
 	raw, err := s.kube.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Raw()
 	if err != nil {
-		return "", p.serverErr(ctx, s, "read server version", err)
+		return "", p.serverErr(ctx, s, "read server version", bodyless(err))
 	}
 	var info apiversion.Info
 	if err := json.Unmarshal(raw, &info); err != nil {
-		return "", fmt.Errorf("%w: API server %s: /version answered %.80q: %w", providers.ErrInvalidCredential, s.kc.server, raw, err)
+		// The body is not echoed: the server may be anything the credential names.
+		return "", fmt.Errorf("%w: API server %s: /version did not answer a Kubernetes version (%d bytes that are not its JSON)", providers.ErrInvalidCredential, s.kc.server, len(raw))
 	}
 	v, err := version.ParseGeneric(info.GitVersion)
 	if err != nil {
@@ -66,6 +68,18 @@ func (p *Provider) checkServer(ctx context.Context, s *session) (user string, er
 	default:
 		return "", p.serverErr(ctx, s, "authenticate", err)
 	}
+}
+
+// bodyless keeps only the HTTP status of an API error: before /version has proved the
+// server speaks Kubernetes, a status message may carry the response body of whatever
+// server the credential names.
+func bodyless(err error) error {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) && st.Status().Code != 0 {
+		code := int(st.Status().Code)
+		return fmt.Errorf("HTTP %d %s", code, http.StatusText(code))
+	}
+	return err
 }
 
 // serverErr explains an error talking to the API server, wrapping ErrInvalidCredential unless

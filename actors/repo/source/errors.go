@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"syscall"
+
+	"github.com/pitrix/pitrix/internal/netguard"
 )
 
 // FetchError says what could not be read, where, and why. Its message reads
@@ -51,6 +53,9 @@ func requestErr(op, where string, err error) error {
 		err = ue.Err // its text repeats the URL
 	}
 	cause, kind := describe(err)
+	if kind == ErrRefused {
+		err = nil // the cause already is the refusal's whole message
+	}
 	return &FetchError{Op: op, Where: where, Cause: cause, Kind: kind, Err: err}
 }
 
@@ -64,11 +69,14 @@ func describe(err error) (string, error) {
 		recErr   tls.RecordHeaderError
 		netErr   net.Error
 		opErr    *net.OpError
+		refused  *netguard.RefusedError
 		tooLarge = errors.Is(err, ErrTooLarge)
 	)
 	switch {
 	case tooLarge:
 		return "too large", ErrTooLarge
+	case errors.As(err, &refused):
+		return refused.Error(), ErrRefused
 	case errors.Is(err, context.Canceled):
 		return "canceled", ErrUnavailable
 	case errors.Is(err, context.DeadlineExceeded):

@@ -29,6 +29,10 @@ var (
 	ErrUnauthorized = errors.New("source: unauthorized")
 	// ErrTooLarge: the index or package is over its size cap.
 	ErrTooLarge = errors.New("source: too large")
+	// ErrRefused: the server refuses to connect to the address a URL resolves to
+	// (loopback, link-local, private and other special ranges not on the admin's
+	// allow-list), directly or through a redirect.
+	ErrRefused = errors.New("source: address refused")
 	// ErrUnavailable: the repo could not be reached or answered with an error
 	// (DNS, refused, timeout, TLS, 5xx, unexpected status).
 	ErrUnavailable = errors.New("source: unavailable")
@@ -74,6 +78,32 @@ type location struct {
 	typ  string
 	base *url.URL // http(s), and file:// for local
 	dir  string   // local: absolute, cleaned folder
+	root string   // local: the allowed folder dir is in
+	rel  string   // local: dir relative to root ("." for root itself)
+}
+
+// openDir opens a local repo's folder as an os.Root, through its allowed folder so that
+// no symlink on the way leaves it. The caller closes it.
+func (l location) openDir() (*os.Root, error) {
+	root, err := os.OpenRoot(l.root)
+	if err != nil {
+		return nil, errNoFolder(l.dir)
+	}
+	defer root.Close()
+	if l.rel == "." {
+		return os.OpenRoot(l.root)
+	}
+	d, err := root.OpenRoot(l.rel)
+	if err != nil {
+		return nil, errNoFolder(l.dir)
+	}
+	return d, nil
+}
+
+// errNoFolder is the one error for a local repo folder that is missing, unreadable, not a
+// folder or outside the allowed folders: callers learn nothing about the host's files.
+func errNoFolder(dir string) error {
+	return fmt.Errorf("%w: folder %s does not exist or is not allowed for local repos (an admin allows folders with --allow-local-repo)", ErrInvalidRepo, dir)
 }
 
 // where names the repo in messages (never with userinfo).
@@ -98,6 +128,9 @@ func check(r Repo, allowDirs []string) (location, error) {
 		if u.Host == "" {
 			return location{}, fmt.Errorf("%w: url %s has no host", ErrInvalidRepo, u.Redacted())
 		}
+		if u.User != nil {
+			return location{}, fmt.Errorf("%w: url %s holds a user or password: give them as the repo's credential", ErrInvalidRepo, u.Redacted())
+		}
 		u.Fragment, u.RawFragment = "", ""
 		return location{typ: r.Type, base: u}, nil
 	case TypeLocal:
@@ -105,19 +138,17 @@ func check(r Repo, allowDirs []string) (location, error) {
 		if err != nil {
 			return location{}, err
 		}
-		if len(allowDirs) > 0 && !under(dir, allowDirs) {
-			return location{}, fmt.Errorf("%w: folder %s is outside the folders allowed for local repos", ErrInvalidRepo, dir)
+		root, rel, ok := under(dir, allowDirs)
+		if !ok {
+			return location{}, errNoFolder(dir)
 		}
-		fi, err := os.Stat(dir)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return location{}, fmt.Errorf("%w: folder %s does not exist", ErrInvalidRepo, dir)
-		case err != nil:
-			return location{}, fmt.Errorf("%w: folder %s: %w", ErrInvalidRepo, dir, err)
-		case !fi.IsDir():
-			return location{}, fmt.Errorf("%w: %s is not a folder", ErrInvalidRepo, dir)
+		loc := location{typ: TypeLocal, dir: dir, root: root, rel: rel, base: &url.URL{Scheme: "file", Path: dir}}
+		d, err := loc.openDir()
+		if err != nil {
+			return location{}, err
 		}
-		return location{typ: TypeLocal, dir: dir, base: &url.URL{Scheme: "file", Path: dir}}, nil
+		d.Close()
+		return loc, nil
 	case TypeS3:
 		return location{}, fmt.Errorf("%w: s3 repos are not supported yet (use an https URL to the bucket's website endpoint)", ErrUnsupported)
 	case "":
@@ -148,14 +179,16 @@ func localDir(raw string) (string, error) {
 	return filepath.Clean(p), nil
 }
 
-func under(dir string, roots []string) bool {
+// under finds the allowed folder holding dir and dir's path relative to it.
+func under(dir string, roots []string) (root, rel string, ok bool) {
 	for _, root := range roots {
-		rel, err := filepath.Rel(filepath.Clean(root), dir)
-		if err == nil && filepath.IsLocal(rel) || rel == "." {
-			return true
+		root = filepath.Clean(root)
+		rel, err := filepath.Rel(root, dir)
+		if err == nil && (rel == "." || filepath.IsLocal(rel)) {
+			return root, rel, true
 		}
 	}
-	return false
+	return "", "", false
 }
 
 // redactRaw hides a password in a URL that does not parse.

@@ -14,13 +14,19 @@ import (
 	"time"
 
 	"github.com/pitrix/pitrix/actors/repo/index"
+	"github.com/pitrix/pitrix/internal/netguard"
 )
 
 // Config configures a Source. Zero fields mean defaults.
 type Config struct {
-	// Client makes the http(s) requests. Default: a client over a clone of
-	// http.DefaultTransport (honouring proxy environment variables). Repos with
-	// InsecureSkipVerify need its Transport to be an *http.Transport, which is cloned.
+	// Guard decides which addresses requests may connect to, at dial time and for every
+	// redirect. Default: a netguard.Guard with no allow-list, which refuses loopback,
+	// link-local, private, multicast and reserved ranges. Ignored when Client is set.
+	Guard *netguard.Guard
+	// Client makes the http(s) requests. Default: Guard.Client(), which uses no proxy. Set
+	// it only to a client built on a netguard.Guard (tests inject resolvers through it):
+	// every request a user's repo causes goes through it. Repos with InsecureSkipVerify
+	// need its Transport to be an *http.Transport, which is cloned.
 	Client *http.Client
 	// MaxIndexBytes caps an index.yaml. Default 256 MiB (package index's default).
 	MaxIndexBytes int64
@@ -29,8 +35,8 @@ type Config struct {
 	// Timeout bounds one request, reading its body included; the caller's ctx may end it
 	// sooner. Larger values suit big indexes on slow links. Default 2 minutes.
 	Timeout time.Duration
-	// AllowDirs, when not empty, are the only folders (and their subfolders) local repos
-	// may use. Empty allows any absolute folder the server can read: set it in production.
+	// AllowDirs are the only folders (and their subfolders) local repos may read, opened
+	// through os.Root so symlinks cannot leave them. Empty allows no local repo at all.
 	AllowDirs []string
 }
 
@@ -41,9 +47,16 @@ const (
 	DefaultTimeout         = 2 * time.Minute
 )
 
-func (c Config) withDefaults() Config {
+func (c Config) withDefaults() (Config, error) {
 	if c.Client == nil {
-		c.Client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		if c.Guard == nil {
+			g, err := netguard.New(netguard.Config{})
+			if err != nil {
+				return c, fmt.Errorf("source: config: %w", err)
+			}
+			c.Guard = g
+		}
+		c.Client = c.Guard.Client()
 	}
 	if c.MaxIndexBytes == 0 {
 		c.MaxIndexBytes = DefaultMaxIndexBytes
@@ -54,7 +67,7 @@ func (c Config) withDefaults() Config {
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
-	return c
+	return c, nil
 }
 
 // Validate reports bad settings.
@@ -87,7 +100,10 @@ func New(cfg Config) (*Source, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	s := &Source{cfg: cfg, client: cfg.Client}
 	tr := cfg.Client.Transport
 	if tr == nil {
@@ -175,7 +191,12 @@ func (s *Source) FetchIndex(ctx context.Context, r Repo, etag string) (body io.R
 
 func (s *Source) localIndex(ctx context.Context, loc location, etag string) (io.ReadCloser, string, bool, error) {
 	p := filepath.Join(loc.dir, "index.yaml")
-	f, err := os.Open(p)
+	d, err := loc.openDir()
+	if err != nil {
+		return nil, "", false, err
+	}
+	defer d.Close()
+	f, err := d.Open("index.yaml") // refuses a symlink that leaves the folder
 	if err != nil {
 		return nil, "", false, openErr(p, err)
 	}
@@ -184,9 +205,9 @@ func (s *Source) localIndex(ctx context.Context, loc location, etag string) (io.
 	case err != nil:
 		f.Close()
 		return nil, "", false, openErr(p, err)
-	case fi.IsDir():
+	case !fi.Mode().IsRegular():
 		f.Close()
-		return nil, "", false, &FetchError{Op: "open", Where: p, Cause: "is a folder, not a file", Kind: ErrNotFound}
+		return nil, "", false, &FetchError{Op: "open", Where: p, Cause: "not a regular file", Kind: ErrNotFound}
 	}
 	tag := fmt.Sprintf(`"%x-%x"`, fi.Size(), fi.ModTime().UnixNano())
 	if etag != "" && etag == tag {
@@ -224,6 +245,9 @@ func (s *Source) FetchPackage(ctx context.Context, r Repo, pkgURL string) ([]byt
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("%w: package url %s of repo %s: scheme must be http or https", ErrInvalidRepo, u.Redacted(), loc.where())
 	}
+	if u.User != nil {
+		return nil, fmt.Errorf("%w: package url %s of repo %s holds a user or password", ErrInvalidRepo, u.Redacted(), loc.where())
+	}
 	where := u.Redacted()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
@@ -251,9 +275,9 @@ func (s *Source) localPackage(ctx context.Context, loc location, u *url.URL, pkg
 		return nil, fmt.Errorf("%w: package url %q of local repo %s: outside the repo folder", ErrInvalidRepo, pkgURL, loc.dir)
 	}
 	p := filepath.Join(loc.dir, rel)
-	root, err := os.OpenRoot(loc.dir)
+	root, err := loc.openDir()
 	if err != nil {
-		return nil, openErr(loc.dir, err)
+		return nil, err
 	}
 	defer root.Close()
 	f, err := root.Open(rel) // refuses symlinks and ".." that leave the folder

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pitrix/pitrix/internal/netguard"
 )
 
 const indexYAML = `apiVersion: v1
@@ -26,13 +28,31 @@ entries:
     - nginx-1.0.0.tgz
 `
 
+// newSource builds a Source; without a Guard or Client it gets a guard allowing
+// 127.0.0.0/8 only, where the tests' servers listen.
 func newSource(t *testing.T, cfg Config) *Source {
 	t.Helper()
+	if cfg.Guard == nil && cfg.Client == nil {
+		cfg.Guard = loopbackGuard(t, "127.0.0.0/8")
+	}
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+func loopbackGuard(t *testing.T, allow string) *netguard.Guard {
+	t.Helper()
+	prefixes, err := netguard.ParseAllow(allow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := netguard.New(netguard.Config{Allow: prefixes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 // repoServer serves index.yaml with an ETag and packages under /charts/, requiring the
@@ -99,6 +119,12 @@ func TestCheckRepo(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	escape := filepath.Join(dir, "escape")
+	if err := os.Symlink("/", escape); err != nil {
+		t.Fatal(err)
+	}
+	allowed := []string{dir}
+	const noFolder = "does not exist or is not allowed"
 	tests := []struct {
 		name  string
 		repo  Repo
@@ -110,12 +136,15 @@ func TestCheckRepo(t *testing.T) {
 		{"scheme mismatch", Repo{Type: "https", URL: "http://charts.example.com"}, nil, ErrInvalidRepo, "scheme must be https"},
 		{"no host", Repo{Type: "http", URL: "http:///x"}, nil, ErrInvalidRepo, "no host"},
 		{"password redacted", Repo{Type: "https", URL: "http://u:secret@h/"}, nil, ErrInvalidRepo, "u:xxxxx@h"},
-		{"local ok", Repo{Type: "local", URL: dir}, nil, nil, ""},
+		{"user and password refused", Repo{Type: "https", URL: "https://u:secret@h/"}, nil, ErrInvalidRepo, "give them as the repo's credential"},
+		{"local ok", Repo{Type: "local", URL: dir}, allowed, nil, ""},
 		{"local file url ok", Repo{Type: "local", URL: "file://" + dir}, []string{filepath.Dir(dir)}, nil, ""},
-		{"local relative", Repo{Type: "local", URL: "repo"}, nil, ErrInvalidRepo, "not absolute"},
-		{"local missing", Repo{Type: "local", URL: filepath.Join(dir, "nope")}, nil, ErrInvalidRepo, "does not exist"},
-		{"local not a folder", Repo{Type: "local", URL: file}, nil, ErrInvalidRepo, "is not a folder"},
-		{"local outside allowed", Repo{Type: "local", URL: dir}, []string{"/srv/repos"}, ErrInvalidRepo, "outside the folders allowed"},
+		{"local relative", Repo{Type: "local", URL: "repo"}, allowed, ErrInvalidRepo, "not absolute"},
+		{"local missing", Repo{Type: "local", URL: filepath.Join(dir, "nope")}, allowed, ErrInvalidRepo, noFolder},
+		{"local not a folder", Repo{Type: "local", URL: file}, allowed, ErrInvalidRepo, noFolder},
+		{"local outside allowed", Repo{Type: "local", URL: dir}, []string{"/srv/repos"}, ErrInvalidRepo, noFolder},
+		{"local none allowed", Repo{Type: "local", URL: "/etc"}, nil, ErrInvalidRepo, noFolder},
+		{"local symlink out of allowed", Repo{Type: "local", URL: filepath.Join(escape, "etc")}, allowed, ErrInvalidRepo, noFolder},
 		{"s3", Repo{Type: "s3", URL: "s3://bucket/x"}, nil, ErrUnsupported, "s3 repos are not supported yet"},
 		{"no type", Repo{URL: "https://x"}, nil, ErrInvalidRepo, "type is missing"},
 		{"unknown type", Repo{Type: "git", URL: "https://x"}, nil, ErrInvalidRepo, `unknown type "git"`},
@@ -402,7 +431,7 @@ func TestLocalRepo(t *testing.T) {
 	}
 
 	empty := t.TempDir()
-	if err := newSource(t, Config{}).Validate(t.Context(), Repo{Type: "local", URL: empty}); !errors.Is(err, ErrNotFound) ||
+	if err := newSource(t, Config{AllowDirs: []string{empty}}).Validate(t.Context(), Repo{Type: "local", URL: empty}); !errors.Is(err, ErrNotFound) ||
 		!strings.Contains(err.Error(), filepath.Join(empty, "index.yaml")) {
 		t.Errorf("Validate of a folder without index.yaml: %v", err)
 	}
@@ -436,5 +465,91 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLocalRepoSameErrorMissingOrNotAllowed: a user cannot tell from the error whether a
+// host path exists.
+func TestLocalRepoSameErrorMissingOrNotAllowed(t *testing.T) {
+	t.Parallel()
+	allowed, outside := t.TempDir(), t.TempDir()
+	s := newSource(t, Config{AllowDirs: []string{allowed}})
+	msg := func(dir string) string {
+		err := s.Validate(t.Context(), Repo{Type: "local", URL: dir})
+		if !errors.Is(err, ErrInvalidRepo) {
+			t.Fatalf("Validate(%s) = %v, want ErrInvalidRepo", dir, err)
+		}
+		return strings.ReplaceAll(err.Error(), dir, "DIR")
+	}
+	existing, missing := msg(outside), msg(filepath.Join(outside, "missing"))
+	if existing != missing {
+		t.Errorf("errors differ for an existing and a missing folder outside the allowed ones:\n%s\n%s", existing, missing)
+	}
+	if inAllowed := msg(filepath.Join(allowed, "missing")); inAllowed != existing {
+		t.Errorf("errors differ for a missing allowed folder and an existing refused one:\n%s\n%s", inAllowed, existing)
+	}
+}
+
+// TestRefusedAddresses: without an allow-list entry, a loopback repo is refused before any
+// connection, and an index's package url or a redirect cannot lead into a refused range.
+// Every target is on loopback, where a listener records that no connection came.
+func TestRefusedAddresses(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	target, err := net.Listen("tcp", "127.0.0.3:0")
+	if err != nil {
+		t.Skipf("listen on 127.0.0.3: %v", err)
+	}
+	t.Cleanup(func() { target.Close() })
+	go func() {
+		for {
+			c, err := target.Accept()
+			if err != nil {
+				return
+			}
+			hits.Add(1)
+			c.Close()
+		}
+	}()
+	secret := "http://" + target.Addr().String() + "/secret.tgz"
+
+	frontLn, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("listen on 127.0.0.2: %v", err)
+	}
+	front := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/index.yaml":
+			io.WriteString(w, indexYAML)
+		default:
+			http.Redirect(w, r, secret, http.StatusFound)
+		}
+	}), ReadHeaderTimeout: 5 * time.Second}
+	go front.Serve(frontLn)
+	t.Cleanup(func() { front.Close() })
+	frontURL := "http://" + frontLn.Addr().String()
+
+	strict := newSource(t, Config{Guard: loopbackGuard(t, "")})
+	narrow := newSource(t, Config{Guard: loopbackGuard(t, "127.0.0.2/32")})
+	repo := Repo{Type: "http", URL: frontURL}
+
+	err = strict.Validate(t.Context(), repo)
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "loopback address") || !strings.Contains(err.Error(), "127.0.0.2") {
+		t.Fatalf("loopback repo without allow-list: %v, want ErrRefused naming the address", err)
+	}
+	if err := narrow.Validate(t.Context(), repo); err != nil {
+		t.Fatalf("allowed repo: %v", err)
+	}
+	for name, u := range map[string]string{"absolute package url": secret, "redirect": "redirect-me.tgz", "localhost": strings.Replace(secret, "127.0.0.3", "localhost", 1)} {
+		got, err := narrow.FetchPackage(t.Context(), repo, u)
+		if !errors.Is(err, ErrRefused) || len(got) != 0 {
+			t.Errorf("%s: FetchPackage = %q, %v; want ErrRefused", name, got, err)
+		}
+	}
+	if _, err := narrow.FetchPackage(t.Context(), repo, "http://u:pw@"+frontLn.Addr().String()+"/x.tgz"); !errors.Is(err, ErrInvalidRepo) || strings.Contains(err.Error(), "pw") {
+		t.Errorf("package url with a password: %v, want ErrInvalidRepo without the password", err)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the refused address saw %d connections, want 0", n)
 	}
 }

@@ -20,6 +20,7 @@ func runtimeNoun() noun {
 type runtimeFlags struct {
 	name, description, provider, zone, credential string
 	labels                                        kvFlag
+	test                                          bool
 }
 
 func (f *runtimeFlags) register(c *cmd) {
@@ -29,6 +30,7 @@ func (f *runtimeFlags) register(c *cmd) {
 	c.fs.StringVar(&f.zone, "zone", "", "region or zone for clouds, namespace for kubernetes")
 	c.fs.StringVar(&f.credential, "credential", "", "runtime credential `ID` (rcred-...)")
 	c.fs.Var(&f.labels, "label", "label `key=value` matched by repo selectors (repeatable)")
+	c.fs.BoolVar(&f.test, "test", false, "a test runtime: its owner may deploy their own versions that are not yet active and reviewed")
 	c.completeFlag("credential", listIDs("runtime_credentials"))
 }
 
@@ -41,6 +43,9 @@ func (f *runtimeFlags) body(c *cmd) map[string]any {
 	setString(c, b, "credential", "credential_id", f.credential)
 	if c.given("label") {
 		b["labels"] = f.labels.m
+	}
+	if c.given("test") {
+		b["test"] = f.test
 	}
 	return b
 }

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestParseServerFlagsAllow(t *testing.T) {
+	env := map[string]string{"PITRIX_ALLOW_FETCH": "127.0.0.0/8", "PITRIX_ALLOW_LOCAL_REPO": "/srv/repos"}
+	getenv := func(k string) string { return env[k] }
+	c, err := parseServerFlags(nil, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.AllowFetch) != 1 || c.AllowFetch[0].String() != "127.0.0.0/8" || len(c.AllowLocalRepo) != 1 || c.AllowLocalRepo[0] != "/srv/repos" {
+		t.Fatalf("from env: fetch %v local %v", c.AllowFetch, c.AllowLocalRepo)
+	}
+	c, err = parseServerFlags([]string{"--allow-fetch", "127.0.0.2/32, ::1", "--allow-local-repo", "/a/,/b"}, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.AllowFetch) != 2 || c.AllowFetch[1].String() != "::1/128" || strings.Join(c.AllowLocalRepo, ",") != "/a,/b" {
+		t.Fatalf("flags over env: fetch %v local %v", c.AllowFetch, c.AllowLocalRepo)
+	}
+	c, err = parseServerFlags(nil, func(string) string { return "" }, io.Discard)
+	if err != nil || len(c.AllowFetch) != 0 || len(c.AllowLocalRepo) != 0 {
+		t.Fatalf("defaults: %v %v %v, want nothing allowed", c.AllowFetch, c.AllowLocalRepo, err)
+	}
+	for _, args := range [][]string{{"--allow-fetch", "10.0.0.0/33"}, {"--allow-fetch", "example.com"}, {"--allow-local-repo", "rel/dir"}} {
+		if _, err := parseServerFlags(args, getenv, io.Discard); err == nil || !strings.Contains(err.Error(), args[0]) {
+			t.Errorf("%v: err %v, want one naming the flag", args, err)
+		}
+	}
+}
