@@ -120,6 +120,29 @@ func newHelmEnv(t *testing.T, dataDir string) *helmEnv {
 		_ = e.kube.CoreV1().Namespaces().Delete(context.Background(), e.ns, metav1.DeleteOptions{})
 	})
 	e.s = startServer(t, dataDir, "--local-runtime=false")
+	e.setup(t)
+	return e
+}
+
+// newHelmEnvOn is newHelmEnv on a server the caller started (a node of a cluster).
+func newHelmEnvOn(t *testing.T, s *server) *helmEnv {
+	t.Helper()
+	kc := testKubeconfig(t)
+	e := &helmEnv{kube: kube(t, kc), kubeconfig: kc, s: s}
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	e.ns = "pitrix-e2e-" + hex.EncodeToString(suffix)
+	t.Cleanup(func() {
+		_ = e.kube.CoreV1().Namespaces().Delete(context.Background(), e.ns, metav1.DeleteOptions{})
+	})
+	e.setup(t)
+	return e
+}
+
+// setup registers the chart repo, the credential and the runtime through e.s.
+func (e *helmEnv) setup(t *testing.T) {
+	t.Helper()
+	kc := e.kubeconfig
 	e.admin = e.s.client(e.s.token())
 	repo := do(t, e.admin, http.MethodPost, "/v1/repos", obj{"name": "charts", "type": "http", "url": chartRepo(t), "visibility": "public",
 		"providers": []string{"kubernetes"}, "app_default_status": "active", "index_interval": 0})
@@ -136,7 +159,6 @@ func newHelmEnv(t *testing.T, dataDir string) *helmEnv {
 	if _, err := e.kube.CoreV1().Namespaces().Get(t.Context(), e.ns, metav1.GetOptions{}); err != nil {
 		t.Fatalf("the runtime's namespace %s was not created: %v", e.ns, err)
 	}
-	return e
 }
 
 // waitJob waits for a job to end and returns it.

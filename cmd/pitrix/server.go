@@ -297,6 +297,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// The local runtime's agents are processes of their own: keep the ones meant to run running.
 	g.Go(func() error { return drv.Supervise(gctx, time.Second) })
 	g.Go(func() error { return edge.Run(gctx) })
+	g.Go(func() error { return resumeJobs(gctx, st, plane, log) })
 	url := "http://" + ln.Addr().String()
 	if err := putNodeRecord(ctx, st, nodeRecord{Name: nodeName, Gossip: n.GossipAddr(), Peer: st.Addr(), API: ln.Addr().String(),
 		Edge: edge.Addr(), Started: time.Now().UTC()}); err != nil {
