@@ -2,9 +2,12 @@ package control
 
 import (
 	"context"
+	"time"
+
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"sort"
 	"strings"
 
@@ -586,15 +589,31 @@ func (p *Plane) ResumeJobs(ctx context.Context) (int, error) {
 	}
 	sort.Strings(sorted)
 	admin := identity.Principal{UserID: identity.AdminID, Role: identity.RoleAdmin}
+	// Pokes run side by side, each bounded: one that lands on a node that just died waits out
+	// its timeout, and the next round (or the next command) reaches the new activation.
+	var g errgroup.Group
+	g.SetLimit(resumeParallel)
 	for _, id := range sorted {
-		b, _ := json.Marshal(struct{}{})
-		if _, err := request[*actorpb.ClusterCommandResult](ctx, p.node, appcluster.KindName, id,
-			&actorpb.ClusterCommand{Op: grain.OpResume, Caller: &actorpb.Caller{UserId: admin.UserID, Role: admin.Role}, Body: b}); err != nil {
-			p.log.Warn("resume cluster", "cluster_id", id, "err", err)
-		}
+		g.Go(func() error {
+			cctx, cancel := context.WithTimeout(ctx, resumePokeTimeout)
+			defer cancel()
+			b, _ := json.Marshal(struct{}{})
+			if _, err := request[*actorpb.ClusterCommandResult](cctx, p.node, appcluster.KindName, id,
+				&actorpb.ClusterCommand{Op: grain.OpResume, Caller: &actorpb.Caller{UserId: admin.UserID, Role: admin.Role}, Body: b}); err != nil {
+				p.log.Warn("resume cluster", "cluster_id", id, "err", err)
+			}
+			return nil
+		})
 	}
+	_ = g.Wait()
 	return len(sorted), nil
 }
+
+// Bounds of ResumeJobs: clusters poked at once, and how long one poke may take.
+const (
+	resumeParallel    = 16
+	resumePokeTimeout = 2 * time.Second
+)
 
 // RuntimeSpec opens a runtime for the job engine: its zone and its credential.
 func (p *Plane) RuntimeSpec(ctx context.Context, id string) (providers.RuntimeSpec, error) {
