@@ -37,6 +37,9 @@ func (p *Plane) Nodes(_ context.Context, pr identity.Principal) ([]inspect.NodeI
 	if !pr.IsAdmin() {
 		return nil, fault.Forbidden("only an admin may list nodes")
 	}
+	if r, ok := p.node.(interface{ NodesWithRaft() []inspect.NodeInfo }); ok {
+		return r.NodesWithRaft(), nil
+	}
 	return p.node.Nodes(), nil
 }
 

@@ -23,10 +23,18 @@ type nodeCluster struct {
 // raftStatusTimeout bounds asking the other servers of the replicated log for their figures.
 const raftStatusTimeout = 2 * time.Second
 
-func (c nodeCluster) Nodes() []inspect.NodeInfo {
+// Nodes lists the gossip members as this node sees them: cheap, for readiness, metrics and
+// the Frontgate list.
+func (c nodeCluster) Nodes() []inspect.NodeInfo { return c.nodes(false) }
+
+// NodesWithRaft adds each raft server's own figures, asking the other nodes over the peer
+// port (bounded by raftStatusTimeout): for the admin's node list.
+func (c nodeCluster) NodesWithRaft() []inspect.NodeInfo { return c.nodes(true) }
+
+func (c nodeCluster) nodes(withRaft bool) []inspect.NodeInfo {
 	acts := len(c.Node.Activations())
 	var servers map[string]inspect.RaftInfo
-	if c.raft != nil {
+	if withRaft && c.raft != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), raftStatusTimeout)
 		servers = c.raft(ctx)
 		cancel()

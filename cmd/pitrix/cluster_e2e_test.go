@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -98,6 +99,25 @@ func TestThreeNodeCluster(t *testing.T) {
 		}
 		return len(nodes) == 3 && leaders == 1 && voters == 3 && len(terms) == 1, fmt.Sprint(nodes)
 	})
+	// /metrics carries the raft and gossip figures: one leader among the three.
+	leaders := 0
+	for _, n := range nodes {
+		var m bytes.Buffer
+		if err := n.client(admin).Do(ctxT(t), "GET", "/metrics", nil, nil, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`pitrix_raft_servers{suffrage="voter"} 3`, `pitrix_gossip_members{state="alive"} 3`, "pitrix_raft_commit_index "} {
+			if !strings.Contains(m.String(), want) {
+				t.Fatalf("metrics of %s lack %s", n.url, want)
+			}
+		}
+		if strings.Contains(m.String(), `pitrix_raft_state{state="leader"} 1`) {
+			leaders++
+		}
+	}
+	if leaders != 1 {
+		t.Fatalf("%d nodes export pitrix_raft_state leader 1, want 1", leaders)
+	}
 	// A token n2 made itself (its own admin.token) works on n1 and n3.
 	admin2 := n2.token()
 	for _, n := range []*server{n1, n3} {

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	clustergrain "github.com/pitrix/pitrix/actors/appcluster/grain"
@@ -283,7 +284,8 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	front, err := rest.New(rest.Config{Logger: log.With("component", "rest"), MaxInFlight: cfg.MaxInFlight, MaxConnsPerIP: cfg.MaxConnsPerIP}, plane)
+	front, err := rest.New(rest.Config{Logger: log.With("component", "rest"), MaxInFlight: cfg.MaxInFlight, MaxConnsPerIP: cfg.MaxConnsPerIP,
+		Collectors: []prometheus.Collector{clusterCollector{st: st, n: gossipNode.Load}}}, plane)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package rest
 import (
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"time"
 )
@@ -67,6 +68,9 @@ type Config struct {
 	// (default 15s), so proxies keep it open and a client that went away is noticed (a write
 	// is the only way to notice). Shorter finds gone clients sooner at the cost of bytes.
 	EventPingInterval time.Duration
+	// Collectors are more Prometheus collectors /metrics serves beside the front's, the
+	// backend's and the Go runtime and process ones (the node's raft and gossip figures).
+	Collectors []prometheus.Collector
 }
 
 // Default values of Config.

@@ -54,7 +54,7 @@ type metrics struct {
 
 // newMetrics builds the registry of one Server: the request metrics, the Go runtime and process
 // collectors, and backend, the control plane's own collector.
-func newMetrics(backend prometheus.Collector) (*metrics, error) {
+func newMetrics(backend prometheus.Collector, more ...prometheus.Collector) (*metrics, error) {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -83,6 +83,11 @@ func newMetrics(backend prometheus.Collector) (*metrics, error) {
 	if backend != nil {
 		if err := m.reg.Register(backend); err != nil {
 			return nil, fmt.Errorf("rest: register backend metrics: %w", err)
+		}
+	}
+	for _, c := range more {
+		if err := m.reg.Register(c); err != nil {
+			return nil, fmt.Errorf("rest: register metrics: %w", err)
 		}
 	}
 	refused := prometheus.NewCounterFunc(prometheus.CounterOpts{

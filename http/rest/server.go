@@ -78,7 +78,7 @@ func New(cfg Config, backend Backend) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.m, err = newMetrics(backend.Metrics()); err != nil {
+	if s.m, err = newMetrics(backend.Metrics(), cfg.Collectors...); err != nil {
 		return nil, err
 	}
 	return s, nil
