@@ -118,6 +118,14 @@ func TestThreeNodeCluster(t *testing.T) {
 	if leaders != 1 {
 		t.Fatalf("%d nodes export pitrix_raft_state leader 1, want 1", leaders)
 	}
+	// One edge CA for the cluster: every node's edge-ca holds the same certificate and key.
+	ca1 := readFile(t, filepath.Join(dir, "n1", "edge-ca", "ca.crt"))
+	for _, d := range []string{"n2", "n3"} {
+		if readFile(t, filepath.Join(dir, d, "edge-ca", "ca.crt")) != ca1 ||
+			readFile(t, filepath.Join(dir, d, "edge-ca", "ca.key")) != readFile(t, filepath.Join(dir, "n1", "edge-ca", "ca.key")) {
+			t.Fatalf("%s's edge CA differs from n1's", d)
+		}
+	}
 	// A token n2 made itself (its own admin.token) works on n1 and n3.
 	admin2 := n2.token()
 	for _, n := range []*server{n1, n3} {

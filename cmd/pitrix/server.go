@@ -266,6 +266,9 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	gossipNode.Store(n)
 	// Stream changes reach the Frontgate-session actors through the relay, built next.
 	var rl *relay.Relay
+	if err := clusterEdgeCA(ctx, st, secret, dataDir); err != nil {
+		return err
+	}
 	edge, err := openEdge(ctx, cfg.Edge, dataDir, n.ID(), log, func(id, vpc string, connected bool) {
 		if rl != nil { // streams are accepted only once the gateway runs, after rl is set
 			rl.OnStream(id, vpc, connected)
