@@ -157,6 +157,28 @@ func TestThreeNodeCluster(t *testing.T) {
 		t.Fatalf("n1 did not log the refused handshake:\n%s", n1.logText())
 	}
 
+	// A node started with --leave-on-stop is removed from the replicated log when it stops.
+	n4 := startServer(t, filepath.Join(dir, "n4"), "--local-runtime=false", "--node-name", "n4", "--leave-on-stop",
+		"--join", peer, "--join-token", joinToken)
+	raftMembers := func() map[string]bool {
+		out := map[string]bool{}
+		for _, n := range list(t, n1.client(admin), "/v1/admin/nodes", nil) {
+			if n["raft_role"] != "none" {
+				out[n["name"].(string)] = true
+			}
+		}
+		return out
+	}
+	if !raftMembers()["n4"] {
+		t.Fatal("n4 is not in the replicated log after joining")
+	}
+	if err := n4.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if m := raftMembers(); m["n4"] {
+		t.Fatalf("n4 is still in the replicated log after leaving: %v", m)
+	}
+
 	// n3 restarted with its data dir and no --join rejoins and sees what was written meanwhile.
 	do(t, n1.client(admin), "POST", "/v1/categories", map[string]any{"name": "while-n3-was-down"})
 	n3 = startServer(t, filepath.Join(dir, "n3"), "--local-runtime=false")

@@ -57,6 +57,7 @@ type serverConfig struct {
 	JoinToken    string
 	Peer         string
 	ForceNew     bool
+	LeaveOnStop  bool
 	LogLevel     string
 	DemoSrc      string
 	LocalRuntime bool
@@ -87,6 +88,7 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&join, "join", env("PITRIX_JOIN", ""), "peer addresses (--peer) of members of the cluster to join, HOST:PORT[,...]; needs --join-token (env PITRIX_JOIN)")
 	fs.StringVar(&c.JoinToken, "join-token", env("PITRIX_JOIN_TOKEN", ""), "the cluster's secret, from the first node's <data-dir>/join.token (env PITRIX_JOIN_TOKEN)")
 	fs.BoolVar(&c.ForceNew, "force-new-cluster", env("PITRIX_FORCE_NEW_CLUSTER", "") == "true", "start as the only member of the cluster, with this data dir's state: restore a backup or recover from a lost quorum; others join anew (env PITRIX_FORCE_NEW_CLUSTER)")
+	fs.BoolVar(&c.LeaveOnStop, "leave-on-stop", env("PITRIX_LEAVE_ON_STOP", "") == "true", "on SIGINT/SIGTERM leave the cluster for good (removed from the replicated log) instead of stopping for a restart (env PITRIX_LEAVE_ON_STOP)")
 	fs.StringVar(&c.Peer, "peer", env("PITRIX_PEER", "127.0.0.1:0"), "the node-to-node listener (raft, forwarded writes; mutual TLS); port 0 picks one (env PITRIX_PEER)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
@@ -319,6 +321,17 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	})
 	err = g.Wait()
 	log.Info("stopping")
+	if cfg.LeaveOnStop {
+		// Leave the replicated log's configuration while the others still count on us, so the
+		// cluster's quorum shrinks with us instead of missing a voter.
+		lctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if lerr := st.Leave(lctx); lerr != nil {
+			log.Error("leave the replicated log", "err", lerr)
+		} else {
+			log.Info("left the replicated log", "node", nodeName)
+		}
+		cancel()
+	}
 	return err
 }
 
