@@ -17,7 +17,7 @@ import (
 	"github.com/pitrix/pitrix/edge/edgepb"
 	"github.com/pitrix/pitrix/edge/gateway"
 	"github.com/pitrix/pitrix/edge/pki"
-	"github.com/pitrix/pitrix/edge/relay"
+	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/vm"
 )

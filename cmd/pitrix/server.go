@@ -33,7 +33,7 @@ import (
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/actors/store/replica"
 	"github.com/pitrix/pitrix/cluster/node"
-	"github.com/pitrix/pitrix/edge/relay"
+	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/http/rest"
 	"github.com/pitrix/pitrix/internal/netguard"
 	"github.com/pitrix/pitrix/providers"

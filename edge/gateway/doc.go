@@ -4,6 +4,6 @@
 // commands (RunCommand, PutMetadata, PutBundle, RenderConfig, ...) down it. Health reports
 // coming up are kept per instance. It knows only this node's streams, and tells Config.OnStream
 // when one comes or goes: which node holds a Frontgate's stream is the Frontgate-session
-// actor's business (actors/frontgate, fed by edge/relay), and nothing here is persisted but the
+// actor's business (actors/frontgate, fed by actors/relay), and nothing here is persisted but the
 // CA.
 package gateway

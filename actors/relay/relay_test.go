@@ -22,7 +22,7 @@ import (
 	fgagent "github.com/pitrix/pitrix/edge/frontgate"
 	"github.com/pitrix/pitrix/edge/gateway"
 	"github.com/pitrix/pitrix/edge/pki"
-	"github.com/pitrix/pitrix/edge/relay"
+	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/internal/testutil"
 )
 
