@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pitrix/pitrix/providers/vm/spec"
+	"github.com/pitrix/pitrix/internal/confdres"
 )
 
 // DefaultPrefix is AppCenter's confd prefix: templates see /self.
@@ -24,7 +24,7 @@ const (
 // Resource is one template resource: its toml and its template text.
 type Resource struct {
 	Name string // the toml's path in the package, e.g. "confd/conf.d/redis.toml"
-	spec.TemplateResource
+	confdres.TemplateResource
 	Template string // the text of templates/<Src>
 }
 
@@ -54,7 +54,7 @@ func Load(files map[string][]byte) (Bundle, error) {
 		if !ok || strings.Contains(rest, "/") || path.Ext(rest) != ".toml" {
 			continue
 		}
-		tr, err := spec.ParseTemplateResource(data)
+		tr, err := confdres.Parse(data)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue

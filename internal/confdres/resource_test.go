@@ -1,15 +1,16 @@
-package spec
+package confdres
 
 import (
 	"strings"
 	"testing"
 )
 
-func TestParseTemplateResource(t *testing.T) {
+func TestParse(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, toml, want string // want "" means valid
 	}{
+		{"multi-line string", "[template]\nsrc = \"\"\"a.tmpl\"\"\"\ndest = \"/etc/a.conf\"\nkeys = [\"/host\", \"/env\"]\nmode = \"0644\"\nreload_cmd = 'kill -HUP \"$(cat /run/a.pid)\"'\n", ""},
 		{"full", "# c\n[template]\nsrc = \"a.tmpl\" # trailing\ndest = '/etc/a.conf'\nkeys = [\n  \"/host\", # one\n  \"/env\",\n]\ncheck_cmd = \"test -s {{.src}}\"\nreload_cmd = \"kill -HUP \\\"$(cat /run/a.pid)\\\"\"\nmode = \"0644\"\nuid = 0\n", ""},
 		{"no table", "src = \"a\"", "no [template] table"},
 		{"no src", "[template]\ndest = \"/a\"", "src is required"},
@@ -19,16 +20,16 @@ func TestParseTemplateResource(t *testing.T) {
 		{"key not absolute", "[template]\nsrc = \"a\"\ndest = \"/a\"\nkeys = [\"host\"]", `"host" must start with /`},
 		{"bad mode", "[template]\nsrc = \"a\"\ndest = \"/a\"\nmode = \"rw\"", "not an octal mode"},
 		{"src not a string", "[template]\nsrc = 1\ndest = \"/a\"", "must be a string"},
-		{"unterminated string", "[template]\nsrc = \"a", "unterminated string"},
+		{"unterminated string", "[template]\nsrc = \"a", "toml: "},
 		{"unclosed array", "[template]\nkeys = [\"/a\",\n", "line 2"},
-		{"duplicate key", "[template]\nsrc = \"a\"\nsrc = \"b\"", "set twice"},
-		{"no equals", "[template]\nsrc", "want key = value"},
-		{"multi-line string", "[template]\nsrc = \"\"\"a\"\"\"", "multi-line strings"},
+		{"duplicate key", "[template]\nsrc = \"a\"\nsrc = \"b\"", "already been defined"},
+		{"no equals", "[template]\nsrc", "toml: "},
+		{"keys not strings", "[template]\nsrc = \"a\"\ndest = \"/a\"\nkeys = [1]", "list of strings"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			res, err := ParseTemplateResource([]byte(tt.toml))
+			res, err := Parse([]byte(tt.toml))
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("parse: %v", err)
