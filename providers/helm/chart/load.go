@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/template/parse"
 
+	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
@@ -87,6 +88,16 @@ func LoadLimits(tgz []byte, lim pkgfile.Limits) (*Info, *chart.Chart, error) {
 	ch, err := loader.LoadFiles(buffered)
 	if err != nil {
 		return nil, nil, &ValidationError{Files: map[string]string{blame(err.Error()): err.Error()}}
+	}
+	// What `helm install` refuses, refused here with Helm's own words: a chart that is not an
+	// application, and dependencies Chart.yaml names that charts/ does not hold.
+	if t := ch.Metadata.Type; t != "" && t != "application" {
+		return nil, nil, &ValidationError{Files: map[string]string{"Chart.yaml": fmt.Sprintf("%s charts are not installable", t)}}
+	}
+	if reqs := ch.Metadata.Dependencies; len(reqs) > 0 {
+		if err := action.CheckDependencies(ch, reqs); err != nil {
+			return nil, nil, &ValidationError{Files: map[string]string{"Chart.yaml": err.Error()}}
+		}
 	}
 	return infoOf(ch), ch, nil
 }

@@ -190,3 +190,32 @@ func FuzzLoad(f *testing.F) {
 		_ = ValidateValues(ch, map[string]any{"replicaCount": 3})
 	})
 }
+
+// What helm install refuses is refused at load (upload, validate, index, install) with Helm's
+// own message; a vendored dependency named in Chart.yaml loads.
+func TestLoadDependenciesAndType(t *testing.T) {
+	t.Parallel()
+	sub := map[string][]byte{"Chart.yaml": []byte("apiVersion: v2\nname: cache\nversion: 1.0.0\n")}
+	files := readChart(t, "web")
+	chartYAML := string(files["Chart.yaml"]) + "dependencies:\n  - name: cache\n    version: 1.0.0\n    repository: https://charts.example.invalid\n"
+	files["Chart.yaml"] = []byte(chartYAML)
+
+	// Named but not vendored.
+	_, _, err := Load(tgz(t, "web", files))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(ve.Files["Chart.yaml"], "found in Chart.yaml, but missing in charts/ directory: cache") {
+		t.Fatalf("missing dependency: %v", err)
+	}
+	// Vendored.
+	files["charts/cache-1.0.0.tgz"] = tgz(t, "cache", sub)
+	if _, ch, err := Load(tgz(t, "web", files)); err != nil || len(ch.Dependencies()) != 1 {
+		t.Fatalf("vendored dependency: %v", err)
+	}
+	// A library chart.
+	lib := map[string][]byte{"Chart.yaml": []byte("apiVersion: v2\nname: common\nversion: 1.0.0\ntype: library\n"),
+		"templates/_helpers.tpl": []byte(`{{- define "common.name" -}}x{{- end -}}`)}
+	_, _, err = Load(tgz(t, "common", lib))
+	if !errors.As(err, &ve) || ve.Files["Chart.yaml"] != "library charts are not installable" {
+		t.Fatalf("library chart: %v", err)
+	}
+}
