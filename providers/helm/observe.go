@@ -93,6 +93,10 @@ func readWorkload(ctx context.Context, s *session, o object) (workload, error) {
 				w.why = fmt.Sprintf("%d old replicas pending termination", st.Replicas-st.UpdatedReplicas)
 			case int(st.AvailableReplicas) < w.desired:
 				w.why = fmt.Sprintf("%d of %d updated replicas available", st.AvailableReplicas, w.desired)
+			case w.ready > w.desired:
+				// Stricter than kubectl: after a scale-down the status may still count ready
+				// pods of the old size for a moment; the release is settled once it does not.
+				w.why = fmt.Sprintf("%d replicas ready, %d desired: the rest are going", w.ready, w.desired)
 			}
 			for _, c := range st.Conditions {
 				if c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse {
