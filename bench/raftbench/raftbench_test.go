@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 // join by log replay and by snapshot, and one failover, all with Fast raft timings.
 func TestTinyRun(t *testing.T) {
 	cfg := config{Duration: 300 * time.Millisecond, Nodes: []int{1, 3}, Writers: []int{1, 4}, Records: 500,
-		FailoverRuns: 1, Timings: []string{"fast"}, ValueSize: 64, Fast: true, Dir: t.TempDir(),
+		FailoverRuns: 1, Timings: []string{"fast"}, ValueSize: 64, Fast: true, LeaderRows: true, Dir: t.TempDir(),
 		Only:   []string{"writes", "join", "failover"},
 		Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))}
 	rep, err := run(t.Context(), cfg)
@@ -43,7 +43,7 @@ func TestTinyRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(rep.Writes), 2*(2+2); got != want {
+	if got, want := len(rep.Writes), 2*(2+2+1); got != want {
 		t.Fatalf("%d write rows, want %d", got, want)
 	}
 	for _, w := range rep.Writes {

@@ -11,7 +11,7 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintf(out, "raftbench %s, GOMAXPROCS %d, data in %s (temporary, on disk, fsynced)\n",
 		r.Started.UTC().Format(time.RFC3339), r.Procs, r.Dir)
 	if len(r.Writes) > 0 {
-		fmt.Fprintln(out, "\nDurable writes/s (one op per Apply; replicated writers spread over all nodes):")
+		fmt.Fprintln(out, "\nDurable writes/s (one op per Apply; replicated writers go round all nodes):")
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "writers\tsystem\tnodes\twrites/s\t× store\t× pebble\tp50\tp99\twrites/fsync\terrors\t")
 		var storeRate, pebbleRate float64

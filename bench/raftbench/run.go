@@ -28,15 +28,18 @@ type config struct {
 	ValueSize    int
 	// Fast runs the write and join clusters with Fast raft timings too (the test does, to be
 	// quick); the figures of record use raft's defaults, as production does.
-	Fast   bool
-	Dir    string
-	Only   []string // "writes", "join", "failover"
-	Logger *slog.Logger
+	Fast bool
+	// LeaderRows adds, for clusters of more than one node, a phase with every writer on the
+	// leader (no forwarding).
+	LeaderRows bool
+	Dir        string
+	Only       []string // "writes", "join", "failover"
+	Logger     *slog.Logger
 }
 
 func defaultConfig() config {
 	return config{Duration: 2 * time.Second, Nodes: []int{1, 3, 5}, Writers: []int{1, 16, 64}, Records: 10000,
-		FailoverRuns: 3, Timings: []string{"default", "fast"}, ValueSize: 256, Only: []string{"writes", "join", "failover"}}
+		FailoverRuns: 3, Timings: []string{"default", "fast"}, ValueSize: 256, LeaderRows: true, Only: []string{"writes", "join", "failover"}}
 }
 
 // report is everything a run measured.
@@ -125,7 +128,7 @@ func runWrites(ctx context.Context, cfg config, dir string, rep *report) (err er
 	}
 
 	for _, w := range cfg.Writers {
-		row := measureWrites(ctx, fmt.Sprintf("p%d", w), w, cfg.Duration, func(_ context.Context, _ int, key string) error {
+		row := measureWrites(ctx, fmt.Sprintf("p%d", w), w, cfg.Duration, func(_ context.Context, _, _ int, key string) error {
 			if err := pdb.Set([]byte(key), value, pebble.Sync); err != nil {
 				return fmt.Errorf("pebble set %s: %w", key, err)
 			}
@@ -135,7 +138,7 @@ func runWrites(ctx context.Context, cfg config, dir string, rep *report) (err er
 		rep.Writes = append(rep.Writes, row)
 
 		before := sdb.Stats()
-		row = measureWrites(ctx, fmt.Sprintf("s%d", w), w, cfg.Duration, func(ctx context.Context, _ int, key string) error {
+		row = measureWrites(ctx, fmt.Sprintf("s%d", w), w, cfg.Duration, func(ctx context.Context, _, _ int, key string) error {
 			_, err := sdb.Apply(ctx, store.Op{Key: key, Value: value, Expect: store.Absent, Terms: terms})
 			return err
 		})
@@ -151,11 +154,25 @@ func runWrites(ctx context.Context, cfg config, dir string, rep *report) (err er
 			}
 			leaderDB := c.nodes[lid].DB()
 			before := leaderDB.Stats()
-			row := measureWrites(ctx, fmt.Sprintf("r%d-%d", len(nodes), w), w, cfg.Duration, func(ctx context.Context, wi int, key string) error {
-				_, err := nodes[wi%len(nodes)].Apply(ctx, store.Op{Key: key, Value: value, Expect: store.Absent, Terms: terms})
+			row := measureWrites(ctx, fmt.Sprintf("r%d-%d", len(nodes), w), w, cfg.Duration, func(ctx context.Context, wi, i int, key string) error {
+				// Each writer goes round the nodes: (n-1)/n of the writes are forwarded.
+				_, err := nodes[(wi+i)%len(nodes)].Apply(ctx, store.Op{Key: key, Value: value, Expect: store.Absent, Terms: terms})
 				return err
 			})
 			row.System, row.Nodes = "replica Apply", len(nodes)
+			row.PerFsync = perFsync(before, leaderDB.Stats())
+			rep.Writes = append(rep.Writes, row)
+			if len(nodes) == 1 || !cfg.LeaderRows {
+				continue
+			}
+			// The same with every writer on the leader: raft's own cost, without forwarding.
+			leader := c.nodes[lid]
+			before = leaderDB.Stats()
+			row = measureWrites(ctx, fmt.Sprintf("l%d-%d", len(nodes), w), w, cfg.Duration, func(ctx context.Context, _, _ int, key string) error {
+				_, err := leader.Apply(ctx, store.Op{Key: key, Value: value, Expect: store.Absent, Terms: terms})
+				return err
+			})
+			row.System, row.Nodes = "replica Apply, leader only", len(nodes)
 			row.PerFsync = perFsync(before, leaderDB.Stats())
 			rep.Writes = append(rep.Writes, row)
 		}
@@ -212,10 +229,20 @@ func runJoin(ctx context.Context, cfg config, dir string, snapshot bool) (row jo
 		ops := make([]store.Op, 0, perApply)
 		for j := i; j < min(i+perApply, cfg.Records); j++ {
 			last = fmt.Sprintf("rec-%09d", j)
-			ops = append(ops, store.Op{Key: last, Value: value, Expect: store.Absent, Terms: []string{"status=active"}})
+			// Any, not Absent: a write whose outcome was unknown (leadership lost) is sent again.
+			ops = append(ops, store.Op{Key: last, Value: value, Expect: store.Any, Terms: []string{"status=active"}})
 		}
-		if _, err := nodes[(i/perApply)%len(nodes)].Apply(ctx, ops...); err != nil {
-			return row, fmt.Errorf("cluster %s: load records %d..: %w", c.name, i, err)
+		for attempt := 1; ; attempt++ {
+			_, err := nodes[(i/perApply+attempt)%len(nodes)].Apply(ctx, ops...)
+			if err == nil {
+				break
+			}
+			if attempt == 10 || !errors.Is(err, store.ErrUnavailable) {
+				return row, fmt.Errorf("cluster %s: load records %d.. (attempt %d): %w", c.name, i, attempt, err)
+			}
+			if err := sleep(ctx, 100*time.Millisecond); err != nil {
+				return row, err
+			}
 		}
 	}
 	lid, err := c.leader(ctx)

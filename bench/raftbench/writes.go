@@ -32,8 +32,8 @@ func (w writeRow) rate() float64 {
 	return float64(w.Writes) / w.Elapsed.Seconds()
 }
 
-// writeFunc writes key (a new one) as writer w.
-type writeFunc func(ctx context.Context, w int, key string) error
+// writeFunc writes key (a new one) as writer w's i-th write.
+type writeFunc func(ctx context.Context, w, i int, key string) error
 
 // measureWrites runs writers closed-loop writers calling write with new keys: a warm-up of a
 // fifth of d (at most 500 ms), then d measured. Writes answered inside the measured window
@@ -62,7 +62,7 @@ func measureWrites(ctx context.Context, prefix string, writers int, d time.Durat
 				key := fmt.Sprintf("%s-w%03d-%09d", prefix, w, i)
 				wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 				t := time.Now()
-				err := write(wctx, w, key)
+				err := write(wctx, w, i, key)
 				el := time.Since(t)
 				cancel()
 				if !measuring.Load() {
