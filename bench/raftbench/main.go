@@ -23,6 +23,7 @@ func main() {
 	timings := flag.String("timings", "default,fast", "raft timings of the failover runs: default and/or fast")
 	flag.IntVar(&cfg.ValueSize, "value-size", cfg.ValueSize, "bytes of each written value")
 	flag.StringVar(&cfg.Dir, "dir", "", "where the temporary data dirs go (must be a real disk); default the system temp dir")
+	flag.BoolVar(&cfg.Fast, "fast", cfg.Fast, "run the write and join clusters with Fast raft timings (tests' loopback timings) instead of raft's defaults")
 	flag.BoolVar(&cfg.LeaderRows, "leader-rows", cfg.LeaderRows, "also measure each multi-node cluster with every writer on the leader")
 	only := flag.String("only", "writes,join,failover", "measurements to run, comma-separated")
 	verbose := flag.Bool("v", false, "log the nodes' warnings")
