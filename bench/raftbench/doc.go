@@ -13,7 +13,10 @@
 //     writer i on node i mod n: on 3 and 5 nodes most writes are forwarded to the leader, which
 //     appends them to its raft log (fsync), replicates to a quorum (their fsync), applies them
 //     through store.DB.ApplyLog (one more fsync per batch), answers, and the forwarding node
-//     then waits until it has applied the entry too (read your writes).
+//     then waits until it has applied the entry too (read your writes). Every node of a
+//     cluster votes (MaxVoters = n; production's default is 3 voters, the rest non-voters). With
+//     -leader-rows (default on), each multi-node cluster is measured again with every writer
+//     on the leader: raft's own cost without forwarding.
 //   - Join → serving. A 3-node cluster is loaded with -records records (Applies of 100 ops);
 //     a fourth node is opened with Join pointing at a member and the time is taken until
 //     replica.Open returns (joined, caught up and asked for a vote) and until a Sync on it
@@ -29,7 +32,8 @@
 //     both cases. Measured with raft's default timings (production) and with Fast ones.
 //
 // The defaults (-duration 2s, 1/3/5 nodes, 1/16/64 writers, 10,000 records, 3 failovers per
-// timing) take about two minutes on a 2-core machine.
+// timing) take about a minute and a half on a 2-core machine. -fast runs the write and join
+// clusters with Fast timings too, -cpuprofile profiles the run, -v logs the nodes' warnings.
 //
 //	go run ./bench/raftbench -duration 5s -nodes 1,3,5 -writers 1,16,64,256
 package main

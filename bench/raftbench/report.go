@@ -43,7 +43,7 @@ func (r *report) print(out io.Writer) {
 	if len(r.Joins) > 0 {
 		fmt.Fprintln(out, "\nJoin → serving (a 4th node joins a 3-node cluster; join list: the followers, then the leader):")
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "via\traft timing\trecords\tlog entries\tOpen returned\tSync + read\t")
+		fmt.Fprintln(tw, "via\traft timing\trecords\tlast log index\tOpen returned\tSync + read\t")
 		for _, j := range r.Joins {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t\n", j.Via, j.Timing, j.Records, j.Entries, round(j.Open), round(j.Serving))
 		}
