@@ -6,7 +6,7 @@ LISTEN    ?= 127.0.0.1:9080
 GOFLAGS_BUILD = -trimpath -ldflags="-s -w"
 # Packages whose tests start several protoactor cluster members: the library races on its own,
 # so they run without -race (their files carry `//go:build !race`).
-MULTI_PKGS = ./cluster/... ./actors/relay/ ./actors/store/replica/
+MULTI_PKGS = ./cluster/... ./actors/relay/ ./actors/store/replica/ ./bench/raftbench/
 
 # What `make test-deps` (scripts/test-deps.sh) found: `export PITRIX_KUBECONFIG=...` for the tests.
 # test-race and test-multi source it when it exists, so they also run alone (your own
@@ -42,6 +42,7 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./http/rest/ ./bench/...
 	$(GO) run ./bench/apibench
 	$(GO) run ./bench/indexbench
+	$(GO) run ./bench/raftbench      # replicated store vs single-node pebble, join, failover
 	$(GO) run ./bench/floodbench -bin $(BIN)
 	$(GO) run ./bench/helmbench -bin $(BIN)   # needs a Kubernetes: ../shared/scripts/k8s-up.sh
 	$(GO) run ./bench/vmbench -bin $(BIN)     # the Redis row needs redis-server
