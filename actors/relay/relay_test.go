@@ -16,13 +16,13 @@ import (
 
 	"github.com/pitrix/pitrix/actors/frontgate"
 	fggrain "github.com/pitrix/pitrix/actors/frontgate/grain"
+	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
 	"github.com/pitrix/pitrix/edge/edgepb"
 	fgagent "github.com/pitrix/pitrix/edge/frontgate"
 	"github.com/pitrix/pitrix/edge/gateway"
 	"github.com/pitrix/pitrix/edge/pki"
-	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/internal/testutil"
 )
 

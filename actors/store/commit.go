@@ -148,7 +148,14 @@ func (c *committer) commit(b *pebble.Batch, index uint64, extra func(*pebble.Bat
 		extra(b)
 	}
 	if err == nil {
-		err = b.Commit(pebble.Sync)
+		// A replica need not fsync: its entries are already in a quorum's fsynced raft log,
+		// and the applied log index travels in the same batch, so after a crash it replays
+		// what it lost (or restores the snapshot it fell behind).
+		opt := pebble.Sync
+		if c.d.cfg.Replicated {
+			opt = pebble.NoSync
+		}
+		err = b.Commit(opt)
 	}
 	if err != nil {
 		c.failed = fmt.Errorf("store: commit indexes %d..%d: %w", c.last+1, index, err)

@@ -42,8 +42,9 @@ type LogResult struct {
 // ApplyLog applies committed log entries in order, as the replicated log's state machine: every
 // replica calls it with the same entries in the same order and reaches the same state. The
 // entries' effects, the new last commit index and the applied log index are written in one
-// pebble batch with one fsync, so a replica that restarts knows exactly which entries it has
-// (entries at or below AppliedLogIndex are skipped). It panics if pebble cannot write: a
+// pebble batch, so a replica that restarts knows exactly which entries it has (entries at or
+// below AppliedLogIndex are skipped). The batch is not fsynced: the entries are durable in the
+// raft log already, and a replica that lost its last batches replays them from there. It panics if pebble cannot write: a
 // replica that cannot apply committed entries must stop rather than diverge.
 func (d *DB) ApplyLog(entries []LogEntry) []LogResult {
 	out := make([]LogResult, len(entries))

@@ -19,13 +19,57 @@ type fsm struct {
 	// own AppliedIndex runs ahead of the state machine (it counts entries handed over), so
 	// waits for "applied here" read this.
 	applied atomic.Uint64
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced whenever applied moves
 }
 
 func (f *fsm) advance(i uint64) {
 	for {
 		cur := f.applied.Load()
-		if i <= cur || f.applied.CompareAndSwap(cur, i) {
+		if i <= cur {
 			return
+		}
+		if f.applied.CompareAndSwap(cur, i) {
+			f.mu.Lock()
+			if f.changed != nil {
+				close(f.changed)
+				f.changed = nil
+			}
+			f.mu.Unlock()
+			return
+		}
+	}
+}
+
+// waitApplied returns once the store has applied log index i, or with done's reason.
+func (f *fsm) waitApplied(i uint64, done ...<-chan struct{}) bool {
+	for {
+		f.mu.Lock()
+		if f.applied.Load() >= i {
+			f.mu.Unlock()
+			return true
+		}
+		if f.changed == nil {
+			f.changed = make(chan struct{})
+		}
+		ch := f.changed
+		f.mu.Unlock()
+		switch len(done) {
+		case 1:
+			select {
+			case <-ch:
+			case <-done[0]:
+				return false
+			}
+		default:
+			select {
+			case <-ch:
+			case <-done[0]:
+				return false
+			case <-done[1]:
+				return false
+			}
 		}
 	}
 }
@@ -76,7 +120,8 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err := f.db.Restore(rc); err != nil {
 		return err
 	}
-	f.applied.Store(f.db.AppliedLogIndex())
+	f.applied.Store(0)
+	f.advance(f.db.AppliedLogIndex())
 	return nil
 }
 

@@ -123,11 +123,13 @@ func Open(ctx context.Context, cfg Config) (_ *Replica, err error) {
 			rc.NoSnapshotRestoreOnStart = false
 		}
 	}
+	// The leader tells followers the commit index with its next message: at most this late
+	// when idle (a forwarded write waits for its own node to apply it).
+	rc.CommitTimeout = 5 * time.Millisecond
 	if cfg.Fast {
 		rc.HeartbeatTimeout = 500 * time.Millisecond
 		rc.ElectionTimeout = 500 * time.Millisecond
 		rc.LeaderLeaseTimeout = 250 * time.Millisecond
-		rc.CommitTimeout = 10 * time.Millisecond
 		rc.SnapshotInterval = 200 * time.Millisecond
 	}
 	hasState, err := raft.HasExistingState(r.logs, r.logs, snaps)
@@ -285,16 +287,7 @@ func (r *Replica) Apply(ctx context.Context, ops ...store.Op) (uint64, error) {
 
 // waitApplied waits, at most until ctx ends, for this node to apply log index i.
 func (r *Replica) waitApplied(ctx context.Context, i uint64) bool {
-	for r.fsm.applied.Load() < i {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-r.stop:
-			return false
-		case <-time.After(time.Millisecond):
-		}
-	}
-	return true
+	return r.fsm.waitApplied(i, ctx.Done(), r.stop)
 }
 
 // toLeader runs local on the leader, or sends req to it, retrying while nothing was done
@@ -381,12 +374,8 @@ func (r *Replica) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for r.fsm.applied.Load() < idx {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w: node %s catching up to index %d: %w", store.ErrUnavailable, r.cfg.ID, idx, ctx.Err())
-		case <-time.After(2 * time.Millisecond):
-		}
+	if !r.fsm.waitApplied(idx, ctx.Done(), r.stop) {
+		return fmt.Errorf("%w: node %s catching up to index %d: %v", store.ErrUnavailable, r.cfg.ID, idx, context.Cause(ctx))
 	}
 	return nil
 }

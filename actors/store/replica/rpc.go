@@ -166,7 +166,9 @@ type rpcClient struct {
 	done bool
 }
 
-const maxIdlePerPeer = 16
+// maxIdlePerPeer bounds the idle connections kept per peer: enough for the writers one node
+// forwards at once, so a burst does not pay a TLS handshake per request.
+const maxIdlePerPeer = 128
 
 type rpcConn struct {
 	net.Conn
@@ -287,9 +289,11 @@ func (r *Replica) handle(req []byte) []byte {
 		if err := j.decode(body); err != nil {
 			return encodeResult(0, fmt.Errorf("%w: join request: %w", store.ErrInvalid, err))
 		}
-		return encodeResult(0, r.addServerLocal(j))
+		// Any member takes a join and passes it to the leader.
+		return encodeResult(r.toLeader(ctx, "join", func(context.Context) (uint64, error) { return 0, r.addServerLocal(j) }, req))
 	case rpcRemove:
-		return encodeResult(0, r.removeServerLocal(string(body)))
+		id := string(body)
+		return encodeResult(r.toLeader(ctx, "remove", func(context.Context) (uint64, error) { return 0, r.removeServerLocal(id) }, req))
 	case rpcStatus:
 		b, err := json.Marshal(r.Status())
 		if err != nil {
