@@ -24,6 +24,8 @@ type testCluster struct {
 	secret trust.Secret
 	dir    string
 	nodes  map[string]*Replica
+	// reach, when set, is every node's Config.Reachable: may self exchange with peer?
+	reach func(self, peer string) bool
 }
 
 func newTestCluster(t *testing.T) *testCluster {
@@ -47,7 +49,15 @@ func (c *testCluster) config(id string, secret trust.Secret, join ...string) Con
 	}
 	return Config{ID: id, StoreDir: filepath.Join(c.dir, id, "store"), RaftDir: filepath.Join(c.dir, id, "raft"),
 		Listen: "127.0.0.1:0", ServerTLS: srv, ClientTLS: cli, Join: join, Fast: true,
-		Logger: slog.New(slog.NewTextHandler(c.t.Output(), &slog.HandlerOptions{Level: testLevel})).With("node", id)}
+		Logger:    slog.New(slog.NewTextHandler(c.t.Output(), &slog.HandlerOptions{Level: testLevel})).With("node", id),
+		Reachable: c.reachable(id)}
+}
+
+func (c *testCluster) reachable(id string) func(string) bool {
+	if c.reach == nil {
+		return nil
+	}
+	return func(peer string) bool { return c.reach(id, peer) }
 }
 
 func (c *testCluster) start(id string, join ...string) *Replica {

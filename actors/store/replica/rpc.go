@@ -269,6 +269,9 @@ func (r *Replica) handle(req []byte) []byte {
 	if len(req) == 0 {
 		return appendString([]byte{resError}, "empty request")
 	}
+	if !r.started.Load() {
+		return encodeResult(0, errNotLeader) // opening: raft is not running yet
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.ApplyTimeout)
 	defer cancel()
 	body := req[1:]
