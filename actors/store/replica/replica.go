@@ -165,7 +165,7 @@ func Open(ctx context.Context, cfg Config) (_ *Replica, err error) {
 		}
 		r.log.Info("bootstrapped a new cluster", "id", cfg.ID, "addr", self.Address)
 	case !hasState:
-		if err := r.join(ctx, cfg.Join, self); err != nil {
+		if err := r.join(ctx, cfg.Join, self, true); err != nil {
 			return nil, err
 		}
 	default:
@@ -198,12 +198,13 @@ func (r *Replica) rejoin(ctx context.Context, self raft.Server) error {
 	if len(peers) == 0 {
 		return nil
 	}
-	return r.join(ctx, peers, self)
+	return r.join(ctx, peers, self, false)
 }
 
-// join asks peers, in turn and again until ctx ends, to add this node.
-func (r *Replica) join(ctx context.Context, peers []string, self raft.Server) error {
-	req := joinRequest{ID: string(self.ID), Addr: string(self.Address)}.encode()
+// join asks peers, in turn and again until ctx ends, to add this node. fresh says it has no
+// raft state (a new node, or one whose data dir was wiped).
+func (r *Replica) join(ctx context.Context, peers []string, self raft.Server, fresh bool) error {
+	req := joinRequest{ID: string(self.ID), Addr: string(self.Address), Fresh: fresh}.encode()
 	var last error
 	for attempt := 0; ; attempt++ {
 		for _, p := range peers {
@@ -461,6 +462,9 @@ func (r *Replica) addServerLocal(j joinRequest) error {
 	if j.ID == "" || j.Addr == "" {
 		return fmt.Errorf("%w: join needs an id and an address", store.ErrInvalid)
 	}
+	if j.ID == r.cfg.ID {
+		return fmt.Errorf("%w: node id %s is the leader's own: two nodes have the same id", store.ErrInvalid, j.ID)
+	}
 	f := r.raft.GetConfiguration()
 	if err := f.Error(); err != nil {
 		return fmt.Errorf("%w: read configuration: %v", store.ErrUnavailable, err)
@@ -477,6 +481,20 @@ func (r *Replica) addServerLocal(j joinRequest) error {
 		} else if string(s.Address) == j.Addr {
 			return fmt.Errorf("%w: address %s is already member %s's", store.ErrInvalid, j.Addr, s.ID)
 		}
+	}
+	if exists && j.Fresh {
+		// The member lost its data (a wiped data dir): its log and its vote are gone. Left a
+		// voter, it would vote for a candidate that lacks entries it had acknowledged and
+		// count toward quorums it cannot serve. It is removed and added back as a non-voter,
+		// and asks for its vote again once it has caught up (from a snapshot).
+		if err := r.raft.RemoveServer(existing.ID, 0, r.cfg.ApplyTimeout).Error(); err != nil {
+			return fmt.Errorf("%w: remove %s, which rejoins without its data: %v", store.ErrUnavailable, j.ID, err)
+		}
+		r.log.Warn("a member rejoined without its data: re-adding it as a non-voter", "id", j.ID, "addr", j.Addr)
+		if suffrage == raft.Voter {
+			voters--
+		}
+		exists, suffrage = false, -1
 	}
 	switch {
 	case suffrage == -1:
