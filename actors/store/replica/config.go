@@ -55,6 +55,12 @@ type Config struct {
 	Store store.Config
 	// Logger receives raft's log and ours. Default: discard.
 	Logger *slog.Logger
+	// Reachable is fault injection for tests (a network partition without iptables); leave it
+	// nil in production. When set, it is asked with the peer's name (its certificate's common
+	// name) after every TLS handshake, on the dialling and the accepting side, and before
+	// every read and write on a peer connection: false refuses or closes the connection, so
+	// the peer gets nothing from this node and this node nothing from it.
+	Reachable func(peer string) bool
 }
 
 func (c Config) withDefaults() Config {

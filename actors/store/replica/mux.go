@@ -32,6 +32,7 @@ type mux struct {
 	client    *tls.Config
 	log       *slog.Logger
 	rpc       func(net.Conn)
+	reachable func(peer string) bool // Config.Reachable: nil in production
 
 	raftConns chan net.Conn
 	done      chan struct{}
@@ -80,18 +81,23 @@ func (m *mux) handshake(c net.Conn) {
 		c.Close()
 		return
 	}
+	conn, err := m.guard(tc)
+	if err != nil {
+		c.Close()
+		return
+	}
 	if !m.track(tc) {
 		return
 	}
 	switch tc.ConnectionState().NegotiatedProtocol {
 	case protoRaft:
 		select {
-		case m.raftConns <- &trackedConn{Conn: tc, m: m}:
+		case m.raftConns <- &trackedConn{Conn: conn, tls: tc, m: m}:
 		case <-m.done:
 			m.untrack(tc)
 		}
 	case protoRPC:
-		m.rpc(tc)
+		m.rpc(conn)
 		m.untrack(tc)
 	default:
 		m.log.Warn("refused a peer connection: no protocol", "remote", c.RemoteAddr().String())
@@ -142,11 +148,73 @@ func (m *mux) dial(ctx context.Context, addr, proto string) (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial peer %s: %w", addr, err)
 	}
-	if got := c.(*tls.Conn).ConnectionState().NegotiatedProtocol; got != proto {
+	tc := c.(*tls.Conn)
+	if got := tc.ConnectionState().NegotiatedProtocol; got != proto {
 		c.Close()
 		return nil, fmt.Errorf("dial peer %s: it does not speak %s", addr, proto)
 	}
-	return c, nil
+	g, err := m.guard(tc)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("dial peer %s: %w", addr, err)
+	}
+	return g, nil
+}
+
+// errCut is the refusal of traffic with a peer that Config.Reachable (tests only) cuts off.
+var errCut = errors.New("peer cut off by fault injection (Config.Reachable)")
+
+// guard applies Config.Reachable to a handshaken connection: with no filter it is returned
+// as is; otherwise it is refused now if the peer is cut off, or wrapped so that every read
+// and write asks again.
+func (m *mux) guard(tc *tls.Conn) (net.Conn, error) {
+	if m.reachable == nil {
+		return tc, nil
+	}
+	var peer string
+	if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
+		peer = certs[0].Subject.CommonName
+	}
+	if !m.reachable(peer) {
+		return nil, fmt.Errorf("%s: %w", peer, errCut)
+	}
+	return &cutConn{Conn: tc, peer: peer, reachable: m.reachable}, nil
+}
+
+// cutConn closes itself at the first read or write once its peer is cut off (tests only).
+type cutConn struct {
+	net.Conn
+	peer      string
+	reachable func(string) bool
+}
+
+func (c *cutConn) check() error {
+	if c.reachable(c.peer) {
+		return nil
+	}
+	c.Conn.Close()
+	return fmt.Errorf("%s: %w", c.peer, errCut)
+}
+
+func (c *cutConn) Read(p []byte) (int, error) {
+	if err := c.check(); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Read(p)
+	if err == nil {
+		err = c.check() // what arrived across the cut is dropped
+		if err != nil {
+			n = 0
+		}
+	}
+	return n, err
+}
+
+func (c *cutConn) Write(p []byte) (int, error) {
+	if err := c.check(); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
 }
 
 // streamLayer is the mux's raft side: raft.StreamLayer.
@@ -175,11 +243,12 @@ func (s streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.C
 // trackedConn is a raft connection the mux closes at shutdown; closing it untracks it.
 type trackedConn struct {
 	net.Conn
+	tls  *tls.Conn // the key the mux tracks it by (Conn may wrap it: see guard)
 	m    *mux
 	once sync.Once
 }
 
 func (t *trackedConn) Close() error {
-	t.once.Do(func() { t.m.untrack(t.Conn) })
+	t.once.Do(func() { t.m.untrack(t.tls) })
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -38,6 +39,10 @@ type Replica struct {
 	fsm   *fsm
 
 	barrier singleflight.Group
+	// started is set once raft runs: the peer port serves RPCs from the start (raft's
+	// transport needs it while joining), and a request that arrives before is refused as
+	// "not the leader" (nothing done; the sender asks again).
+	started atomic.Bool
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	close   sync.Once
@@ -100,6 +105,7 @@ func Open(ctx context.Context, cfg Config) (_ *Replica, err error) {
 	}
 	r.mux = newMux(ln, advertise, cfg.ServerTLS, cfg.ClientTLS, r.log)
 	r.mux.rpc = r.serveRPC
+	r.mux.reachable = cfg.Reachable
 	r.rpc = &rpcClient{m: r.mux, idle: make(map[string][]net.Conn)}
 	r.mux.wg.Add(1)
 	go r.mux.serve()
@@ -151,6 +157,7 @@ func Open(ctx context.Context, cfg Config) (_ *Replica, err error) {
 	if r.raft, err = raft.NewRaft(rc, r.fsm, r.logs, r.logs, snaps, r.trans); err != nil {
 		return nil, fmt.Errorf("replica: start raft: %w", err)
 	}
+	r.started.Store(true)
 	closers = append(closers, func() error { return r.raft.Shutdown().Error() })
 	self := raft.Server{Suffrage: raft.Voter, ID: rc.LocalID, Address: raft.ServerAddress(advertise.String())}
 	switch {
@@ -160,7 +167,7 @@ func Open(ctx context.Context, cfg Config) (_ *Replica, err error) {
 		}
 		r.log.Info("bootstrapped a new cluster", "id", cfg.ID, "addr", self.Address)
 	case !hasState:
-		if err := r.join(ctx, cfg.Join, self); err != nil {
+		if err := r.join(ctx, cfg.Join, self, true); err != nil {
 			return nil, err
 		}
 	default:
@@ -193,12 +200,13 @@ func (r *Replica) rejoin(ctx context.Context, self raft.Server) error {
 	if len(peers) == 0 {
 		return nil
 	}
-	return r.join(ctx, peers, self)
+	return r.join(ctx, peers, self, false)
 }
 
-// join asks peers, in turn and again until ctx ends, to add this node.
-func (r *Replica) join(ctx context.Context, peers []string, self raft.Server) error {
-	req := joinRequest{ID: string(self.ID), Addr: string(self.Address)}.encode()
+// join asks peers, in turn and again until ctx ends, to add this node. fresh says it has no
+// raft state (a new node, or one whose data dir was wiped).
+func (r *Replica) join(ctx context.Context, peers []string, self raft.Server, fresh bool) error {
+	req := joinRequest{ID: string(self.ID), Addr: string(self.Address), Fresh: fresh}.encode()
 	var last error
 	for attempt := 0; ; attempt++ {
 		for _, p := range peers {
@@ -344,7 +352,7 @@ func (r *Replica) applyLocal(ctx context.Context, data []byte) (index, logIndex 
 		timeout = time.Until(dl)
 	}
 	f := r.raft.Apply(data, timeout)
-	if err := f.Error(); err != nil {
+	if err := r.await(ctx, f); err != nil {
 		switch {
 		case errors.Is(err, raft.ErrNotLeader):
 			return 0, 0, errNotLeader
@@ -359,6 +367,24 @@ func (r *Replica) applyLocal(ctx context.Context, data []byte) (index, logIndex 
 		return 0, 0, fmt.Errorf("replica: unexpected apply response %T", f.Response())
 	}
 	return res.index, f.Index(), res.err
+}
+
+// await waits for a raft future, at most until ctx ends or the replica closes. Raft may
+// leave a future unanswered for good when leadership moves or it shuts down
+// (hashicorp/raft#498: a VerifyLeader under node restarts did, and hung the RPC handler and
+// then Close): the caller must not wait on it forever. The goroutine that waits on the
+// future ends when raft answers it; one that raft never answers is left behind.
+func (r *Replica) await(ctx context.Context, f raft.Future) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: waiting for raft: %w", store.ErrUnavailable, ctx.Err())
+	case <-r.stop:
+		return fmt.Errorf("%w: node %s is shutting down", store.ErrUnavailable, r.cfg.ID)
+	}
 }
 
 // Sync waits until this node's copy holds every write acknowledged before Sync was called
@@ -390,10 +416,10 @@ func (r *Replica) readIndexLocal(ctx context.Context) (uint64, error) {
 	}
 	// A barrier applies everything committed before it, including the entry that opened
 	// this leader's term; concurrent callers share one.
-	if _, err, _ := r.barrier.Do("barrier", func() (any, error) { return nil, r.raft.Barrier(timeout).Error() }); err != nil {
+	if _, err, _ := r.barrier.Do("barrier", func() (any, error) { return nil, r.await(ctx, r.raft.Barrier(timeout)) }); err != nil {
 		return 0, errNotLeader // a read: safe to ask again, of whoever leads next
 	}
-	if err := r.raft.VerifyLeader().Error(); err != nil {
+	if err := r.await(ctx, r.raft.VerifyLeader()); err != nil {
 		return 0, errNotLeader
 	}
 	return r.fsm.applied.Load(), nil
@@ -425,6 +451,9 @@ func (r *Replica) addServerLocal(j joinRequest) error {
 	if j.ID == "" || j.Addr == "" {
 		return fmt.Errorf("%w: join needs an id and an address", store.ErrInvalid)
 	}
+	if j.ID == r.cfg.ID {
+		return fmt.Errorf("%w: node id %s is the leader's own: two nodes have the same id", store.ErrInvalid, j.ID)
+	}
 	f := r.raft.GetConfiguration()
 	if err := f.Error(); err != nil {
 		return fmt.Errorf("%w: read configuration: %v", store.ErrUnavailable, err)
@@ -441,6 +470,20 @@ func (r *Replica) addServerLocal(j joinRequest) error {
 		} else if string(s.Address) == j.Addr {
 			return fmt.Errorf("%w: address %s is already member %s's", store.ErrInvalid, j.Addr, s.ID)
 		}
+	}
+	if exists && j.Fresh {
+		// The member lost its data (a wiped data dir): its log and its vote are gone. Left a
+		// voter, it would vote for a candidate that lacks entries it had acknowledged and
+		// count toward quorums it cannot serve. It is removed and added back as a non-voter,
+		// and asks for its vote again once it has caught up (from a snapshot).
+		if err := r.raft.RemoveServer(existing.ID, 0, r.cfg.ApplyTimeout).Error(); err != nil {
+			return fmt.Errorf("%w: remove %s, which rejoins without its data: %v", store.ErrUnavailable, j.ID, err)
+		}
+		r.log.Warn("a member rejoined without its data: re-adding it as a non-voter", "id", j.ID, "addr", j.Addr)
+		if suffrage == raft.Voter {
+			voters--
+		}
+		exists, suffrage = false, -1
 	}
 	switch {
 	case suffrage == -1:

@@ -24,6 +24,10 @@ type testCluster struct {
 	secret trust.Secret
 	dir    string
 	nodes  map[string]*Replica
+	// reach, when set, is every node's Config.Reachable: may self exchange with peer?
+	reach func(self, peer string) bool
+	// tune, when set, adjusts every node's config.
+	tune func(*Config)
 }
 
 func newTestCluster(t *testing.T) *testCluster {
@@ -45,9 +49,21 @@ func (c *testCluster) config(id string, secret trust.Secret, join ...string) Con
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return Config{ID: id, StoreDir: filepath.Join(c.dir, id, "store"), RaftDir: filepath.Join(c.dir, id, "raft"),
+	cfg := Config{ID: id, StoreDir: filepath.Join(c.dir, id, "store"), RaftDir: filepath.Join(c.dir, id, "raft"),
 		Listen: "127.0.0.1:0", ServerTLS: srv, ClientTLS: cli, Join: join, Fast: true,
-		Logger: slog.New(slog.NewTextHandler(c.t.Output(), &slog.HandlerOptions{Level: testLevel})).With("node", id)}
+		Logger:    slog.New(slog.NewTextHandler(c.t.Output(), &slog.HandlerOptions{Level: testLevel})).With("node", id),
+		Reachable: c.reachable(id)}
+	if c.tune != nil {
+		c.tune(&cfg)
+	}
+	return cfg
+}
+
+func (c *testCluster) reachable(id string) func(string) bool {
+	if c.reach == nil {
+		return nil
+	}
+	return func(peer string) bool { return c.reach(id, peer) }
 }
 
 func (c *testCluster) start(id string, join ...string) *Replica {

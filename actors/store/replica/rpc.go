@@ -271,6 +271,9 @@ func (r *Replica) handle(req []byte) []byte {
 	if len(req) == 0 {
 		return appendString([]byte{resError}, "empty request")
 	}
+	if !r.started.Load() {
+		return encodeResult(0, errNotLeader) // opening: raft is not running yet
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.ApplyTimeout)
 	defer cancel()
 	body := req[1:]
@@ -308,24 +311,35 @@ func (r *Replica) handle(req []byte) []byte {
 // joinRequest asks the leader to add a server to the raft configuration.
 // A new member joins as a non-voter and asks again with Voter set once it has caught up, so
 // a voter is never added that would stall the quorum while it loads a snapshot.
+// Fresh says the node has no raft state: new, or its data dir was wiped.
 type joinRequest struct {
-	ID, Addr string
-	Voter    bool
+	ID, Addr     string
+	Voter, Fresh bool
 }
+
+// Flags of a join request's last byte.
+const (
+	joinVoter byte = 1
+	joinFresh byte = 2
+)
 
 func (j joinRequest) encode() []byte {
 	b := appendString(appendString([]byte{rpcJoin}, j.ID), j.Addr)
+	var flags byte
 	if j.Voter {
-		return append(b, 1)
+		flags |= joinVoter
 	}
-	return append(b, 0)
+	if j.Fresh {
+		flags |= joinFresh
+	}
+	return append(b, flags)
 }
 
 func (j *joinRequest) decode(b []byte) error {
 	d := &reader{b: b}
 	j.ID, j.Addr = d.string(), d.string()
 	if d.err == nil && len(d.b) == 1 {
-		j.Voter = d.b[0] == 1
+		j.Voter, j.Fresh = d.b[0]&joinVoter != 0, d.b[0]&joinFresh != 0
 	} else if d.err == nil {
 		d.err = errors.New("malformed join request")
 	}
