@@ -110,7 +110,7 @@ func (l *Log) List(ctx context.Context, q Query) ([]Entry, int, error) {
 		return []Entry{}, 0, nil
 	}
 	items, total, err := entity.List(ctx, l.st, entity.Query[Entry]{
-		Prefix: prefix, Term: term, Limit: q.Limit, Offset: q.Offset, Keep: q.keep,
+		Prefix: prefix, Term: term, Limit: q.Limit, Offset: q.Offset, Keep: q.Match,
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -121,7 +121,8 @@ func (l *Log) List(ctx context.Context, q Query) ([]Entry, int, error) {
 	return items, total, nil
 }
 
-func (q Query) keep(e Entry) bool {
+// Match reports whether e is one of the entries q selects (paging aside).
+func (q Query) Match(e Entry) bool {
 	switch {
 	case q.UserID != "" && e.UserID != q.UserID,
 		q.Action != "" && e.Action != q.Action,

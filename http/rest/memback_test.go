@@ -903,8 +903,7 @@ func (b *memBackend) ListAudit(_ context.Context, p identity.Principal, q audit.
 	var out []audit.Entry
 	for i := len(b.auditLog) - 1; i >= 0; i-- {
 		e := b.auditLog[i]
-		if (q.UserID == "" || e.UserID == q.UserID) && (q.Action == "" || e.Action == q.Action) &&
-			(q.ResourceID == "" || e.ResourceID == q.ResourceID) && (q.Result == "" || e.Result == q.Result) {
+		if q.Match(e) {
 			out = append(out, e)
 		}
 	}
