@@ -20,17 +20,18 @@ const MaxBatch = 256
 
 // Entry is one recorded mutation.
 type Entry struct {
-	ID         string    `json:"id"`
-	Time       time.Time `json:"time"`
-	UserID     string    `json:"user_id"`
-	Role       string    `json:"role"`
-	TokenID    string    `json:"token_id,omitempty"`
-	Action     string    `json:"action"` // method and route pattern: "DELETE /v1/repos/{id}"
-	ResourceID string    `json:"resource_id,omitempty"`
-	RemoteAddr string    `json:"remote_addr"`
-	Status     int       `json:"status"`
-	Result     string    `json:"result"` // status class: 2xx, 4xx, 5xx
-	RequestID  string    `json:"request_id,omitempty"`
+	ID           string    `json:"id"`
+	Time         time.Time `json:"time"`
+	UserID       string    `json:"user_id"`
+	Role         string    `json:"role"`
+	TokenID      string    `json:"token_id,omitempty"`
+	Action       string    `json:"action"`        // method and route pattern: "DELETE /v1/repos/{id}"
+	ResourceKind string    `json:"resource_kind"` // the collection: "repos", "users", "tokens"
+	ResourceID   string    `json:"resource_id,omitempty"`
+	RemoteAddr   string    `json:"remote_addr"`
+	Status       int       `json:"status"`
+	Result       string    `json:"result"` // status class: 2xx, 4xx, 5xx
+	RequestID    string    `json:"request_id,omitempty"`
 }
 
 // ResultOf is the status class of an HTTP status: "2xx", "4xx" and so on.

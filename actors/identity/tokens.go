@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -53,6 +54,18 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, userID string, i
 			bad["ttl"] = "must be a duration such as 90m or 12h, from 1m to 87600h"
 		}
 		ttl = d
+	}
+	if len(in.Scopes) > 0 {
+		switch {
+		case in.Scope != "":
+			bad["scopes"] = "give scope or scopes, not both"
+		case len(in.Scopes) > 2:
+			bad["scopes"] = "at most read and write"
+		case slices.Contains(in.Scopes, ScopeWrite):
+			in.Scope = ScopeWrite
+		default:
+			in.Scope = in.Scopes[0]
+		}
 	}
 	switch in.Scope {
 	case "":

@@ -67,7 +67,13 @@ func TestTokenTTLAndScope(t *testing.T) {
 	if _, err := e.a.CreateToken(ctx, p, u.ID, TokenInput{}); fault.Code(err) != fault.CodePermission {
 		t.Fatalf("a read token made a token: %v", err)
 	}
-	for _, in := range []TokenInput{{TTL: "soon"}, {TTL: "10s"}, {TTL: "1h", TTLDays: 1}, {Scope: "admin"}, {TTLDays: -1}} {
+	if rw, err := e.a.CreateToken(ctx, e.admin, u.ID, TokenInput{Scopes: []string{"read", "write"}}); err != nil || rw.Scope != ScopeWrite {
+		t.Fatalf("scopes [read write] = %+v, %v; want a write token", rw, err)
+	}
+	if r, err := e.a.CreateToken(ctx, e.admin, u.ID, TokenInput{Scopes: []string{"read"}}); err != nil || r.Scope != ScopeRead {
+		t.Fatalf("scopes [read] = %+v, %v; want a read token", r, err)
+	}
+	for _, in := range []TokenInput{{Scopes: []string{"root"}}, {Scope: "read", Scopes: []string{"read"}}, {TTL: "soon"}, {TTL: "10s"}, {TTL: "1h", TTLDays: 1}, {Scope: "admin"}, {TTLDays: -1}} {
 		if _, err := e.a.CreateToken(ctx, e.admin, u.ID, in); fault.Code(err) != fault.CodeInvalid {
 			t.Errorf("CreateToken(%+v) = %v, want invalid_argument", in, err)
 		}

@@ -67,4 +67,7 @@ type TokenInput struct {
 	TTLDays int    `json:"ttl_days"`
 	TTL     string `json:"ttl"`
 	Scope   string `json:"scope"`
+	// Scopes is the list form of the contract (../shared/API.md): ["read"] is a read token,
+	// a list holding "write" a write token. Give Scope or Scopes, not both.
+	Scopes []string `json:"scopes"`
 }

@@ -126,3 +126,16 @@ func (s *Server) revokeToken(r *request) error {
 	writeNoContent(r.fc)
 	return nil
 }
+
+// listOwnTokens answers GET /v1/tokens: the caller's own tokens.
+func (s *Server) listOwnTokens(r *request) error {
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	p, err := s.be.ListTokens(r.ctx, r.principal, r.principal.UserID)
+	if err != nil {
+		return err
+	}
+	writeOK(r.fc, page(p))
+	return nil
+}

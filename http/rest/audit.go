@@ -18,7 +18,7 @@ const maxAuditExport = 10000
 // listAudit answers GET /v1/audit: a page of entries as JSON, or with format=jsonl (or Accept:
 // application/x-ndjson) the entries as JSON lines, one object a line, newest first.
 func (s *Server) listAudit(r *request) error {
-	params, err := parseParams(r.fc.QueryArgs(), "user", "action", "resource", "result", "since", "until", "limit", "offset", "format")
+	params, err := parseParams(r.fc.QueryArgs(), "user", "actor", "action", "resource", "result", "since", "until", "limit", "offset", "format")
 	if err != nil {
 		return err
 	}
@@ -69,6 +69,12 @@ func (s *Server) listAudit(r *request) error {
 	}
 	if v := q.Result; v != "" && !validResult(v) {
 		bad["result"] = "must be a status class such as 4xx or a status such as 403"
+	}
+	if a := params["actor"]; a != "" {
+		if q.UserID != "" && q.UserID != a {
+			bad["actor"] = "an alias of user: give one of them"
+		}
+		q.UserID = a
 	}
 	if err := bad.err(); err != nil {
 		return err

@@ -41,6 +41,10 @@ func TestTokenScopeAndRevoke(t *testing.T) {
 	if list.TotalCount != 2 || list.Items[0].Token != "" || list.Items[1].Token != "" {
 		t.Fatalf("list tokens = %+v, want two without secrets", list)
 	}
+	var own catalog.Page[struct{ ID, Token string }]
+	if r := e.request("GET", "/v1/tokens", ro.Token, "", nil); r.status != 200 || json.Unmarshal(r.body, &own) != nil || own.TotalCount != 2 {
+		t.Fatalf("GET /v1/tokens: %d %s", r.status, r.body)
+	}
 	if r := e.request("DELETE", "/v1/tokens/"+ro.ID, rw.Token, "", nil); r.status != 204 {
 		t.Fatalf("revoke: %d %s", r.status, r.body)
 	}
@@ -89,6 +93,11 @@ func TestAuditLog(t *testing.T) {
 		if g.UserID != w.user || g.Action != w.action || g.ResourceID != w.resource || g.Status != w.status ||
 			g.Result != audit.ResultOf(w.status) || g.RemoteAddr != "127.0.0.1" || g.ID == "" || g.Time.IsZero() {
 			t.Errorf("entry %d = %+v, want %+v", i, g, w)
+		}
+	}
+	for i, kind := range []string{"categories", "categories", "categories", "tokens", "users"} {
+		if all.Items[i].ResourceKind != kind {
+			t.Errorf("entry %d resource_kind %q, want %q", i, all.Items[i].ResourceKind, kind)
 		}
 	}
 	if all.Items[1].TokenID != tok.ID || all.Items[1].Role != "isv" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -101,7 +102,7 @@ func (s *Server) audit(r *request, start time.Time) {
 	status := r.fc.Response.StatusCode()
 	e := audit.Entry{
 		Time: start.UTC(), UserID: r.principal.UserID, Role: r.principal.Role, TokenID: r.principal.TokenID,
-		Action: r.route.method + " " + r.route.pattern, ResourceID: r.param("id"),
+		Action: r.route.method + " " + r.route.pattern, ResourceKind: resourceKind(r.route.pattern), ResourceID: r.param("id"),
 		RemoteAddr: r.fc.RemoteIP().String(), Status: status, Result: audit.ResultOf(status), RequestID: r.id,
 	}
 	if status == 201 || status == 202 {
@@ -130,4 +131,15 @@ func createdID(body []byte) string {
 		return v.ID
 	}
 	return v.ClusterID
+}
+
+// resourceKind is the collection a route acts on: the segment after /v1 ("repos",
+// "app_versions"), or for /v1/users/{id}/tokens the last static segment ("tokens").
+func resourceKind(pattern string) string {
+	segs := strings.Split(strings.TrimPrefix(pattern, "/v1/"), "/")
+	kind := segs[0]
+	if len(segs) >= 3 && !strings.HasPrefix(segs[2], "{") && len(segs[2]) > 0 && segs[0] == "users" {
+		kind = segs[2]
+	}
+	return kind
 }

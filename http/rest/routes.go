@@ -110,6 +110,7 @@ func (s *Server) routes() error {
 		{"GET", "/v1/users", false, (*Server).listUsers},
 		{"POST", "/v1/users/{id}/tokens", false, (*Server).createToken},
 		{"GET", "/v1/users/{id}/tokens", false, (*Server).listTokens},
+		{"GET", "/v1/tokens", false, (*Server).listOwnTokens},
 		{"DELETE", "/v1/tokens/{id}", false, (*Server).revokeToken},
 		{"GET", "/v1/audit", false, (*Server).listAudit},
 		{"GET", "/v1/admin/nodes", false, (*Server).adminNodes},
