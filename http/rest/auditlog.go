@@ -106,31 +106,34 @@ func (s *Server) audit(r *request, start time.Time) {
 		RemoteAddr: r.fc.RemoteIP().String(), Status: status, Result: audit.ResultOf(status), RequestID: r.id,
 	}
 	if status == 201 || status == 202 {
-		if id := createdID(r.fc.Response.Body()); id != "" {
+		// A created object's id names the resource better than the path's (a token made under
+		// /v1/users/{id}/tokens); an accepted job names its cluster only when the path has no id.
+		id, cluster := createdID(r.fc.Response.Body())
+		switch {
+		case id != "":
 			e.ResourceID = id
+		case e.ResourceID == "":
+			e.ResourceID = cluster
 		}
 	}
 	s.auditW.add(e)
 }
 
-// createdID reads the id of a created resource from a 201 or 202 answer: "id", or the
-// "cluster_id" of an accepted cluster job. Only the id fields are decoded: a created token's
-// secret in the same body is never copied.
-func createdID(body []byte) string {
+// createdID reads the "id" of an object created by a 201 or 202 answer, and the "cluster_id"
+// of an accepted cluster job. Only these fields are decoded: a created token's secret in the
+// same body is never copied.
+func createdID(body []byte) (id, clusterID string) {
 	if len(body) == 0 || len(body) > 1<<20 {
-		return ""
+		return "", ""
 	}
 	var v struct {
 		ID        string `json:"id"`
 		ClusterID string `json:"cluster_id"`
 	}
 	if json.Unmarshal(body, &v) != nil {
-		return ""
+		return "", ""
 	}
-	if v.ID != "" {
-		return v.ID
-	}
-	return v.ClusterID
+	return v.ID, v.ClusterID
 }
 
 // resourceKind is the collection a route acts on: the segment after /v1 ("repos",

@@ -62,3 +62,27 @@ func TestAuditWriterGroups(t *testing.T) {
 		t.Fatalf("batches %v, want [1 8]", bl.sizes)
 	}
 }
+
+func TestCreatedIDAndResourceKind(t *testing.T) {
+	for body, want := range map[string][2]string{
+		`{"id":"tok-1","token":"ptx_secret"}`:    {"tok-1", ""},
+		`{"cluster_id":"cl-1","job_id":"job-1"}`: {"", "cl-1"},
+		`not json`:                               {"", ""},
+		``:                                       {"", ""},
+	} {
+		if id, cl := createdID([]byte(body)); id != want[0] || cl != want[1] {
+			t.Errorf("createdID(%s) = %q, %q; want %q, %q", body, id, cl, want[0], want[1])
+		}
+	}
+	for pattern, want := range map[string]string{
+		"/v1/repos/{id}":               "repos",
+		"/v1/users/{id}/tokens":        "tokens",
+		"/v1/users":                    "users",
+		"/v1/jobs/{id}/retry":          "jobs",
+		"/v1/app_versions/{id}/submit": "app_versions",
+	} {
+		if got := resourceKind(pattern); got != want {
+			t.Errorf("resourceKind(%s) = %q, want %q", pattern, got, want)
+		}
+	}
+}
