@@ -80,6 +80,7 @@ func New(d Deps) (*Plane, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	d.Identity.SetLogger(d.Logger.With("component", "identity"))
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
 		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones, health: d.Health,
 		audit: audit.New(d.Store, d.IDs)}, nil

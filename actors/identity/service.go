@@ -8,10 +8,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pitrix/pitrix/actors/catalog"
@@ -52,6 +54,7 @@ type Service struct {
 	ids   *idgen.Generator
 	now   func() time.Time
 	cache *principalCache
+	log   atomic.Pointer[slog.Logger]
 }
 
 // New returns a Service over st.
@@ -59,7 +62,17 @@ func New(st store.Store, ids *idgen.Generator, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, ids: ids, now: now, cache: newPrincipalCache(CacheTTL, 4096)}
+	s := &Service{st: st, ids: ids, now: now, cache: newPrincipalCache(CacheTTL, 4096)}
+	s.log.Store(slog.Default())
+	return s
+}
+
+// SetLogger sets where the service logs what it does not return as an error (a failed write of
+// a token's last use). It may be called at any time; the default is slog.Default().
+func (s *Service) SetLogger(l *slog.Logger) {
+	if l != nil {
+		s.log.Store(l)
+	}
 }
 
 // Bootstrap makes sure the admin exists and that <dataDir>/admin.token holds a token that

@@ -200,7 +200,7 @@ func (s *Service) touch(ctx context.Context, key string, rec tokenRecord, ver ui
 	t := now.UTC()
 	rec.LastUsedAt = &t
 	if _, err := s.st.Apply(ctx, entity.MustPut(key, rec, ver, rec.terms()...)); err != nil && !errors.Is(err, store.ErrConflict) {
-		slog.Default().LogAttrs(ctx, slog.LevelWarn, "identity: record token use", slog.String("token_id", rec.ID), slog.Any("err", err))
+		s.log.Load().LogAttrs(ctx, slog.LevelWarn, "identity: record token use", slog.String("token_id", rec.ID), slog.Any("err", err))
 	}
 }
 
