@@ -165,6 +165,9 @@ func TestAuditWriterFailureAndShutdown(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 	e.done <- nil // for the cleanup
+	if n := e.srv.auditW.lost.Load(); n != 1 {
+		t.Errorf("lost entries = %d, want 1", n)
+	}
 	e.be.mu.Lock()
 	defer e.be.mu.Unlock()
 	if len(e.be.auditLog) != 2 {

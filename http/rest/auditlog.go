@@ -3,10 +3,13 @@ package rest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitrix/pitrix/actors/audit"
 )
@@ -25,7 +28,8 @@ type auditWriter struct {
 	log     *slog.Logger
 	be      AuditLog
 	ch      chan audit.Entry
-	dropped atomic.Uint64
+	dropped atomic.Uint64 // entries refused by a full buffer
+	lost    atomic.Uint64 // entries whose write failed
 }
 
 func newAuditWriter(log *slog.Logger, be AuditLog, size int) *auditWriter {
@@ -81,6 +85,7 @@ func (w *auditWriter) flush(ctx context.Context, batch []audit.Entry) []audit.En
 	err := w.be.RecordAudit(wctx, batch)
 	cancel()
 	if err != nil {
+		w.lost.Add(uint64(len(batch)))
 		ids := make([]string, 0, len(batch))
 		for _, e := range batch {
 			ids = append(ids, e.RequestID)
@@ -145,4 +150,19 @@ func resourceKind(pattern string) string {
 		kind = segs[2]
 	}
 	return kind
+}
+
+// register adds the writer's loss counters to reg.
+func (w *auditWriter) register(reg *prometheus.Registry) error {
+	for reason, n := range map[string]*atomic.Uint64{"buffer_full": &w.dropped, "write_failed": &w.lost} {
+		c := prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "pitrix_audit_entries_lost_total",
+			Help:        "Audit entries not stored: dropped by a full buffer, or in a failed store write.",
+			ConstLabels: prometheus.Labels{"reason": reason},
+		}, func() float64 { return float64(n.Load()) })
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("rest: register audit metrics: %w", err)
+		}
+	}
+	return nil
 }

@@ -83,6 +83,9 @@ func New(cfg Config, backend Backend) (*Server, error) {
 	if s.m, err = newMetrics(backend.Metrics()); err != nil {
 		return nil, err
 	}
+	if err := s.auditW.register(s.m.reg); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
