@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/pitrix/pitrix/actors/audit"
 	"github.com/pitrix/pitrix/actors/eventhub"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
@@ -65,6 +66,7 @@ type Plane struct {
 	hub    *eventhub.Hub
 	drones func(ctx context.Context, frontgateID string) ([]string, error)
 	health func(instanceID string) (healthy, ok bool)
+	audit  *audit.Log
 }
 
 // New returns a Plane over d.
@@ -78,8 +80,10 @@ func New(d Deps) (*Plane, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	d.Identity.SetLogger(d.Logger.With("component", "identity"))
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
-		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones, health: d.Health}, nil
+		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones, health: d.Health,
+		audit: audit.New(d.Store, d.IDs)}, nil
 }
 
 // Authenticate implements the REST front's Authenticator.

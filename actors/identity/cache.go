@@ -6,7 +6,12 @@ import (
 )
 
 // CacheTTL is how long a resolved token is trusted without reading the store again. It bounds
-// how long a change of a user's role takes to apply; tokens are not revocable yet.
+// how long a revoked token, a deactivated user or a change of role takes to apply on a node
+// other than the one that made the change (that node drops the token from its cache at once).
+// A bounded TTL was chosen over a replicated revocation version: checking a version costs a
+// store read on every request, which is what the cache saves, while 5 s of grace after a
+// revocation is within what an operator expects; each node still reads a busy token from the
+// store only once per TTL.
 const CacheTTL = 5 * time.Second
 
 // principalCache remembers recently resolved tokens (by their hash), so a busy client costs one
@@ -56,4 +61,11 @@ func (c *principalCache) put(key string, p Principal, now time.Time, expires *ti
 		}
 	}
 	c.entries[key] = cached{p: p, until: until}
+}
+
+// drop forgets key, so a revoked token fails on this node at once.
+func (c *principalCache) drop(key string) {
+	c.mu.Lock()
+	delete(c.entries, key)
+	c.mu.Unlock()
 }

@@ -8,10 +8,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pitrix/pitrix/actors/catalog"
@@ -34,12 +36,16 @@ const (
 	tokenMarker = "ptx_"
 )
 
+// tokenRecord is a token as stored at token/<sha256 of the secret>, with the index terms
+// user_id=<user> and token_id=<id>. Records written before scopes have no Scope: write.
 type tokenRecord struct {
-	ID        string     `json:"id"`
-	UserID    string     `json:"user_id"`
-	Name      string     `json:"name"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	ID         string     `json:"id"`
+	UserID     string     `json:"user_id"`
+	Name       string     `json:"name"`
+	Scope      string     `json:"scope,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
 // Service stores users and tokens. It is safe for concurrent use.
@@ -48,6 +54,7 @@ type Service struct {
 	ids   *idgen.Generator
 	now   func() time.Time
 	cache *principalCache
+	log   atomic.Pointer[slog.Logger]
 }
 
 // New returns a Service over st.
@@ -55,7 +62,17 @@ func New(st store.Store, ids *idgen.Generator, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, ids: ids, now: now, cache: newPrincipalCache(CacheTTL, 4096)}
+	s := &Service{st: st, ids: ids, now: now, cache: newPrincipalCache(CacheTTL, 4096)}
+	s.log.Store(slog.Default())
+	return s
+}
+
+// SetLogger sets where the service logs what it does not return as an error (a failed write of
+// a token's last use). It may be called at any time; the default is slog.Default().
+func (s *Service) SetLogger(l *slog.Logger) {
+	if l != nil {
+		s.log.Store(l)
+	}
 }
 
 // Bootstrap makes sure the admin exists and that <dataDir>/admin.token holds a token that
@@ -78,7 +95,7 @@ func (s *Service) Bootstrap(ctx context.Context, dataDir string) (string, bool, 
 		}
 		// The file is there but the store does not know it (a wiped store): register it again.
 		if strings.HasPrefix(tok, tokenMarker) {
-			if err := s.storeToken(ctx, tok, AdminID, "bootstrap", nil); err != nil {
+			if err := s.storeToken(ctx, tok, AdminID, "bootstrap", ScopeWrite, nil); err != nil {
 				return "", false, err
 			}
 			return path, false, nil
@@ -87,7 +104,7 @@ func (s *Service) Bootstrap(ctx context.Context, dataDir string) (string, bool, 
 		return "", false, fmt.Errorf("identity: read %s: %w", path, err)
 	}
 	tok := newSecret()
-	if err := s.storeToken(ctx, tok, AdminID, "bootstrap", nil); err != nil {
+	if err := s.storeToken(ctx, tok, AdminID, "bootstrap", ScopeWrite, nil); err != nil {
 		return "", false, err
 	}
 	if err := writeFileAtomic(path, []byte(tok+"\n"), 0o600); err != nil {
@@ -96,7 +113,9 @@ func (s *Service) Bootstrap(ctx context.Context, dataDir string) (string, bool, 
 	return path, true, nil
 }
 
-// Authenticate resolves a bearer token to its user.
+// Authenticate resolves a bearer token to its user, its token id and scope. A resolved token is
+// cached for CacheTTL (see cache.go); a cache miss also records the token's last use, at most
+// once per LastUsedEvery.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
 	if !strings.HasPrefix(token, tokenMarker) || len(token) > 128 {
 		return Principal{}, fault.Unauthenticated("unknown token")
@@ -106,14 +125,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if p, ok := s.cache.get(key, now); ok {
 		return p, nil
 	}
-	rec, _, err := entity.Get[tokenRecord](ctx, s.st, key)
+	rec, ver, err := entity.Get[tokenRecord](ctx, s.st, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, fault.Unauthenticated("unknown token")
 	}
 	if err != nil {
 		return Principal{}, fault.Unavailable(err, "read token")
 	}
-	if rec.ExpiresAt != nil && s.now().After(*rec.ExpiresAt) {
+	if rec.ExpiresAt != nil && !now.Before(*rec.ExpiresAt) {
 		return Principal{}, fault.Unauthenticated("token expired")
 	}
 	u, _, err := entity.Get[User](ctx, s.st, userPrefix+rec.UserID)
@@ -126,7 +145,8 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if u.Status != "active" {
 		return Principal{}, fault.Unauthenticated("user " + u.ID + " is " + u.Status)
 	}
-	p := Principal{UserID: u.ID, Role: u.Role}
+	s.touch(ctx, key, rec, ver, now)
+	p := Principal{UserID: u.ID, Role: u.Role, TokenID: rec.ID, Scope: scopeOf(rec.Scope)}
 	s.cache.put(key, p, now, rec.ExpiresAt)
 	return p, nil
 }
@@ -180,44 +200,6 @@ func (s *Service) ListUsers(ctx context.Context, p Principal, q catalog.ListQuer
 		return catalog.Page[User]{}, fault.Internal(err, "list users")
 	}
 	return catalog.Page[User]{TotalCount: total, Items: items}, nil
-}
-
-// CreateToken issues a token for userID: an admin for anyone, a user for themself. The secret
-// is in the result only this once.
-func (s *Service) CreateToken(ctx context.Context, p Principal, userID string, in TokenInput) (*Token, error) {
-	if !p.IsAdmin() && p.UserID != userID {
-		return nil, fault.Forbidden("a user may only create tokens for themself")
-	}
-	if _, _, err := entity.Get[User](ctx, s.st, userPrefix+userID); errors.Is(err, store.ErrNotFound) {
-		return nil, fault.NotFound("user", userID)
-	} else if err != nil {
-		return nil, fault.Internal(err, "read user")
-	}
-	if in.TTLDays < 0 || in.TTLDays > 3650 {
-		return nil, fault.InvalidField("ttl_days", "must be between 0 (no expiry) and 3650")
-	}
-	var exp *time.Time
-	if in.TTLDays > 0 {
-		e := s.now().UTC().Add(time.Duration(in.TTLDays) * 24 * time.Hour)
-		exp = &e
-	}
-	secret := newSecret()
-	if err := s.storeToken(ctx, secret, userID, in.Name, exp); err != nil {
-		return nil, err
-	}
-	rec, _, err := entity.Get[tokenRecord](ctx, s.st, tokenKey(secret))
-	if err != nil {
-		return nil, fault.Internal(err, "read token")
-	}
-	return &Token{ID: rec.ID, UserID: userID, Name: in.Name, Secret: secret, CreatedAt: rec.CreatedAt, ExpiresAt: exp}, nil
-}
-
-func (s *Service) storeToken(ctx context.Context, secret, userID, name string, exp *time.Time) error {
-	rec := tokenRecord{ID: s.ids.Next("tok"), UserID: userID, Name: name, CreatedAt: s.now().UTC(), ExpiresAt: exp}
-	if _, err := s.st.Apply(ctx, entity.MustPut(tokenKey(secret), rec, store.Any, "user_id="+userID)); err != nil {
-		return fault.Internal(err, "store token")
-	}
-	return nil
 }
 
 func tokenKey(secret string) string {

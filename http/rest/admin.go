@@ -103,3 +103,39 @@ func (s *Server) adminActorState(r *request) error {
 	r.fc.SetBody(b)
 	return nil
 }
+
+func (s *Server) listTokens(r *request) error {
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	p, err := s.be.ListTokens(r.ctx, r.principal, r.param("id"))
+	if err != nil {
+		return err
+	}
+	writeOK(r.fc, page(p))
+	return nil
+}
+
+func (s *Server) revokeToken(r *request) error {
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	if err := s.be.RevokeToken(r.ctx, r.principal, r.param("id")); err != nil {
+		return err
+	}
+	writeNoContent(r.fc)
+	return nil
+}
+
+// listOwnTokens answers GET /v1/tokens: the caller's own tokens.
+func (s *Server) listOwnTokens(r *request) error {
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	p, err := s.be.ListTokens(r.ctx, r.principal, r.principal.UserID)
+	if err != nil {
+		return err
+	}
+	writeOK(r.fc, page(p))
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitrix/pitrix/actors/appcluster"
+	"github.com/pitrix/pitrix/actors/audit"
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/inspect"
@@ -24,6 +25,7 @@ type Backend interface {
 	Runtimes
 	Clusters
 	Admin
+	AuditLog
 }
 
 // Authenticator resolves a bearer token to the caller.
@@ -115,6 +117,10 @@ type Admin interface {
 	CreateUser(ctx context.Context, p identity.Principal, in identity.UserInput) (*identity.User, error)
 	ListUsers(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[identity.User], error)
 	CreateToken(ctx context.Context, p identity.Principal, userID string, in identity.TokenInput) (*identity.Token, error)
+	// ListTokens lists userID's tokens without their secrets.
+	ListTokens(ctx context.Context, p identity.Principal, userID string) (catalog.Page[identity.Token], error)
+	// RevokeToken deletes a token; it fails on every node within identity.CacheTTL.
+	RevokeToken(ctx context.Context, p identity.Principal, tokenID string) error
 	Nodes(ctx context.Context, p identity.Principal) ([]NodeInfo, error)
 	// Frontgates lists the edge proxies with a stream to the control plane.
 	Frontgates(ctx context.Context, p identity.Principal) ([]inspect.FrontgateInfo, error)
@@ -127,6 +133,16 @@ type Admin interface {
 	// registers it in the Server's registry next to the request, Go runtime and process
 	// metrics; it may return nil when the backend has no metrics.
 	Metrics() prometheus.Collector
+}
+
+// AuditLog stores and answers the audit log of mutations.
+type AuditLog interface {
+	// RecordAudit stores a batch of at most audit.MaxBatch entries with one write. Only the
+	// Server's audit writer goroutine calls it, never a request handler; the slice is the
+	// callee's.
+	RecordAudit(ctx context.Context, entries []audit.Entry) error
+	// ListAudit answers GET /v1/audit (admins only).
+	ListAudit(ctx context.Context, p identity.Principal, q audit.Query) (catalog.Page[audit.Entry], error)
 }
 
 // NodeInfo is one control-plane member.

@@ -71,6 +71,11 @@ type Config struct {
 	// Collectors are more Prometheus collectors /metrics serves beside the front's, the
 	// backend's and the Go runtime and process ones (the node's raft and gossip figures).
 	Collectors []prometheus.Collector
+	// AuditBuffer is how many audit entries may wait for the audit writer (default 4096). The
+	// writer flushes whatever waits in one store write, so under load entries group by
+	// themselves; when the buffer is full (the store is slower than the mutations) entries are
+	// dropped and counted in a warning rather than slowing requests down.
+	AuditBuffer int
 }
 
 // Default values of Config.
@@ -90,6 +95,7 @@ const (
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultServerName      = "pitrix"
 	DefaultEventPing       = 15 * time.Second
+	DefaultAuditBuffer     = 4096
 
 	// multipartSlack is what a multipart envelope may add around a package of MaxPackageBytes.
 	multipartSlack = 64 << 10
@@ -155,6 +161,9 @@ func (c Config) withDefaults() Config {
 	if c.EventPingInterval == 0 {
 		c.EventPingInterval = DefaultEventPing
 	}
+	if c.AuditBuffer == 0 {
+		c.AuditBuffer = DefaultAuditBuffer
+	}
 	return c
 }
 
@@ -176,7 +185,7 @@ func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		n    int
-	}{{"MaxConns", c.MaxConns}, {"MaxConnsPerIP", c.MaxConnsPerIP}, {"MaxInFlight", c.MaxInFlight}, {"MaxUploads", c.MaxUploads}} {
+	}{{"MaxConns", c.MaxConns}, {"MaxConnsPerIP", c.MaxConnsPerIP}, {"MaxInFlight", c.MaxInFlight}, {"MaxUploads", c.MaxUploads}, {"AuditBuffer", c.AuditBuffer}} {
 		if f.n < 0 {
 			errs = append(errs, fmt.Errorf("rest: %s %d is negative", f.name, f.n))
 		}

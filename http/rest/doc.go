@@ -12,7 +12,11 @@
 // /v1/openapi.json (openapi.json, embedded, kept true by a test against the route table), and
 // the server-sent-events stream GET /v1/events (events.go): framing, pings, and ending the stream
 // and its Backend subscription when the client leaves, the backend closes it or Serve shuts down.
-// Cluster mutations answer 202 with the job that carries them out.
+// Cluster mutations answer 202 with the job that carries them out. Every authenticated mutation
+// is queued to the audit writer (auditlog.go: who, route, resource, status, client address;
+// never bodies) that Serve runs, which stores queued entries in groups through
+// AuditLog.RecordAudit, off the request path. A read-only token gets 403 on every route but
+// GET and HEAD.
 //
 // Admission (admission.go, connlimit.go) bounds what a request costs before anyone knows who
 // sent it: the body limit of each request is decided from its headers (per route; a body over

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pitrix/pitrix/actors/audit"
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
@@ -51,6 +52,8 @@ type memBackend struct {
 	entered chan struct{}    // GetCategory sends here before waiting on gate
 	ready   error
 	authN   int // Authenticate calls
+
+	auditLog []audit.Entry // oldest first
 }
 
 const adminToken = "admin-secret-token"
@@ -841,9 +844,75 @@ func (b *memBackend) CreateToken(_ context.Context, p identity.Principal, userID
 		return nil, fault.Forbidden("tokens of other users")
 	}
 	id, now := b.newID("tok")
-	t := &identity.Token{ID: id, UserID: userID, Name: in.Name, Secret: "secret-" + id, CreatedAt: now}
-	b.tokens[t.Secret] = identity.Principal{UserID: u.ID, Role: u.Role}
+	scope := in.Scope
+	if scope == "" {
+		scope = identity.ScopeWrite
+	}
+	t := &identity.Token{ID: id, UserID: userID, Name: in.Name, Scope: scope, Secret: "secret-" + id, CreatedAt: now}
+	b.tokens[t.Secret] = identity.Principal{UserID: u.ID, Role: u.Role, TokenID: id, Scope: scope}
 	return t, nil
+}
+
+func (b *memBackend) ListTokens(_ context.Context, p identity.Principal, userID string) (catalog.Page[identity.Token], error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !p.IsAdmin() && p.UserID != userID {
+		return catalog.Page[identity.Token]{}, fault.Forbidden("tokens of other users")
+	}
+	var out []identity.Token
+	for _, tp := range b.tokens {
+		if tp.UserID == userID && tp.TokenID != "" {
+			out = append(out, identity.Token{ID: tp.TokenID, UserID: userID, Scope: tp.Scope})
+		}
+	}
+	return catalog.Page[identity.Token]{TotalCount: len(out), Items: out}, nil
+}
+
+func (b *memBackend) RevokeToken(_ context.Context, p identity.Principal, tokenID string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for secret, tp := range b.tokens {
+		if tp.TokenID == tokenID && tokenID != "" && (p.IsAdmin() || p.UserID == tp.UserID) {
+			delete(b.tokens, secret)
+			return nil
+		}
+	}
+	return fault.NotFound("token", tokenID)
+}
+
+func (b *memBackend) RecordAudit(_ context.Context, entries []audit.Entry) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.enter("RecordAudit"); err != nil {
+		return err
+	}
+	for i := range entries {
+		id, _ := b.newID("aud")
+		entries[i].ID = id
+	}
+	b.auditLog = append(b.auditLog, entries...)
+	return nil
+}
+
+func (b *memBackend) ListAudit(_ context.Context, p identity.Principal, q audit.Query) (catalog.Page[audit.Entry], error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !p.IsAdmin() {
+		return catalog.Page[audit.Entry]{}, fault.Forbidden("only an admin may read the audit log")
+	}
+	var out []audit.Entry
+	for i := len(b.auditLog) - 1; i >= 0; i-- {
+		e := b.auditLog[i]
+		if q.Match(e) {
+			out = append(out, e)
+		}
+	}
+	total := len(out)
+	if q.Limit > 0 && len(out) > q.Offset+q.Limit {
+		out = out[:q.Offset+q.Limit]
+	}
+	out = out[min(q.Offset, len(out)):]
+	return catalog.Page[audit.Entry]{TotalCount: total, Items: out}, nil
 }
 
 func (b *memBackend) Nodes(context.Context, identity.Principal) ([]NodeInfo, error) {

@@ -46,6 +46,7 @@ type Server struct {
 	slots   chan struct{}
 	uploads *uploadSlots
 	perIP   atomic.Pointer[perIPListener] // set by Serve
+	auditW  *auditWriter                  // run by Serve
 }
 
 // New builds a Server answering with backend. It validates cfg after applying defaults.
@@ -69,6 +70,7 @@ func New(cfg Config, backend Backend) (*Server, error) {
 		// handler could take.
 		uploads: newUploadSlots(cfg.MaxUploads, cfg.ReadTimeout+cfg.RequestTimeout+cfg.WriteTimeout),
 	}
+	s.auditW = newAuditWriter(s.log, backend, cfg.AuditBuffer)
 	// Requests enter the process here: their contexts have no caller to derive from, as with
 	// net/http's default BaseContext.
 	s.base, s.cancelBase = context.WithCancel(context.Background())
@@ -79,6 +81,9 @@ func New(cfg Config, backend Backend) (*Server, error) {
 		return nil, err
 	}
 	if s.m, err = newMetrics(backend.Metrics(), cfg.Collectors...); err != nil {
+		return nil, err
+	}
+	if err := s.auditW.register(s.m.reg); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -115,6 +120,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	ln = pl
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	stopAudit, auditDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(auditDone)
+		s.auditW.run(context.WithoutCancel(ctx), stopAudit)
+	}()
 	s.log.Info("serving", "addr", ln.Addr().String())
 
 	var serveErr error
@@ -138,6 +148,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.cancelBase()
 	s.active.wait()
+	close(stopAudit) // every handler has queued its entry: flush them all
+	<-auditDone
 	if !served {
 		if err := <-errc; err != nil && serveErr == nil {
 			serveErr = fmt.Errorf("rest: serve on %s: %w", ln.Addr(), err)
@@ -210,6 +222,7 @@ func (s *Server) serveHTTP(fc *fasthttp.RequestCtx) {
 			s.writeError(fc, &r, err)
 		}
 		s.release(&r)
+		s.audit(&r, start)
 	}
 
 	status := fc.Response.StatusCode()
@@ -253,6 +266,9 @@ func (s *Server) dispatch(r *request, allow []string) (err error) {
 	if !r.route.public {
 		if err := s.authenticate(r); err != nil {
 			return err
+		}
+		if r.principal.ReadOnly() && r.route.method != "GET" {
+			return fault.Forbidden("a read-only token may only call GET and HEAD routes")
 		}
 	}
 	return r.route.handle(s, r)

@@ -52,6 +52,8 @@ func catalog() []noun {
 		clusterNoun(),
 		jobNoun(),
 		adminNoun(),
+		tokenNoun(),
+		auditNoun(),
 	}
 }
 
