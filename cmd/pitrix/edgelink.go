@@ -14,10 +14,10 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/pitrix/pitrix/actors/frontgate"
+	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/edge/edgepb"
 	"github.com/pitrix/pitrix/edge/gateway"
 	"github.com/pitrix/pitrix/edge/pki"
-	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/vm"
 )
