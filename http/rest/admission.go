@@ -37,6 +37,10 @@ import (
 // MaxConnsPerIP per client address; and MaxHeaderBytes of headers (431 over it) must be read
 // within HeaderTimeout.
 
+// jsonDrainBytes is how far past its JSON limit an authenticated body is still read, to be
+// answered 413 on a healthy connection.
+const jsonDrainBytes = 4 << 20
+
 // bodyKind says which body limit a route has.
 type bodyKind int
 
@@ -112,6 +116,12 @@ func (s *Server) admitHeaders(h *fasthttp.RequestHeader) fasthttp.RequestConfig 
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
 	}
 	rc := fasthttp.RequestConfig{MaxRequestBodySize: a.limit}
+	if a.route != nil && a.route.body == bodyJSON && a.declared > a.limit && a.declared <= a.limit+jsonDrainBytes {
+		// An authenticated caller a little over the JSON limit: read the body (bounded) and let
+		// the handler answer 413, so the answer reaches a client still writing. Refused unread,
+		// the connection would close on unread bytes and the client would see a reset instead.
+		rc.MaxRequestBodySize = a.declared
+	}
 	if a.declared != -2 && a.route != nil && !a.route.public {
 		// Only an admitted body gets the longer body timeout; others must arrive within
 		// HeaderTimeout of the request's start.

@@ -20,7 +20,7 @@ import (
 // offset) or too_large.
 func decodeJSON(body []byte, limit int, dst any) error {
 	if len(body) > limit {
-		return fault.TooLarge("request body is %d bytes, over the limit of %d", len(body), limit)
+		return fault.TooLarge("request body of %d bytes is over the limit of %d bytes", len(body), limit)
 	}
 	start := len(body) - len(bytes.TrimLeft(body, " \t\r\n"))
 	if start == len(body) {
