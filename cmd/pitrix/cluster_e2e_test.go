@@ -61,7 +61,7 @@ func TestThreeNodeCluster(t *testing.T) {
 	}
 	peer := n1.peerAddr()
 	n2 := startServer(t, filepath.Join(dir, "n2"), "--local-runtime=false", "--node-name", "n2", "--join", peer, "--join-token", joinToken)
-	n3 := startServer(t, filepath.Join(dir, "n3"), "--local-runtime=false", "--node-name", "n3", "--join", peer, "--join-token", joinToken)
+	n3 := startServer(t, filepath.Join(dir, "n3"), "--local-runtime=false", "--node-name", "n3", "--join", peer, "--join-token-file", tokFile)
 	nodes := []*server{n1, n2, n3}
 
 	admin := n1.token()

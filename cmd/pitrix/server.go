@@ -86,7 +86,9 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.Gossip, "gossip", env("PITRIX_GOSSIP", "127.0.0.1:0"), "memberlist gossip address; port 0 picks one (env PITRIX_GOSSIP)")
 	fs.StringVar(&c.Edge, "edge", env("PITRIX_EDGE", "127.0.0.1:0"), "the edge listener Frontgates dial; port 0 picks one (env PITRIX_EDGE)")
 	fs.StringVar(&join, "join", env("PITRIX_JOIN", ""), "peer addresses (--peer) of members of the cluster to join, HOST:PORT[,...]; needs --join-token (env PITRIX_JOIN)")
-	fs.StringVar(&c.JoinToken, "join-token", env("PITRIX_JOIN_TOKEN", ""), "the cluster's secret, from the first node's <data-dir>/join.token (env PITRIX_JOIN_TOKEN)")
+	fs.StringVar(&c.JoinToken, "join-token", env("PITRIX_JOIN_TOKEN", ""), "the cluster's secret, from the first node's <data-dir>/join.token (env PITRIX_JOIN_TOKEN; prefer --join-token-file: a command line is visible to every user of the host)")
+	var joinTokenFile string
+	fs.StringVar(&joinTokenFile, "join-token-file", env("PITRIX_JOIN_TOKEN_FILE", ""), "a file holding the cluster's secret, e.g. a copy of the first node's join.token (env PITRIX_JOIN_TOKEN_FILE)")
 	fs.BoolVar(&c.ForceNew, "force-new-cluster", env("PITRIX_FORCE_NEW_CLUSTER", "") == "true", "start as the only member of the cluster, with this data dir's state: restore a backup or recover from a lost quorum; others join anew (env PITRIX_FORCE_NEW_CLUSTER)")
 	fs.BoolVar(&c.LeaveOnStop, "leave-on-stop", env("PITRIX_LEAVE_ON_STOP", "") == "true", "on SIGINT/SIGTERM leave the cluster for good (removed from the replicated log) instead of stopping for a restart (env PITRIX_LEAVE_ON_STOP)")
 	fs.StringVar(&c.Peer, "peer", env("PITRIX_PEER", "127.0.0.1:0"), "the node-to-node listener (raft, forwarded writes; mutual TLS); port 0 picks one (env PITRIX_PEER)")
@@ -109,6 +111,18 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	for _, j := range strings.Split(join, ",") {
 		if j = strings.TrimSpace(j); j != "" {
 			c.Join = append(c.Join, j)
+		}
+	}
+	if joinTokenFile != "" {
+		if c.JoinToken != "" {
+			return c, errors.New("--join-token and --join-token-file: give one")
+		}
+		b, err := os.ReadFile(joinTokenFile)
+		if err != nil {
+			return c, fmt.Errorf("--join-token-file: %w", err)
+		}
+		if c.JoinToken = strings.TrimSpace(string(b)); c.JoinToken == "" {
+			return c, fmt.Errorf("--join-token-file %s is empty", joinTokenFile)
 		}
 	}
 	var err error
@@ -311,7 +325,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	fmt.Fprintf(stderr, "pitrix: node %s, peer address %s (join with --join %s --join-token $(cat %s))\n",
+	fmt.Fprintf(stderr, "pitrix: node %s, peer address %s (join with --join %s --join-token-file %s)\n",
 		nodeName, st.Addr(), st.Addr(), filepath.Join(dataDir, joinTokenFile))
 	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
 	g.Go(func() error {

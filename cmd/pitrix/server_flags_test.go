@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,33 @@ func TestParseServerFlagsAllow(t *testing.T) {
 	for _, args := range [][]string{{"--allow-fetch", "10.0.0.0/33"}, {"--allow-fetch", "example.com"}, {"--allow-local-repo", "rel/dir"}} {
 		if _, err := parseServerFlags(args, getenv, io.Discard); err == nil || !strings.Contains(err.Error(), args[0]) {
 			t.Errorf("%v: err %v, want one naming the flag", args, err)
+		}
+	}
+}
+
+// The join token comes from a file (kept off the command line) or the flag, not both; the file's
+// whitespace is trimmed; an empty or missing file is refused naming the flag.
+func TestParseServerFlagsJoinTokenFile(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	dir := t.TempDir()
+	file := dir + "/join.token"
+	if err := os.WriteFile(file, []byte("ptx1.abc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseServerFlags([]string{"--join-token-file", file}, noEnv, io.Discard)
+	if err != nil || c.JoinToken != "ptx1.abc" {
+		t.Fatalf("from a file: %q, %v", c.JoinToken, err)
+	}
+	if _, err := parseServerFlags([]string{"--join-token-file", file, "--join-token", "x"}, noEnv, io.Discard); err == nil {
+		t.Fatal("both flags accepted")
+	}
+	empty := dir + "/empty"
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{empty, dir + "/missing"} {
+		if _, err := parseServerFlags([]string{"--join-token-file", f}, noEnv, io.Discard); err == nil || !strings.Contains(err.Error(), "--join-token-file") {
+			t.Fatalf("%s: %v", f, err)
 		}
 	}
 }
