@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestCompletionFromServer asks a real server for what `pitrix <TAB>` offers: nouns, verbs and
@@ -14,7 +16,21 @@ import (
 func TestCompletionFromServer(t *testing.T) {
 	repoDir := t.TempDir()
 	buildRepo(t, repoDir, [][3]string{{"hello", "0.1.0", "first"}, {"hello", "0.2.0", "second"}})
-	s := startServer(t, t.TempDir())
+	dataDir := t.TempDir()
+	// Registered first, so it runs last: the cluster made below is deleted at the end; this
+	// reaps whatever of the local runtime is still there, twice, for a process started while
+	// the server was being killed. (It logs rather than fails: the completion test is not
+	// about the local runtime, whose own tests use the strict killUnder.)
+	t.Cleanup(func() {
+		for range 2 {
+			for _, pid := range procsUnder(dataDir) {
+				t.Logf("reaping pid %d left under %s", pid, dataDir)
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	})
+	s := startServer(t, dataDir)
 	admin := s.client(s.token())
 	repo := do(t, admin, http.MethodPost, "/v1/repos", obj{"name": "local", "type": "local", "url": repoDir, "providers": []string{"local"}, "app_default_status": "active"})
 	repoID := repo["id"].(string)
@@ -102,5 +118,11 @@ func TestCompletionFromServer(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run(ctxT(t), []string{"__complete", "cluster", "delete", ""}, bad, nil, &out, &errb); code != 0 || out.String() != ":5\n" {
 		t.Errorf("with a bad token: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+
+	// The cluster's processes go with it.
+	del := do(t, admin, http.MethodDelete, "/v1/clusters/"+clusterID, nil)
+	if j := waitJob(t, admin, del["job_id"].(string)); j["status"] != "successful" {
+		t.Fatalf("delete job = %v", j)
 	}
 }
