@@ -138,43 +138,27 @@ func writeFile0600(path, content string) error {
 	return nil
 }
 
-// sealKeyRecord holds the cluster's credential sealing key, itself sealed with the key the
-// join token derives, so the store (and its snapshots and backups) never holds it in clear.
+// sealKeyRecord holds the cluster's credential sealing key (see clusterSecret).
 const sealKeyRecord = "sys/seal-key"
 
 // clusterSealer returns the cluster-wide sealer: a credential sealed on one node opens on
-// every other. The first node to need it stores it; a node upgraded from a single-node data
-// dir contributes the key its credentials were sealed with.
+// every other. A node upgraded from a single-node data dir contributes the key its
+// credentials were sealed with.
 func clusterSealer(ctx context.Context, st store.Store, secret trust.Secret, dataDir string) (*seal.Sealer, error) {
-	wrap, err := seal.New(secret.WrapKey())
+	key, err := clusterSecret(ctx, st, secret, sealKeyRecord, "sealing key", func() ([]byte, error) {
+		if key, err := os.ReadFile(filepath.Join(dataDir, seal.KeyFile)); err == nil && len(key) == 32 {
+			return key, nil
+		}
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("make the sealing key: %w", err)
+		}
+		return key, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for range 3 {
-		rec, err := st.Get(ctx, sealKeyRecord)
-		if err == nil {
-			key, err := wrap.Unseal(rec.Value, sealKeyRecord)
-			if err != nil {
-				return nil, fmt.Errorf("open the cluster's sealing key: %w (was the store made with another join token?)", err)
-			}
-			return seal.New(key)
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("read the cluster's sealing key: %w", err)
-		}
-		key, err := os.ReadFile(filepath.Join(dataDir, seal.KeyFile))
-		if err != nil || len(key) != 32 {
-			key = make([]byte, 32)
-			if _, err := rand.Read(key); err != nil {
-				return nil, fmt.Errorf("make the sealing key: %w", err)
-			}
-		}
-		_, err = st.Apply(ctx, store.Op{Key: sealKeyRecord, Value: wrap.Seal(key, sealKeyRecord), Expect: store.Absent})
-		if err != nil && !errors.Is(err, store.ErrConflict) {
-			return nil, fmt.Errorf("store the cluster's sealing key: %w", err)
-		}
-	}
-	return nil, errors.New("store the cluster's sealing key: conflicting writers")
+	return seal.New(key)
 }
 
 // nodeRecord is what a node tells the others about itself through the store: where its

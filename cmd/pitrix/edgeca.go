@@ -9,64 +9,45 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/pitrix/pitrix/actors/seal"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/trust"
 	"github.com/pitrix/pitrix/edge/pki"
 )
 
-// edgeCARecord holds the cluster's edge CA: its certificate, and its key sealed with the key
-// the join token derives. Every node writes the same CA into its <data-dir>/edge-ca, so a
-// Frontgate certified by one node is accepted by all, and trusts all.
+// edgeCARecord holds the cluster's edge CA, certificate and key (see clusterSecret). Every
+// node writes the same CA into its <data-dir>/edge-ca, so a Frontgate certified by one node
+// is accepted by all, and trusts all.
 const edgeCARecord = "sys/edge-ca"
 
 type storedCA struct {
-	Cert      []byte `json:"cert"`
-	SealedKey []byte `json:"sealed_key"`
+	Cert []byte `json:"cert"`
+	Key  []byte `json:"key"`
 }
 
 // clusterEdgeCA makes dataDir/edge-ca the cluster's edge CA: the stored one, or, when the
 // store has none yet, this node's (made now if it has none: a single-node data dir keeps
 // the CA its Frontgates already trust).
 func clusterEdgeCA(ctx context.Context, st store.Store, secret trust.Secret, dataDir string) error {
-	wrap, err := seal.New(secret.WrapKey())
-	if err != nil {
-		return err
-	}
 	dir := filepath.Join(dataDir, "edge-ca")
-	for range 3 {
-		rec, err := st.Get(ctx, edgeCARecord)
-		if err == nil {
-			var ca storedCA
-			if err := json.Unmarshal(rec.Value, &ca); err != nil {
-				return fmt.Errorf("read the cluster's edge CA: %w", err)
-			}
-			key, err := wrap.Unseal(ca.SealedKey, edgeCARecord)
-			if err != nil {
-				return fmt.Errorf("open the cluster's edge CA key: %w", err)
-			}
-			return writeCA(dir, ca.Cert, key)
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("read the cluster's edge CA: %w", err)
-		}
+	b, err := clusterSecret(ctx, st, secret, edgeCARecord, "edge CA", func() ([]byte, error) {
 		if _, err := pki.Open(dir); err != nil {
-			return err
+			return nil, err
 		}
 		cert, err1 := os.ReadFile(filepath.Join(dir, pki.CertFile))
 		key, err2 := os.ReadFile(filepath.Join(dir, pki.KeyFile))
 		if err := errors.Join(err1, err2); err != nil {
-			return fmt.Errorf("read the edge CA in %s: %w", dir, err)
+			return nil, fmt.Errorf("read the edge CA in %s: %w", dir, err)
 		}
-		b, err := json.Marshal(storedCA{Cert: cert, SealedKey: wrap.Seal(key, edgeCARecord)})
-		if err != nil {
-			return fmt.Errorf("encode the edge CA: %w", err)
-		}
-		if _, err := st.Apply(ctx, store.Op{Key: edgeCARecord, Value: b, Expect: store.Absent}); err != nil && !errors.Is(err, store.ErrConflict) {
-			return fmt.Errorf("store the cluster's edge CA: %w", err)
-		}
+		return json.Marshal(storedCA{Cert: cert, Key: key})
+	})
+	if err != nil {
+		return err
 	}
-	return errors.New("store the cluster's edge CA: conflicting writers")
+	var ca storedCA
+	if err := json.Unmarshal(b, &ca); err != nil {
+		return fmt.Errorf("read the cluster's edge CA: %w", err)
+	}
+	return writeCA(dir, ca.Cert, ca.Key)
 }
 
 // writeCA puts cert and key in dir unless they are there already; each file is replaced

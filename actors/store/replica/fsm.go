@@ -42,8 +42,9 @@ func (f *fsm) advance(i uint64) {
 	}
 }
 
-// waitApplied returns once the store has applied log index i, or with done's reason.
-func (f *fsm) waitApplied(i uint64, done ...<-chan struct{}) bool {
+// waitApplied returns true once the store has applied log index i, false when ctxDone or stop
+// closes first.
+func (f *fsm) waitApplied(i uint64, ctxDone, stop <-chan struct{}) bool {
 	for {
 		f.mu.Lock()
 		if f.applied.Load() >= i {
@@ -55,21 +56,12 @@ func (f *fsm) waitApplied(i uint64, done ...<-chan struct{}) bool {
 		}
 		ch := f.changed
 		f.mu.Unlock()
-		switch len(done) {
-		case 1:
-			select {
-			case <-ch:
-			case <-done[0]:
-				return false
-			}
-		default:
-			select {
-			case <-ch:
-			case <-done[0]:
-				return false
-			case <-done[1]:
-				return false
-			}
+		select {
+		case <-ch:
+		case <-ctxDone:
+			return false
+		case <-stop:
+			return false
 		}
 	}
 }
