@@ -32,6 +32,7 @@ type Repo struct {
 	Labels           map[string]string   `json:"labels"`
 	Selectors        map[string][]string `json:"selectors"`
 	CategoryIDs      []string            `json:"category_ids"`
+	GroupIDs         []string            `json:"group_ids"` // groups whose members see its active, reviewed apps
 	AppDefaultStatus string              `json:"app_default_status"`
 	IndexInterval    int                 `json:"index_interval"` // seconds; 0 = no schedule
 	Owner            string              `json:"owner"`
@@ -63,6 +64,7 @@ type RepoInput struct {
 	Labels           map[string]string   `json:"labels"`
 	Selectors        map[string][]string `json:"selectors"`
 	CategoryIDs      []string            `json:"category_ids"`
+	GroupIDs         []string            `json:"group_ids"`
 	AppDefaultStatus string              `json:"app_default_status"`
 	IndexInterval    *int                `json:"index_interval"`
 }
@@ -78,6 +80,7 @@ type RepoPatch struct {
 	Labels           *map[string]string   `json:"labels"`
 	Selectors        *map[string][]string `json:"selectors"`
 	CategoryIDs      *[]string            `json:"category_ids"`
+	GroupIDs         *[]string            `json:"group_ids"`
 	AppDefaultStatus *string              `json:"app_default_status"`
 	IndexInterval    *int                 `json:"index_interval"`
 }

@@ -15,7 +15,8 @@ import (
 // own, everyone else the active apps and versions of public repos (and of the store's uploads).
 type viewer struct {
 	p     identity.Principal
-	repos map[string]*catalog.Repo // loaded on first use
+	repos  map[string]*catalog.Repo // loaded on first use
+	groups map[string]bool          // the caller's groups, loaded on first use
 	plane *Plane
 	ctx   context.Context
 }
@@ -57,6 +58,30 @@ func (v *viewer) public(repoID string) bool {
 	return r != nil && r.Visibility == catalog.VisibilityPublic
 }
 
+// shared reports whether the repo is shared with a group the caller owns or belongs to.
+func (v *viewer) shared(repoID string) bool {
+	if repoID == "" || v.p.IsAdmin() {
+		return false
+	}
+	r := v.repo(repoID)
+	if r == nil || len(r.GroupIDs) == 0 {
+		return false
+	}
+	if v.groups == nil {
+		g, err := v.plane.ident.GroupsOf(v.ctx, v.p.UserID)
+		if err != nil {
+			v.plane.log.Warn("read the caller's groups", "user", v.p.UserID, "err", err)
+			return false
+		}
+		v.groups = g
+	}
+	return sharedWith(r, v.groups)
+}
+
+// published reports whether the repo's active, reviewed apps reach the caller: a public repo,
+// or one shared with a group of the caller's.
+func (v *viewer) published(repoID string) bool { return v.public(repoID) || v.shared(repoID) }
+
 func (v *viewer) app(a *catalog.App) bool {
 	if v.p.IsAdmin() {
 		return true
@@ -64,7 +89,7 @@ func (v *viewer) app(a *catalog.App) bool {
 	if !v.repoLive(a.RepoID) || a.Status == catalog.StatusDeleted {
 		return false
 	}
-	return a.Owner == v.p.UserID || (v.public(a.RepoID) && a.Status == catalog.StatusActive)
+	return a.Owner == v.p.UserID || (v.published(a.RepoID) && a.Status == catalog.StatusActive)
 }
 
 func (v *viewer) version(ver *catalog.Version) bool {
@@ -74,12 +99,18 @@ func (v *viewer) version(ver *catalog.Version) bool {
 	if !v.repoLive(ver.RepoID) || ver.Status == catalog.StatusDeleted {
 		return false
 	}
-	return ver.Owner == v.p.UserID || ver.Visible(v.public(ver.RepoID))
+	return ver.Owner == v.p.UserID || ver.Visible(v.published(ver.RepoID))
 }
 
-// needsReview reports whether versions of an app need an admin's pass: those of public repos
-// and of the store's uploads do; a private repo's do not.
-func (v *viewer) needsReview(repoID string) bool { return v.public(repoID) }
+// needsReview reports whether versions of an app need an admin's pass: those of public repos,
+// of repos shared with a group and of the store's uploads do; a private repo's do not.
+func (v *viewer) needsReview(repoID string) bool {
+	if v.public(repoID) {
+		return true
+	}
+	r := v.repo(repoID)
+	return r != nil && len(r.GroupIDs) > 0
+}
 
 func (p *Plane) readApp(ctx context.Context, vw *viewer, id string) (catalog.App, uint64, error) {
 	a, ver, err := entity.Get[catalog.App](ctx, p.st, catalog.AppKey(id))

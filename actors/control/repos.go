@@ -24,9 +24,31 @@ var knownProviders = []string{"local", "kubernetes", "openstack", "aws", "qingcl
 // DefaultIndexInterval is a new repo's schedule when its input names none (seconds).
 const DefaultIndexInterval = 3600
 
-// repoCanRead reports whether p may see repo r.
-func repoCanRead(p identity.Principal, r *catalog.Repo) bool {
-	return p.IsAdmin() || r.Owner == p.UserID || (r.Visibility == catalog.VisibilityPublic && r.Status != catalog.StatusDeleted)
+// repoCanRead reports whether p may see repo r; groups are the groups p owns or belongs to.
+func repoCanRead(p identity.Principal, r *catalog.Repo, groups map[string]bool) bool {
+	return p.IsAdmin() || r.Owner == p.UserID || (r.Status != catalog.StatusDeleted && (r.Visibility == catalog.VisibilityPublic || sharedWith(r, groups)))
+}
+
+// sharedWith reports whether r is shared with one of groups.
+func sharedWith(r *catalog.Repo, groups map[string]bool) bool {
+	for _, g := range r.GroupIDs {
+		if groups[g] {
+			return true
+		}
+	}
+	return false
+}
+
+// groupsOf returns the groups the caller owns or belongs to (none needed for an admin).
+func (p *Plane) groupsOf(ctx context.Context, pr identity.Principal) (map[string]bool, error) {
+	if pr.IsAdmin() {
+		return nil, nil
+	}
+	g, err := p.ident.GroupsOf(ctx, pr.UserID)
+	if err != nil {
+		return nil, fault.Unavailable(err, "read the caller's groups")
+	}
+	return g, nil
 }
 
 func repoCanWrite(p identity.Principal, r *catalog.Repo) bool {
@@ -50,7 +72,11 @@ func (p *Plane) readRepo(ctx context.Context, pr identity.Principal, id string) 
 	if err != nil {
 		return r, v, err
 	}
-	if !repoCanRead(pr, &r.Repo) {
+	groups, err := p.groupsOf(ctx, pr)
+	if err != nil {
+		return r, v, err
+	}
+	if !repoCanRead(pr, &r.Repo, groups) {
 		return r, v, fault.NotFound("repo", id)
 	}
 	return r, v, nil
@@ -101,6 +127,17 @@ func (p *Plane) checkRepoFields(ctx context.Context, pr identity.Principal, r *c
 			bad.add("category_ids", "category %q does not exist", c)
 		}
 	}
+	if len(r.GroupIDs) > 32 {
+		bad.add("group_ids", "at most 32 groups")
+	}
+	for i, g := range r.GroupIDs {
+		if contains(r.GroupIDs[:i], g) {
+			bad.add("group_ids", "group %q is named twice", g)
+		} else if _, err := p.ident.GetGroup(ctx, pr, g); err != nil {
+			// Share only with groups the caller owns or belongs to.
+			bad.add("group_ids", "group %q does not exist or is not one of yours", g)
+		}
+	}
 	if cred != nil && cred.Password != "" && cred.Username == "" {
 		bad.add("credential.username", "required with a password")
 	}
@@ -141,12 +178,15 @@ func checkRepoURL(bad problems, typ, raw string) {
 
 func (p *Plane) checkPublishRights(pr identity.Principal, r *catalog.Repo) error {
 	if r.Visibility == catalog.VisibilityPublic {
-		if pr.Role == identity.RoleUser {
+		if pr.Role != identity.RoleAdmin && pr.Role != identity.RoleISV {
 			return fault.Forbidden("only an admin or an isv may own a public repo")
 		}
 		if r.AppDefaultStatus == catalog.StatusActive && !pr.IsAdmin() {
 			return fault.Forbidden("only an admin may publish a public repo's apps without review (app_default_status: active)")
 		}
+	}
+	if len(r.GroupIDs) > 0 && r.AppDefaultStatus == catalog.StatusActive && !pr.IsAdmin() {
+		return fault.Forbidden("only an admin may publish the apps of a repo shared with groups without review (app_default_status: active)")
 	}
 	return nil
 }
@@ -174,11 +214,14 @@ func toSource(typ, url string, cred *catalog.RepoCredential) source.Repo {
 // CreateRepo checks the input and that the repo's index can be read, stores the repo, and
 // starts its first index.
 func (p *Plane) CreateRepo(ctx context.Context, pr identity.Principal, in catalog.RepoInput) (*catalog.Repo, error) {
+	if pr.Role == identity.RoleUser {
+		return nil, fault.Forbidden("only an admin, an isv or a developer may create repos")
+	}
 	now := p.now()
 	r := catalog.StoredRepo{Repo: catalog.Repo{
 		ID: p.ids.Next("repo"), Name: in.Name, Description: in.Description, Type: in.Type, URL: in.URL,
 		Visibility: in.Visibility, Providers: in.Providers, Labels: in.Labels, Selectors: in.Selectors,
-		CategoryIDs: in.CategoryIDs, AppDefaultStatus: in.AppDefaultStatus, IndexInterval: DefaultIndexInterval,
+		CategoryIDs: in.CategoryIDs, GroupIDs: in.GroupIDs, AppDefaultStatus: in.AppDefaultStatus, IndexInterval: DefaultIndexInterval,
 		Owner: pr.UserID, Status: catalog.StatusActive, CreatedAt: now, UpdatedAt: now,
 	}}
 	if in.IndexInterval != nil {
@@ -224,6 +267,9 @@ func normalizeRepo(r *catalog.Repo) {
 	if r.CategoryIDs == nil {
 		r.CategoryIDs = []string{}
 	}
+	if r.GroupIDs == nil {
+		r.GroupIDs = []string{}
+	}
 	if r.Type == "local" {
 		r.URL = strings.TrimPrefix(r.URL, "file://")
 	}
@@ -235,10 +281,14 @@ func (p *Plane) ListRepos(ctx context.Context, pr identity.Principal, q catalog.
 	if o := q.Filters["owner"]; o != "" {
 		term = catalog.TermOwner(o)
 	}
+	groups, err := p.groupsOf(ctx, pr)
+	if err != nil {
+		return catalog.Page[catalog.Repo]{}, err
+	}
 	items, total, err := entity.List(ctx, p.st, entity.Query[catalog.Repo]{
 		Prefix: catalog.RepoPrefix, Term: term, Limit: q.Limit, Offset: q.Offset, Less: lessByName(q.Sort, func(r catalog.Repo) string { return r.Name }),
 		Keep: func(r catalog.Repo) bool {
-			return r.Status != catalog.StatusDeleted && repoCanRead(pr, &r) && entity.Contains(q.Q, r.Name, r.Description, r.URL) &&
+			return r.Status != catalog.StatusDeleted && repoCanRead(pr, &r, groups) && entity.Contains(q.Q, r.Name, r.Description, r.URL) &&
 				match(q.Filters["visibility"], r.Visibility) && match(q.Filters["type"], r.Type) &&
 				(q.Filters["provider"] == "" || contains(r.Providers, q.Filters["provider"]))
 		},
@@ -272,6 +322,7 @@ func (p *Plane) UpdateRepo(ctx context.Context, pr identity.Principal, id string
 		return nil, fault.Forbidden("only the repo's owner or an admin may change it")
 	}
 	wasPublic := r.Visibility == catalog.VisibilityPublic
+	wasShared := len(r.GroupIDs) > 0
 	set(&r.Name, in.Name)
 	set(&r.Description, in.Description)
 	set(&r.URL, in.URL)
@@ -280,6 +331,7 @@ func (p *Plane) UpdateRepo(ctx context.Context, pr identity.Principal, id string
 	set(&r.Labels, in.Labels)
 	set(&r.Selectors, in.Selectors)
 	set(&r.CategoryIDs, in.CategoryIDs)
+	set(&r.GroupIDs, in.GroupIDs)
 	set(&r.AppDefaultStatus, in.AppDefaultStatus)
 	set(&r.IndexInterval, in.IndexInterval)
 	normalizeRepo(&r.Repo)
@@ -302,7 +354,7 @@ func (p *Plane) UpdateRepo(ctx context.Context, pr identity.Principal, id string
 			return nil, fault.Invalid("cannot read the repo's index", map[string]string{"url": err.Error()})
 		}
 	}
-	if !wasPublic && r.Visibility == catalog.VisibilityPublic {
+	if (!wasPublic && r.Visibility == catalog.VisibilityPublic) || (!wasPublic && !wasShared && len(r.GroupIDs) > 0) {
 		// Before the repo turns public: what its shortcuts made passed or active goes back
 		// to draft, so publishing never skips review.
 		if err := p.demoteUnreviewed(ctx, pr, id); err != nil {
@@ -447,7 +499,7 @@ func (p *Plane) demoteUnreviewed(ctx context.Context, pr identity.Principal, rep
 		if !catalog.DemoteUnreviewed(&v) {
 			return nil
 		}
-		const msg = "repo made public: versions that skipped review go back to draft"
+		const msg = "repo made public or shared: versions that skipped review go back to draft"
 		v.Message, v.UpdatedAt = msg, now
 		audit := catalog.Audit{ID: p.ids.Next("audit"), VersionID: v.ID, Action: "publish_repo", FromStatus: from, Status: v.Status,
 			Operator: pr.UserID, Role: pr.Role, Message: msg, CreatedAt: now}
@@ -478,7 +530,7 @@ func (p *Plane) demoteUnreviewed(ctx context.Context, pr identity.Principal, rep
 		}
 	}
 	if len(changed) > 0 {
-		p.log.Info("repo made public: unreviewed versions back to draft", "repo_id", repoID, "apps", len(changed))
+		p.log.Info("repo made public or shared: unreviewed versions back to draft", "repo_id", repoID, "apps", len(changed))
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (p *Plane) readVersion(ctx context.Context, vw *viewer, id string) (catalog
 // to an app. Everything is written in one atomic batch, or nothing is.
 func (p *Plane) UploadApp(ctx context.Context, pr identity.Principal, appID, appType string, pkg []byte) (*catalog.App, *catalog.Version, error) {
 	if pr.Role == identity.RoleUser {
-		return nil, nil, fault.Forbidden("only an isv or an admin may upload apps")
+		return nil, nil, fault.Forbidden("only an admin, an isv or a developer may upload apps")
 	}
 	if appType != catalog.AppTypeVM && appType != catalog.AppTypeHelm {
 		return nil, nil, fault.InvalidField("type", fmt.Sprintf("%q is not vm or helm", appType))
@@ -277,15 +277,15 @@ func (p *Plane) ReviewVersion(ctx context.Context, pr identity.Principal, id, ac
 	switch {
 	case pr.IsAdmin():
 	case step.By == catalog.ByOwner && owner:
-	case step.By == catalog.ByAdmin && owner && !review:
-		// A private repo's owner reviews their own versions.
+	case step.By == catalog.ByAdmin && owner && !review && pr.Role != identity.RoleDeveloper:
+		// A private repo's owner reviews their own versions; a developer never reviews.
 	default:
 		return nil, fault.Forbidden("only %s may %s this version", map[string]string{catalog.ByOwner: "its owner or an admin", catalog.ByAdmin: "an admin"}[step.By], action)
 	}
 	now := p.now()
 	from := v.Status
 	to := step.To
-	if action == catalog.ActionSubmit && !review {
+	if action == catalog.ActionSubmit && !review && pr.Role != identity.RoleDeveloper {
 		to = catalog.StatusPassed // private repos need no admin's pass
 		if message == "" {
 			message = "private repo: passed without review"

@@ -170,9 +170,9 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in UserInput) (*U
 	switch in.Role {
 	case "":
 		in.Role = RoleUser
-	case RoleAdmin, RoleISV, RoleUser:
+	case RoleAdmin, RoleISV, RoleDeveloper, RoleUser:
 	default:
-		bad["role"] = fmt.Sprintf("%q is not one of admin, isv, user", in.Role)
+		bad["role"] = fmt.Sprintf("%q is not one of admin, isv, developer, user", in.Role)
 	}
 	if len(bad) > 0 {
 		return nil, fault.Invalid("invalid user", bad)

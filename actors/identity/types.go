@@ -4,9 +4,10 @@ import "time"
 
 // Roles of the REST contract.
 const (
-	RoleAdmin = "admin"
-	RoleISV   = "isv"
-	RoleUser  = "user"
+	RoleAdmin     = "admin"
+	RoleISV       = "isv"
+	RoleDeveloper = "developer"
+	RoleUser      = "user"
 )
 
 // Token scopes: a read token may only call GET and HEAD routes; a write token (the default)

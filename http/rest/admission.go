@@ -84,8 +84,13 @@ func (s *Server) admitBody(h *fasthttp.RequestHeader) bodyAdmission {
 	}
 	if a.declared == -1 || a.declared > preAuthBodyBytes {
 		ctx, cancel := context.WithTimeout(s.base, s.cfg.RequestTimeout)
-		_, err := s.principal(ctx, h.Peek("Authorization"))
+		p, err := s.principal(ctx, h.Peek("Authorization"))
 		cancel()
+		if err == nil {
+			// A role the route refuses sends no body either (the id of ScopeSelf is checked
+			// once the request is routed).
+			err = authorize(a.route.rule, p, p.UserID)
+		}
 		if err != nil {
 			a.err = err
 			return a

@@ -25,7 +25,18 @@ type Backend interface {
 	Runtimes
 	Clusters
 	Admin
+	Groups
 	AuditLog
+}
+
+// Groups is the groups part of the API: sets of users a private repo is shared with.
+type Groups interface {
+	CreateGroup(ctx context.Context, p identity.Principal, in identity.GroupInput) (*identity.Group, error)
+	ListGroups(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[identity.Group], error)
+	GetGroup(ctx context.Context, p identity.Principal, id string) (*identity.Group, error)
+	DeleteGroup(ctx context.Context, p identity.Principal, id string) error
+	AddGroupMember(ctx context.Context, p identity.Principal, id string, in identity.MemberInput) (*identity.Group, error)
+	RemoveGroupMember(ctx context.Context, p identity.Principal, id, userID string) (*identity.Group, error)
 }
 
 // Authenticator resolves a bearer token to the caller.

@@ -957,3 +957,23 @@ func (b *memBackend) Metrics() prometheus.Collector {
 		return float64(len(b.categories))
 	})
 }
+
+// Groups live in actors/identity; their REST behaviour is tested end to end in cmd/pitrix.
+func (b *memBackend) CreateGroup(context.Context, identity.Principal, identity.GroupInput) (*identity.Group, error) {
+	return nil, fault.Unavailable(errors.New("memBackend has no groups"), "create group")
+}
+func (b *memBackend) ListGroups(context.Context, identity.Principal, catalog.ListQuery) (catalog.Page[identity.Group], error) {
+	return catalog.Page[identity.Group]{Items: []identity.Group{}}, nil
+}
+func (b *memBackend) GetGroup(_ context.Context, _ identity.Principal, id string) (*identity.Group, error) {
+	return nil, fault.NotFound("group", id)
+}
+func (b *memBackend) DeleteGroup(_ context.Context, _ identity.Principal, id string) error {
+	return fault.NotFound("group", id)
+}
+func (b *memBackend) AddGroupMember(_ context.Context, _ identity.Principal, id string, _ identity.MemberInput) (*identity.Group, error) {
+	return nil, fault.NotFound("group", id)
+}
+func (b *memBackend) RemoveGroupMember(_ context.Context, _ identity.Principal, id, _ string) (*identity.Group, error) {
+	return nil, fault.NotFound("group", id)
+}

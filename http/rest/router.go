@@ -2,6 +2,8 @@ package rest
 
 import (
 	"fmt"
+
+	"github.com/pitrix/pitrix/actors/authz"
 	"slices"
 	"strings"
 )
@@ -17,6 +19,7 @@ type route struct {
 	public  bool     // served without a bearer token
 	ops     bool     // /healthz and /readyz: never shed by the in-flight limit
 	body    bodyKind // which body limit applies
+	rule    authz.Rule // who may call it (set by routes from the permission table)
 	handle  handlerFunc
 }
 

@@ -1,6 +1,11 @@
 package rest
 
-import "github.com/pitrix/pitrix/actors/catalog"
+import (
+	"fmt"
+
+	"github.com/pitrix/pitrix/actors/authz"
+	"github.com/pitrix/pitrix/actors/catalog"
+)
 
 // Filters each list route accepts besides limit, offset, q and sort.
 var (
@@ -13,6 +18,7 @@ var (
 	credentialFilters = []string{"provider", "owner", "status"}
 	runtimeFilters    = []string{"provider", "zone", "owner", "status", "credential_id"}
 	userFilters       = []string{"role", "status"}
+	groupFilters      = []string{"owner", "member"}
 	clusterFilters    = []string{"runtime_id", "app_id", "status", "owner"}
 	jobFilters        = []string{"cluster_id", "status"}
 )
@@ -106,12 +112,19 @@ func (s *Server) routes() error {
 
 		// Users and admin.
 		{"GET", "/v1/whoami", false, (*Server).whoami},
+		{"GET", "/v1/roles", false, (*Server).listRoles},
 		{"POST", "/v1/users", false, (*Server).createUser},
 		{"GET", "/v1/users", false, (*Server).listUsers},
 		{"POST", "/v1/users/{id}/tokens", false, (*Server).createToken},
 		{"GET", "/v1/users/{id}/tokens", false, (*Server).listTokens},
 		{"GET", "/v1/tokens", false, (*Server).listOwnTokens},
 		{"DELETE", "/v1/tokens/{id}", false, (*Server).revokeToken},
+		{"POST", "/v1/groups", false, (*Server).createGroup},
+		{"GET", "/v1/groups", false, (*Server).listGroups},
+		{"GET", "/v1/groups/{id}", false, (*Server).getGroup},
+		{"DELETE", "/v1/groups/{id}", false, (*Server).deleteGroup},
+		{"POST", "/v1/groups/{id}/members", false, (*Server).addGroupMember},
+		{"DELETE", "/v1/groups/{id}/members/{user_id}", false, (*Server).removeGroupMember},
 		{"GET", "/v1/audit", false, (*Server).listAudit},
 		{"GET", "/v1/admin/nodes", false, (*Server).adminNodes},
 		{"GET", "/v1/admin/actors", false, (*Server).adminActors},
@@ -124,10 +137,18 @@ func (s *Server) routes() error {
 		defs = append(defs, def{"POST", "/v1/clusters/{id}/" + a.name, false, clusterActionHandler(a.name, a.bodyRequired)})
 	}
 	for _, d := range defs {
+		rule, ok := authz.Lookup(d.method, d.pattern)
+		if !ok {
+			return fmt.Errorf("rest: route %s %s has no entry in the permission table (actors/authz)", d.method, d.pattern)
+		}
+		if rule.Public != d.public {
+			return fmt.Errorf("rest: route %s %s: public is %t here, %t in the permission table", d.method, d.pattern, d.public, rule.Public)
+		}
 		rt, err := s.rt.add(d.method, d.pattern, d.public, d.h)
 		if err != nil {
 			return err
 		}
+		rt.rule = rule
 		rt.ops = opsRoutes[d.method+" "+d.pattern]
 		if packageRoutes[d.method+" "+d.pattern] {
 			rt.body = bodyPackage

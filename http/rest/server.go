@@ -270,6 +270,9 @@ func (s *Server) dispatch(r *request, allow []string) (err error) {
 		if r.principal.ReadOnly() && r.route.method != "GET" {
 			return fault.Forbidden("a read-only token may only call GET and HEAD routes")
 		}
+		if err := authorize(r.route.rule, r.principal, r.param("id")); err != nil {
+			return err
+		}
 	}
 	return r.route.handle(s, r)
 }
