@@ -28,7 +28,7 @@ const (
 type Rule struct {
 	Action string   `json:"action"` // "repo.create"
 	Method string   `json:"method"`
-	Path   string   `json:"path"`            // the route's pattern, as in http/rest/routes.go
+	Path   string   `json:"path"`             // the route's pattern, as in http/rest/routes.go
 	Public bool     `json:"public,omitempty"` // served without a token
 	Roles  []string `json:"roles"`            // the roles that may call it (every role if Public)
 	Scope  Scope    `json:"scope"`

@@ -14,11 +14,11 @@ import (
 // viewer decides which apps and versions a caller sees: an admin everything, an owner their
 // own, everyone else the active apps and versions of public repos (and of the store's uploads).
 type viewer struct {
-	p     identity.Principal
+	p      identity.Principal
 	repos  map[string]*catalog.Repo // loaded on first use
 	groups map[string]bool          // the caller's groups, loaded on first use
-	plane *Plane
-	ctx   context.Context
+	plane  *Plane
+	ctx    context.Context
 }
 
 func (p *Plane) viewer(ctx context.Context, pr identity.Principal) *viewer {

@@ -16,9 +16,9 @@ type handlerFunc func(s *Server, r *request) error
 type route struct {
 	method  string
 	pattern string
-	public  bool     // served without a bearer token
-	ops     bool     // /healthz and /readyz: never shed by the in-flight limit
-	body    bodyKind // which body limit applies
+	public  bool       // served without a bearer token
+	ops     bool       // /healthz and /readyz: never shed by the in-flight limit
+	body    bodyKind   // which body limit applies
 	rule    authz.Rule // who may call it (set by routes from the permission table)
 	handle  handlerFunc
 }
