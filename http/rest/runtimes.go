@@ -76,6 +76,10 @@ func (s *Server) validateCredential(r *request) error {
 	if err := s.decodeOptional(r, &in); err != nil {
 		return err
 	}
+	// A credential the caller may not see is "not found" (404), as on GET, not a failed check.
+	if _, err := s.be.GetCredential(r.ctx, r.principal, r.param("id")); err != nil {
+		return err
+	}
 	writeOK(r.fc, s.be.ValidateCredential(r.ctx, r.principal, r.param("id")))
 	return nil
 }

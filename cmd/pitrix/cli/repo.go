@@ -26,7 +26,7 @@ func repoNoun() noun {
 // changes only what was asked.
 type repoFlags struct {
 	name, description, typ, url, visibility, appDefaultStatus string
-	providers, categories                                     listFlag
+	providers, categories, groups                             listFlag
 	labels                                                    kvFlag
 	selectors                                                 selectorFlag
 	cred                                                      credentialFlags
@@ -42,6 +42,7 @@ func (f *repoFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.labels, "label", "label `key=value` (repeatable)")
 	fs.Var(&f.selectors, "selector", "runtime selector `key=v1,v2` (repeatable)")
 	fs.Var(&f.categories, "category", "category `ID` for its apps (repeatable)")
+	fs.Var(&f.groups, "group", "share the repo with group `ID`: its members see the repo's active, reviewed apps (repeatable)")
 	fs.StringVar(&f.appDefaultStatus, "app-default-status", "", "`status` of indexed versions: draft or active")
 	f.cred.register(fs)
 }
@@ -59,6 +60,9 @@ func (f *repoFlags) body(c *cmd) map[string]any {
 	}
 	if c.given("category") {
 		b["category_ids"] = []string(f.categories)
+	}
+	if c.given("group") {
+		b["group_ids"] = []string(f.groups)
 	}
 	if c.given("label") {
 		b["labels"] = f.labels.m

@@ -53,6 +53,8 @@ func catalog() []noun {
 		jobNoun(),
 		adminNoun(),
 		tokenNoun(),
+		groupNoun(),
+		roleNoun(),
 		auditNoun(),
 	}
 }
