@@ -218,7 +218,7 @@ func TestRepoLifecycle(t *testing.T) {
 	}
 	vid := versions["0.2.0"]["id"].(string)
 	err := alice.Do(ctxT(t), http.MethodPost, "/v1/app_versions/"+vid+"/pass", nil, obj{"message": "lgtm"}, nil)
-	apiErr(t, err, 404, "not_found") // a user cannot even see a draft of someone else's
+	apiErr(t, err, 403, "permission_denied") // a user never reviews (actors/authz)
 	err = admin.Do(ctxT(t), http.MethodPost, "/v1/app_versions/"+vid+"/release", nil, obj{}, nil)
 	apiErr(t, err, 409, "failed_precondition")
 	for _, step := range []struct{ action, want string }{{"submit", "submitted"}, {"pass", "passed"}, {"release", "active"}} {

@@ -252,7 +252,7 @@ func TestReviewCannotBeSkipped(t *testing.T) {
 	}
 }
 
-// TestRuntimesByTrust (issue 7, chain 1): a plain user can neither create a local runtime
+// TestRuntimesByTrust (issue 7, chain 1): a non-admin (here an isv) can neither create a local runtime
 // (which runs packages on the control plane's host) nor deploy its own draft, or its own
 // shortcut-activated version, to the admin's local runtime.
 func TestRuntimesByTrust(t *testing.T) {
@@ -261,7 +261,9 @@ func TestRuntimesByTrust(t *testing.T) {
 	hs := repoServer(t, dir)
 	s := startServer(t, t.TempDir())
 	admin := s.client(s.token())
-	mallory := newUser(t, s, admin, "mallory", "user")
+	// A plain user may not even make a repo (TestRoleMatrix); an isv, who may, still cannot
+	// reach the host.
+	mallory := newUser(t, s, admin, "mallory", "isv")
 
 	var localID string
 	eventually(t, "the local runtime is registered", func() (bool, string) {
