@@ -1,6 +1,8 @@
 package authz
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -84,5 +86,22 @@ func TestRoleInfos(t *testing.T) {
 		if may[c.role][c.action] != c.want {
 			t.Errorf("%s may %s: %t, want %t", c.role, c.action, may[c.role][c.action], c.want)
 		}
+	}
+}
+
+// TestDocsTable: docs/roles.md holds the table as Markdown renders it.
+func TestDocsTable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "roles.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- table:begin -->\n", "<!-- table:end -->"
+	doc := string(b)
+	i, j := strings.Index(doc, begin), strings.Index(doc, end)
+	if i < 0 || j < i {
+		t.Fatalf("docs/roles.md has no %q ... %q section", begin, end)
+	}
+	if got, want := doc[i+len(begin):j], Markdown(); got != want {
+		t.Errorf("docs/roles.md's table differs from the permission table; replace it with:\n%s", want)
 	}
 }
