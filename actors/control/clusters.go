@@ -63,12 +63,13 @@ func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in app
 	if _, ok := p.provs.Operator(rt.Provider); !ok {
 		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("provider %q cannot run app clusters on this control plane yet", rt.Provider))
 	}
-	conf, rendered, err := p.checkConf(ctx, &v, in.Conf)
+	clusterID := p.ids.Next("cl")
+	conf, rendered, err := p.checkConf(ctx, clusterID, &v, in.Conf)
 	if err != nil {
 		return nil, err
 	}
 	now := p.now()
-	cl := appcluster.Cluster{ID: p.ids.Next("cl"), Name: in.Name, Description: in.Description, AppID: v.AppID, VersionID: v.ID,
+	cl := appcluster.Cluster{ID: clusterID, Name: in.Name, Description: in.Description, AppID: v.AppID, VersionID: v.ID,
 		RuntimeID: rt.ID, Provider: rt.Provider, AppType: v.Type, Owner: pr.UserID, Conf: conf, Spec: rendered,
 		Roles: []providers.Role{}, Nodes: []appcluster.Node{}, Endpoints: []providers.Endpoint{}, CreatedAt: now, UpdatedAt: now}
 	return p.clusterCommand(ctx, cl.ID, grain.OpCreate, pr, grain.CreateBody{Cluster: cl})
@@ -131,7 +132,11 @@ func (p *Plane) checkPlacement(vw *viewer, v *catalog.Version, rt *runtime.Runti
 // string) checked against the chart's values.schema.json; for VM apps the config tree merged
 // over config.json's defaults, validated, and cluster.json.tmpl rendered with it (the spec,
 // nil for Helm apps). Every bad path is named.
-func (p *Plane) checkConf(ctx context.Context, v *catalog.Version, raw json.RawMessage) (conf, rendered json.RawMessage, err error) {
+//
+// Password values of a VM app's conf are swapped for references to their sealed copies under
+// the cluster's secrets (secrets.go); a reference already there (a conf carried from the
+// cluster) stays.
+func (p *Plane) checkConf(ctx context.Context, clusterID string, v *catalog.Version, raw json.RawMessage) (conf, rendered json.RawMessage, err error) {
 	obj, err := confObject(raw)
 	if err != nil {
 		return nil, nil, err
@@ -163,6 +168,13 @@ func (p *Plane) checkConf(ctx context.Context, v *catalog.Version, raw json.RawM
 	if err != nil {
 		return nil, nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
 	}
+	var known map[string]string // reference -> value, of the cluster's stored secrets
+	if hasSecretRef(obj) {
+		if known, err = p.ClusterSecrets(ctx, clusterID); err != nil {
+			return nil, nil, fault.Unavailable(err, "read the secrets of cluster %s", clusterID)
+		}
+		obj = resolveSecretRefs(obj, known).(map[string]any) // checked as the values they stand for
+	}
 	merged, err := sp.Merge(obj)
 	if err != nil {
 		var ce *spec.ConfError
@@ -171,9 +183,25 @@ func (p *Plane) checkConf(ctx context.Context, v *catalog.Version, raw json.RawM
 		}
 		return nil, nil, fault.InvalidField("conf", err.Error())
 	}
+	byValue := map[string]string{}
+	for ref, val := range known {
+		byValue[val] = ref
+	}
+	fresh := map[string]string{}
+	sp.ReplacePasswords(merged, func(_, val string) string {
+		if ref, ok := byValue[val]; ok {
+			return ref
+		}
+		ref := newSecretRef()
+		fresh[ref], byValue[val] = val, ref
+		return ref
+	})
 	cl, err := sp.Render(merged)
 	if err != nil {
 		return nil, nil, fault.InvalidField("conf", fmt.Sprintf("renders an invalid cluster: %v", err))
+	}
+	if err := p.storeSecrets(ctx, clusterID, fresh); err != nil {
+		return nil, nil, err
 	}
 	conf, _ = json.Marshal(merged)
 	rendered, _ = json.Marshal(cl)
@@ -292,7 +320,7 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 				return nil, err
 			}
 		}
-		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, target, conf); err != nil {
+		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.ID, target, conf); err != nil {
 			return nil, err
 		}
 		in.VersionID = target
@@ -309,8 +337,12 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 			merged = mergeValues(current, env)
 		}
 		b, _ := json.Marshal(merged)
-		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.VersionID, b); err != nil {
+		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.ID, c.VersionID, b); err != nil {
 			return nil, err
+		}
+		if vm {
+			// The job keeps the checked conf (passwords as references), not the raw input.
+			in.Env = nil
 		}
 	case providers.ActionRollback:
 		if vm {
@@ -325,7 +357,7 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 			if err != nil {
 				return nil, err
 			}
-			if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.PrevVersionID, conf); err != nil {
+			if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.ID, c.PrevVersionID, conf); err != nil {
 				return nil, err
 			}
 			in.VersionID = c.PrevVersionID
@@ -342,7 +374,7 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		if err != nil {
 			return nil, err
 		}
-		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.VersionID, conf); err != nil {
+		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.ID, c.VersionID, conf); err != nil {
 			return nil, err
 		}
 	case providers.ActionService:
@@ -391,13 +423,13 @@ func (p *Plane) carryConf(ctx context.Context, c appcluster.Cluster, versionID s
 	return b, nil
 }
 
-// checkVersionConf checks conf against version id (see checkConf).
-func (p *Plane) checkVersionConf(ctx context.Context, id string, conf json.RawMessage) (json.RawMessage, json.RawMessage, error) {
+// checkVersionConf checks conf of cluster clusterID against version id (see checkConf).
+func (p *Plane) checkVersionConf(ctx context.Context, clusterID, id string, conf json.RawMessage) (json.RawMessage, json.RawMessage, error) {
 	v, _, err := entity.Get[catalog.Version](ctx, p.st, catalog.VersionKey(id))
 	if err != nil {
 		return nil, nil, fault.Unavailable(err, "read version %s", id)
 	}
-	return p.checkConf(ctx, &v, conf)
+	return p.checkConf(ctx, clusterID, &v, conf)
 }
 
 func (p *Plane) clusterCommand(ctx context.Context, id, op string, pr identity.Principal, body any) (*appcluster.Accepted, error) {

@@ -269,6 +269,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 		clustergrain.Kind(clustergrain.Deps{Store: st, IDs: ids, Operator: provs.Operator, Publish: hub.Publish, Logger: log,
 			Runtime: func(ctx context.Context, id string) (providers.RuntimeSpec, error) { return plane.RuntimeSpec(ctx, id) },
 			Package: func(ctx context.Context, id string) ([]byte, error) { return plane.Package(ctx, id) },
+			Secrets: func(ctx context.Context, id string) (map[string]string, error) { return plane.ClusterSecrets(ctx, id) },
 		}),
 	)
 	if err != nil {

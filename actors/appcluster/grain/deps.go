@@ -22,6 +22,9 @@ type Deps struct {
 	Operator func(provider string) (providers.Operator, bool)
 	// Runtime opens a runtime for a job: its zone and credential.
 	Runtime func(ctx context.Context, runtimeID string) (providers.RuntimeSpec, error)
+	// Secrets, when set, returns the password values of a cluster's conf by reference
+	// (actors/control: ClusterSecrets); tasks get them resolved, their output masked.
+	Secrets func(ctx context.Context, clusterID string) (map[string]string, error)
 	// Package returns a version's package .tgz (digest-checked, cached).
 	Package func(ctx context.Context, versionID string) ([]byte, error)
 	// Publish pushes a change to event subscribers; it must not block.

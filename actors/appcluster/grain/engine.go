@@ -210,6 +210,7 @@ func (a *Actor) launch(ts *taskState) {
 			Timeout: time.Duration(t.TimeoutSec) * time.Second, Attempts: t.MaxAttempt}}
 	ctx, self, sys, gen := a.runCtx, a.self, a.sys, a.gen
 	backoff := a.deps.Backoff
+	loadSecrets := a.deps.Secrets
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -220,7 +221,13 @@ func (a *Actor) launch(ts *taskState) {
 			attempts++
 			task.Attempt = attempts
 			actx, cancel := context.WithTimeout(ctx, task.Spec.Timeout)
-			res, err = run.op.Execute(actx, task)
+			resolved, masks, serr := withSecrets(actx, loadSecrets, task)
+			if serr != nil {
+				res, err = providers.TaskResult{}, serr
+			} else {
+				res, err = run.op.Execute(actx, resolved)
+				res, err = maskResult(res, err, masks)
+			}
 			cancel()
 			if err == nil || errors.Is(err, providers.ErrPermanent) || attempts >= t.MaxAttempt || ctx.Err() != nil {
 				break
