@@ -2,7 +2,9 @@ package rest
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pitrix/pitrix/actors/authz"
 	"github.com/pitrix/pitrix/actors/fault"
@@ -52,4 +54,20 @@ func TestRolesRoute(t *testing.T) {
 	wantError(t, e.request("POST", "/v1/categories", tok.Token, "application/json", []byte(`{"name":"x"}`)), 403, fault.CodePermission)
 	wantError(t, e.request("GET", "/v1/users/usr-other/tokens", tok.Token, "", nil), 403, fault.CodePermission)
 	wantError(t, e.request("GET", "/v1/roles?x=1", tok.Token, "", nil), 400, fault.CodeInvalid)
+
+	// A role the route refuses sends no body either: a user's declared 50 MB upload is
+	// answered 403 at once, unread.
+	var usr struct{ ID string }
+	e.callOK("POST", "/v1/users", `{"name":"una","role":"user"}`, 201, &usr)
+	var utok struct{ Token string }
+	e.callOK("POST", "/v1/users/"+usr.ID+"/tokens", `{"name":"una"}`, 201, &utok)
+	start := time.Now()
+	r = e.rawExchange(t, "", "POST /v1/apps?type=vm HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+utok.Token+
+		"\r\nContent-Type: application/gzip\r\nContent-Length: 50000000\r\n\r\n")
+	if d := wantError(t, r, 403, fault.CodePermission); !strings.Contains(d.Message, "app.upload") {
+		t.Fatalf("message %q does not name the action", d.Message)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("answered after %v: the server waited for the body", el)
+	}
 }
