@@ -49,6 +49,7 @@ func checkCategory(c *catalog.Category) error {
 	bad.name("name", c.Name, true)
 	bad.text("description", c.Description, 1024)
 	bad.text("icon", c.Icon, 2048)
+	bad.noUserinfo("icon", c.Icon)
 	bad.text("locale", c.Locale, 16)
 	if len(bad) > 0 {
 		return fault.Invalid("invalid category", bad)

@@ -444,6 +444,10 @@ func (p *Plane) ListRepoEvents(ctx context.Context, pr identity.Principal, id st
 
 // ValidateRepo tells whether a repo's index can be read.
 func (p *Plane) ValidateRepo(ctx context.Context, pr identity.Principal, in catalog.RepoSource) catalog.ValidateResult {
+	if pr.Role == identity.RoleUser {
+		// As actors/authz says: only those who may create repos check one (it reads a URL).
+		return catalog.ValidateResult{OK: false, Error: "only an admin, an isv or a developer may check repos"}
+	}
 	bad := problems{}
 	switch in.Type {
 	case "http", "https", "local":

@@ -53,6 +53,7 @@ func (p *Plane) CreateCredential(ctx context.Context, pr identity.Principal, in 
 	bad.name("name", in.Name, true)
 	bad.text("description", in.Description, 1024)
 	bad.text("url", in.URL, 2048)
+	bad.noUserinfo("url", in.URL)
 	if len(in.Content) > 1<<20 {
 		bad.add("content", "at most 1 MiB")
 	}

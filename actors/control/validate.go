@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -77,4 +78,15 @@ func (pr problems) oneOf(field, v string, allowed ...string) {
 		}
 	}
 	pr.add(field, "%q is not one of %s", v, strings.Join(allowed, ", "))
+}
+
+// noUserinfo refuses a URL that holds a user or password: it would be stored and shown as it
+// is. The message shows the URL redacted.
+func (pr problems) noUserinfo(field, raw string) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err == nil && u.User != nil {
+		pr.add(field, "must not hold a user or password (%s): give secrets as the credential's content", u.Redacted())
+	} else if err != nil && strings.Contains(raw, "@") {
+		pr.add(field, "not a URL")
+	}
 }

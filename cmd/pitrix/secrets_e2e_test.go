@@ -20,7 +20,7 @@ import (
 )
 
 // TestSecretsScan (issue 7): recognisable secrets sent as a runtime credential, a repo
-// credential, a user:password repo URL and password-type conf values (at create and by
+// credential, user:password repo and credential URLs and password-type conf values (at create and by
 // update_env) appear in no HTTP response, no line of the server's log (at debug), no inspector
 // view and no file of the data dir — the Pebble store read record by record as well as every
 // raw file (SSTs, WAL, raft log). The one place a password may be is the app's own disk on the
@@ -33,7 +33,8 @@ func TestSecretsScan(t *testing.T) {
 		return "Canary" + what + hex.EncodeToString(b)
 	}
 	credSecret, repoPass, urlPass, confPass, envPass := canary("Cred"), canary("RepoPw"), canary("UrlPw"), canary("Conf"), canary("Env")
-	secrets := []string{credSecret, repoPass, urlPass, confPass, envPass}
+	credURLPass := canary("CredUrlPw")
+	secrets := []string{credSecret, repoPass, urlPass, confPass, envPass, credURLPass}
 
 	e := &vmEnv{t: t, dataDir: t.TempDir(), edge: freePort(t)}
 	t.Cleanup(func() { killUnder(t, e.dataDir) })
@@ -70,6 +71,10 @@ func TestSecretsScan(t *testing.T) {
 	cred := call(http.MethodPost, "/v1/runtime_credentials", obj{"name": "c", "provider": "kubernetes", "content": kubeconfigWithSpare(t, credSecret)})
 	if cred == nil || cred["id"] == nil {
 		t.Fatalf("credential = %v: %s", cred, seen.String())
+	}
+	if c := call(http.MethodPost, "/v1/runtime_credentials", obj{"name": "u", "provider": "kubernetes", "url": "https://admin:" + credURLPass + "@127.0.0.1:6443",
+		"content": kubeconfigWithSpare(t, "unused")}); c != nil {
+		t.Fatalf("a credential URL with user:password was accepted: %v", c)
 	}
 	dir := t.TempDir()
 	buildRepo(t, dir, [][3]string{{"hello", "0.1.0", "behind a password"}})
