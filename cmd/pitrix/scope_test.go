@@ -11,7 +11,7 @@ import (
 	"github.com/pitrix/pitrix/http/client"
 )
 
-// TestPrivateReposAndSecrets: a user's private repo (behind basic auth) is theirs alone, its
+// TestPrivateReposAndSecrets: an isv's private repo (behind basic auth) is theirs alone, its
 // apps need no admin's pass, and no response ever carries a secret.
 func TestPrivateReposAndSecrets(t *testing.T) {
 	repoDir := t.TempDir()
@@ -32,8 +32,9 @@ func TestPrivateReposAndSecrets(t *testing.T) {
 		tok := do(t, admin, http.MethodPost, "/v1/users/"+u["id"].(string)+"/tokens", obj{"name": name})
 		return u["id"].(string), s.client(tok["token"].(string))
 	}
-	carolID, carol := mk("carol", "user")
+	carolID, carol := mk("carol", "isv")
 	_, dave := mk("dave", "user")
+	_, erin := mk("erin", "developer")
 
 	// Without the credential the index cannot be read: refused, with the cause named.
 	err := carol.Do(ctxT(t), http.MethodPost, "/v1/repos", nil, obj{"name": "mine", "type": "http", "url": hs.URL, "providers": []string{"local"}}, nil)
@@ -41,8 +42,10 @@ func TestPrivateReposAndSecrets(t *testing.T) {
 		!strings.Contains(strings.ToLower(ae.Details["url"].(string)), "unauthorized") {
 		t.Fatalf("the error does not say the repo refused the credential: %v", ae.Details)
 	}
-	// A user may not own a public repo.
-	apiErr(t, carol.Do(ctxT(t), http.MethodPost, "/v1/repos", nil, obj{"name": "pub", "type": "http", "url": hs.URL, "visibility": "public",
+	// A developer may not own a public repo; a user no repo at all.
+	apiErr(t, dave.Do(ctxT(t), http.MethodPost, "/v1/repos", nil, obj{"name": "any", "type": "http", "url": hs.URL,
+		"providers": []string{"local"}}, nil), 403, "permission_denied")
+	apiErr(t, erin.Do(ctxT(t), http.MethodPost, "/v1/repos", nil, obj{"name": "pub", "type": "http", "url": hs.URL, "visibility": "public",
 		"providers": []string{"local"}, "credential": obj{"username": "carol", "password": "s3cret-pw"}}, nil), 403, "permission_denied")
 
 	var raw bytes.Buffer
@@ -66,7 +69,8 @@ func TestPrivateReposAndSecrets(t *testing.T) {
 		t.Fatalf("dave sees carol's private repos: %v", got)
 	}
 	apiErr(t, dave.Do(ctxT(t), http.MethodGet, "/v1/repos/"+repoID, nil, nil, nil), 404, "not_found")
-	apiErr(t, dave.Do(ctxT(t), http.MethodPost, "/v1/repos/"+repoID+"/index", nil, nil, nil), 404, "not_found")
+	apiErr(t, dave.Do(ctxT(t), http.MethodPost, "/v1/repos/"+repoID+"/index", nil, nil, nil), 403, "permission_denied") // a user indexes no repo
+	apiErr(t, erin.Do(ctxT(t), http.MethodPost, "/v1/repos/"+repoID+"/index", nil, nil, nil), 404, "not_found")         // nor another's
 
 	// Her apps: a private repo's versions pass without an admin.
 	apps := list(t, carol, "/v1/apps", url.Values{"repo_id": {repoID}})
