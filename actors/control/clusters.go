@@ -145,6 +145,14 @@ func (p *Plane) checkConf(ctx context.Context, clusterID string, v *catalog.Vers
 	if err != nil {
 		return nil, nil, err
 	}
+	var known map[string]string // reference -> value, of the cluster's stored secrets
+	if hasSecretRef(obj) {
+		if known, err = p.ClusterSecrets(ctx, clusterID); err != nil {
+			return nil, nil, fault.Unavailable(err, "read the secrets of cluster %s", clusterID)
+		}
+		obj = resolveSecretRefs(obj, known).(map[string]any) // checked as the values they stand for
+	}
+	sw := newSecretSwap(known)
 	if v.Type == catalog.AppTypeHelm {
 		_, ch, err := chart.Load(pkg)
 		if err != nil {
@@ -157,6 +165,13 @@ func (p *Plane) checkConf(ctx context.Context, clusterID string, v *catalog.Vers
 			}
 			return nil, nil, fault.InvalidField("conf", err.Error())
 		}
+		// Values the chart's schema marks secret (writeOnly, format password) are sealed too.
+		for _, path := range chart.SecretPaths(ch.Schema) {
+			swapAt(obj, path, sw.ref)
+		}
+		if err := p.storeSecrets(ctx, clusterID, sw.fresh); err != nil {
+			return nil, nil, err
+		}
 		b, _ := json.Marshal(obj)
 		return b, nil, nil
 	}
@@ -168,13 +183,6 @@ func (p *Plane) checkConf(ctx context.Context, clusterID string, v *catalog.Vers
 	if err != nil {
 		return nil, nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
 	}
-	var known map[string]string // reference -> value, of the cluster's stored secrets
-	if hasSecretRef(obj) {
-		if known, err = p.ClusterSecrets(ctx, clusterID); err != nil {
-			return nil, nil, fault.Unavailable(err, "read the secrets of cluster %s", clusterID)
-		}
-		obj = resolveSecretRefs(obj, known).(map[string]any) // checked as the values they stand for
-	}
 	merged, err := sp.Merge(obj)
 	if err != nil {
 		var ce *spec.ConfError
@@ -183,24 +191,12 @@ func (p *Plane) checkConf(ctx context.Context, clusterID string, v *catalog.Vers
 		}
 		return nil, nil, fault.InvalidField("conf", err.Error())
 	}
-	byValue := map[string]string{}
-	for ref, val := range known {
-		byValue[val] = ref
-	}
-	fresh := map[string]string{}
-	sp.ReplacePasswords(merged, func(_, val string) string {
-		if ref, ok := byValue[val]; ok {
-			return ref
-		}
-		ref := newSecretRef()
-		fresh[ref], byValue[val] = val, ref
-		return ref
-	})
+	sp.ReplacePasswords(merged, func(_, val string) string { return sw.ref(val) })
 	cl, err := sp.Render(merged)
 	if err != nil {
 		return nil, nil, fault.InvalidField("conf", fmt.Sprintf("renders an invalid cluster: %v", err))
 	}
-	if err := p.storeSecrets(ctx, clusterID, fresh); err != nil {
+	if err := p.storeSecrets(ctx, clusterID, sw.fresh); err != nil {
 		return nil, nil, err
 	}
 	conf, _ = json.Marshal(merged)
@@ -340,8 +336,9 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		if in.Conf, in.Spec, err = p.checkVersionConf(ctx, c.ID, c.VersionID, b); err != nil {
 			return nil, err
 		}
-		if vm {
-			// The job keeps the checked conf (passwords as references), not the raw input.
+		if vm || strings.Contains(string(in.Conf), secretRefPrefix) {
+			// The job keeps the checked conf (secrets as references), not the raw input: a
+			// Helm update_env then applies the whole merged values.
 			in.Env = nil
 		}
 	case providers.ActionRollback:

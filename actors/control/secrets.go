@@ -131,3 +131,44 @@ func resolveSecretRefs(v any, known map[string]string) any {
 	}
 	return v
 }
+
+// secretSwap hands out references for secret values: the one a value already has among the
+// cluster's stored secrets, else a new one (collected in fresh, to store).
+type secretSwap struct {
+	byValue map[string]string
+	fresh   map[string]string
+}
+
+func newSecretSwap(known map[string]string) *secretSwap {
+	sw := &secretSwap{byValue: map[string]string{}, fresh: map[string]string{}}
+	for ref, val := range known {
+		sw.byValue[val] = ref
+	}
+	return sw
+}
+
+func (sw *secretSwap) ref(val string) string {
+	if ref, ok := sw.byValue[val]; ok {
+		return ref
+	}
+	ref := newSecretRef()
+	sw.fresh[ref], sw.byValue[val] = val, ref
+	return ref
+}
+
+// swapAt replaces the non-empty string at path in obj with ref(value).
+func swapAt(obj map[string]any, path []string, ref func(string) string) {
+	for i, k := range path {
+		if i == len(path)-1 {
+			if s, ok := obj[k].(string); ok && s != "" {
+				obj[k] = ref(s)
+			}
+			return
+		}
+		next, ok := obj[k].(map[string]any)
+		if !ok {
+			return
+		}
+		obj = next
+	}
+}

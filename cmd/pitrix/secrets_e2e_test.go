@@ -2,21 +2,27 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/pitrix/pitrix/actors/store"
+	"github.com/pitrix/pitrix/providers/pkgrepo"
 )
 
 // TestSecretsScan (issue 7): recognisable secrets sent as a runtime credential, a repo
@@ -230,4 +236,119 @@ func kubeconfigWithSpare(t *testing.T, secret string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestHelmSecretValues: a chart's values that its values.schema.json marks writeOnly are
+// sealed as conf passwords are: the release gets the value (a Secret of the chart holds it), the
+// cluster's conf, jobs, tasks and the store hold a reference, also after update_env.
+func TestHelmSecretValues(t *testing.T) {
+	kc := testKubeconfig(t)
+	kcs := kube(t, kc)
+	first, second := "CanaryHelm"+hex.EncodeToString([]byte(t.Name()))[:8]+"a1", "CanaryHelmNext"
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	ns := "pitrix-e2e-" + hex.EncodeToString(suffix)
+	t.Cleanup(func() { _ = kcs.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+
+	// The demo chart with a write-only adminPassword that a Secret of the chart holds.
+	dir := filepath.Join(t.TempDir(), "web")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(projectRoot(), "demo", "packages", "helm", "web"))); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := os.ReadFile(filepath.Join(dir, "values.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema = bytes.Replace(schema, []byte(`"replicaCount": {`), []byte(`"adminPassword": {"type": "string", "writeOnly": true},
+    "replicaCount": {`), 1)
+	writeSrc(t, dir, map[string][]byte{
+		"values.schema.json": schema,
+		"templates/admin-secret.yaml": []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-admin\n" +
+			"stringData:\n  password: {{ .Values.adminPassword | default \"\" | quote }}\n"),
+	})
+	out := t.TempDir()
+	entry, err := pkgrepo.Pack(dir, out, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pkgrepo.WriteIndex(out, []pkgrepo.Entry{entry}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	hs := repoServer(t, out)
+
+	dataDir := t.TempDir()
+	s := startServer(t, dataDir, "--local-runtime=false", "--log-level", "debug")
+	admin := s.client(s.token())
+	repo := do(t, admin, http.MethodPost, "/v1/repos", obj{"name": "charts", "type": "http", "url": hs.URL, "visibility": "public",
+		"providers": []string{"kubernetes"}, "app_default_status": "active", "index_interval": 0})
+	waitEvent(t, admin, repo["id"].(string), list(t, admin, "/v1/repos/"+repo["id"].(string)+"/events", nil)[0]["id"].(string))
+	app := list(t, admin, "/v1/apps", url.Values{"repo_id": {repo["id"].(string)}})[0]
+	vid := app["latest_version_id"].(string)
+	cred := do(t, admin, http.MethodPost, "/v1/runtime_credentials", obj{"name": "k8s", "provider": "kubernetes", "content": kc})
+	rt := do(t, admin, http.MethodPost, "/v1/runtimes", obj{"name": "k8s", "provider": "kubernetes", "zone": ns, "credential_id": cred["id"]})
+
+	acc := do(t, admin, http.MethodPost, "/v1/clusters", obj{"name": "web", "version_id": vid, "runtime_id": rt["id"], "conf": obj{"adminPassword": first}})
+	clusterID := acc["cluster_id"].(string)
+	if j := waitJob(t, admin, acc["job_id"].(string)); j["status"] != "successful" {
+		t.Fatalf("create = %v", j)
+	}
+	password := func() string {
+		sec, err := kcs.CoreV1().Secrets(ns).Get(t.Context(), clusterID+"-admin", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(sec.Data["password"])
+	}
+	if got := password(); got != first {
+		t.Fatalf("the release's secret holds %q, want the password given", got)
+	}
+	conf := do(t, admin, http.MethodGet, "/v1/clusters/"+clusterID, nil)["conf"].(map[string]any)
+	if ref, _ := conf["adminPassword"].(string); !strings.HasPrefix(ref, "ptxsecret-") {
+		t.Fatalf("the cluster's conf shows adminPassword %q, want a reference", ref)
+	}
+	upd := do(t, admin, http.MethodPost, "/v1/clusters/"+clusterID+"/update_env", obj{"env": obj{"adminPassword": second}})
+	if j := waitJob(t, admin, upd["job_id"].(string)); j["status"] != "successful" {
+		t.Fatalf("update_env = %v", j)
+	}
+	if got := password(); got != second {
+		t.Fatalf("after update_env the release's secret holds %q", got)
+	}
+
+	var seen bytes.Buffer
+	for _, p := range []string{"/v1/clusters/" + clusterID, "/v1/jobs", "/v1/admin/actors/appcluster/" + clusterID} {
+		var raw bytes.Buffer
+		if err := admin.Do(ctxT(t), http.MethodGet, p, nil, nil, &raw); err != nil {
+			t.Fatalf("GET %s: %v", p, err)
+		}
+		seen.Write(raw.Bytes())
+	}
+	for _, j := range list(t, admin, "/v1/jobs", nil) {
+		var raw bytes.Buffer
+		if err := admin.Do(ctxT(t), http.MethodGet, "/v1/jobs/"+j["id"].(string)+"/tasks", nil, nil, &raw); err != nil {
+			t.Fatal(err)
+		}
+		seen.Write(raw.Bytes())
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(filepath.Join(dataDir, "store"), store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, secret := range []string{first, second} {
+		if strings.Contains(seen.String(), secret) || strings.Contains(s.logText(), secret) {
+			t.Errorf("a response or the log holds %s", secret)
+		}
+		err := db.Scan(ctxT(t), store.ScanOptions{}, func(r store.Record) error {
+			if bytes.Contains(r.Value, []byte(secret)) {
+				t.Errorf("store record %s holds %s", r.Key, secret)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
