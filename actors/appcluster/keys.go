@@ -14,6 +14,12 @@ const (
 // ClusterKey is the key of a cluster record.
 func ClusterKey(id string) string { return ClusterPrefix + id }
 
+// SecretsPrefix holds each cluster's sealed conf secrets (actors/control: secrets.go).
+const SecretsPrefix = "clustersecret/"
+
+// SecretsKey is the key of a cluster's sealed conf secrets; they are deleted when it ceases.
+func SecretsKey(id string) string { return SecretsPrefix + id }
+
 // JobKey is the key of a job record.
 func JobKey(id string) string { return JobPrefix + id }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/pitrix/pitrix/actors/appcluster"
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/store"
@@ -19,14 +20,11 @@ import (
 // secrets record; the app-cluster actor swaps references back only in what it hands a provider
 // for one task, and masks the values in what the task returns (actors/appcluster/grain).
 
-const (
-	secretRefPrefix = "ptxsecret-"
-	clusterSecretNS = "clustersecret/"
-)
+const secretRefPrefix = "ptxsecret-"
 
 var secretRefRE = regexp.MustCompile(`^ptxsecret-[0-9a-f]{32}$`)
 
-// clusterSecrets is the record at clustersecret/<cluster id>: each reference's sealed value.
+// clusterSecrets is the record at appcluster.SecretsKey(cluster id): each reference's sealed value.
 type clusterSecrets struct {
 	Sealed map[string][]byte `json:"sealed"`
 }
@@ -42,7 +40,7 @@ func (p *Plane) storeSecrets(ctx context.Context, id string, values map[string]s
 	if len(values) == 0 {
 		return nil
 	}
-	key := clusterSecretNS + id
+	key := appcluster.SecretsKey(id)
 	for range 5 {
 		rec, ver, err := entity.Get[clusterSecrets](ctx, p.st, key)
 		if errors.Is(err, store.ErrNotFound) {
@@ -68,7 +66,7 @@ func (p *Plane) storeSecrets(ctx context.Context, id string, values map[string]s
 // ClusterSecrets returns the password values of cluster id by reference, for the app-cluster
 // actor to hand a provider. Nothing else reads them.
 func (p *Plane) ClusterSecrets(ctx context.Context, id string) (map[string]string, error) {
-	key := clusterSecretNS + id
+	key := appcluster.SecretsKey(id)
 	rec, _, err := entity.Get[clusterSecrets](ctx, p.st, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return map[string]string{}, nil

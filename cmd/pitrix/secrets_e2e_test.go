@@ -156,6 +156,11 @@ func TestSecretsScan(t *testing.T) {
 		t.Fatalf("delete: %s", seen.String())
 	}
 	e.succeed(del["job_id"].(string))
+	cease := call(http.MethodPost, "/v1/clusters/"+clusterID+"/cease", nil)
+	if cease == nil {
+		t.Fatalf("cease: %s", seen.String())
+	}
+	e.succeed(cease["job_id"].(string))
 	if err := e.s.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +214,9 @@ func TestSecretsScan(t *testing.T) {
 	records := 0
 	err = db.Scan(ctxT(t), store.ScanOptions{}, func(r store.Record) error {
 		records++
+		if r.Key == "clustersecret/"+clusterID {
+			t.Errorf("the sealed secrets of ceased cluster %s are still stored", clusterID)
+		}
 		for _, s := range secrets {
 			if bytes.Contains(r.Value, []byte(s)) || strings.Contains(r.Key, s) {
 				t.Errorf("store record %s holds the secret %s", r.Key, s)

@@ -394,6 +394,10 @@ func (a *Actor) finishJob(js *jobState, jobErr error, run *runState) {
 	var bt batch
 	bt.job(a, js)
 	bt.cluster(a)
+	if a.cl.Status == appcluster.StatusCeased {
+		// Nothing runs any more: its sealed secrets go with it.
+		bt.ops = append(bt.ops, store.Op{Key: appcluster.SecretsKey(a.cl.ID), Delete: true, Expect: store.Any})
+	}
 	if err := a.commit(&bt); err != nil {
 		a.log.Error("record job end", "job_id", js.job.ID, "err", err)
 		return
