@@ -16,8 +16,9 @@ type Activation struct {
 	Kind string
 	// ID is the grain identity.
 	ID string
-	// Node is the hosting node's ID.
+	// Node is the hosting node's ID, NodeName its name.
 	Node          string
+	NodeName      string
 	ActivatedAt   time.Time
 	LastMessageAt time.Time
 	// MailboxLen is the number of user messages waiting in its mailbox.
@@ -108,11 +109,15 @@ func (n *Node) track(kind string) actor.ReceiverMiddleware {
 					n.actsMu.Lock()
 					n.acts[rec] = struct{}{}
 					n.actsMu.Unlock()
+					n.armIdle(c)
 				}
 			case *actor.Stopped:
 				n.actsMu.Lock()
 				delete(n.acts, rec)
 				n.actsMu.Unlock()
+			case *actor.ReceiveTimeout:
+				n.passivate(c, rec)
+				return // ours, not the actor's
 			case actor.AutoReceiveMessage, actor.SystemMessage: // lifecycle, not work
 			default:
 				rec.lastMessage.Store(time.Now().UnixNano())
@@ -133,6 +138,7 @@ func (n *Node) Activations() []Activation {
 			Kind:        rec.kind,
 			ID:          rec.id,
 			Node:        n.system.ID,
+			NodeName:    n.cfg.Name,
 			ActivatedAt: rec.activatedAt,
 			MailboxLen:  rec.mailbox.UserMessageCount(),
 			Messages:    rec.messages.Load(),
@@ -148,3 +154,38 @@ func (n *Node) Activations() []Activation {
 	})
 	return out
 }
+
+// Busy is what an actor implements to refuse passivation while it has work that lives only in
+// its memory (a running job, an index in progress, an armed schedule).
+type Busy interface{ Busy() bool }
+
+// armIdle starts the activation's idle timer (Config.IdleTimeout); protoactor resets it on
+// every user message.
+func (n *Node) armIdle(c actor.ReceiverContext) {
+	if n.cfg.IdleTimeout <= 0 {
+		return
+	}
+	if ac, ok := c.(actor.Context); ok {
+		ac.SetReceiveTimeout(n.cfg.IdleTimeout)
+	}
+}
+
+// passivate stops an idle activation unless it is busy or a message is already waiting; its
+// state is persisted, so the next request activates it again. It is poisoned rather than
+// stopped so that a message queued ahead of the poison is still answered.
+func (n *Node) passivate(c actor.ReceiverContext, rec *activation) {
+	if b, ok := c.Actor().(Busy); (ok && b.Busy()) || rec.mailbox.UserMessageCount() > 0 {
+		n.armIdle(c) // the timer fired once; arm it again
+		return
+	}
+	ac, ok := c.(actor.Context)
+	if !ok {
+		return
+	}
+	n.passivated.Add(1)
+	n.log.Debug("passivate idle activation", "kind", rec.kind, "id", rec.id)
+	ac.Poison(ac.Self())
+}
+
+// Passivated counts the activations this node stopped for being idle.
+func (n *Node) Passivated() uint64 { return n.passivated.Load() }

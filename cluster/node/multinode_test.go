@@ -118,6 +118,25 @@ func TestThreeNodes(t *testing.T) {
 		t.Fatalf("30 ids all placed on one node: %v", perNode)
 	}
 
+	// Any node lists every node's activations, each with the node that holds it.
+	for _, n := range nodes {
+		got := map[string]string{}
+		for _, ma := range n.ClusterActivations(t.Context(), 5*time.Second) {
+			if ma.Err != nil {
+				t.Fatalf("%s asking %s: %v", n.ID(), ma.Member.ID, ma.Err)
+			}
+			for _, a := range ma.Activations {
+				if a.Node != ma.Member.ID || a.NodeName != ma.Member.Name {
+					t.Errorf("%s lists %s from member %s/%s as held by %s/%s", n.ID(), a.ID, ma.Member.ID, ma.Member.Name, a.Node, a.NodeName)
+				}
+				got[a.ID] = a.Node
+			}
+		}
+		if !maps.Equal(got, owners) {
+			t.Fatalf("%s's cluster-wide activations %v, want %v", n.ID(), got, owners)
+		}
+	}
+
 	// Close the node owning the most ids; the others drop it and re-place
 	// its ids on themselves as new activations.
 	victim := slices.MaxFunc(nodes, func(x, y *Node) int { return len(perNode[x.ID()]) - len(perNode[y.ID()]) })

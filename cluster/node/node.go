@@ -40,8 +40,9 @@ type Node struct {
 	selfIn   bool
 	topoWake chan struct{} // closed and replaced on every topology change
 
-	actsMu sync.Mutex
-	acts   map[*activation]struct{}
+	actsMu     sync.Mutex
+	acts       map[*activation]struct{}
+	passivated atomic.Uint64
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -103,6 +104,10 @@ func Start(ctx context.Context, cfg Config, kinds ...Kind) (*Node, error) {
 	}); err != nil {
 		n.abortStart()
 		return nil, fmt.Errorf("node: start %s on %s, gossip %s: %w", n.system.ID, cfg.remoteAddr(), cfg.GossipAddr, err)
+	}
+	if err := n.spawnInspector(); err != nil {
+		_ = n.Close()
+		return nil, fmt.Errorf("node: start %s: %w", n.system.ID, err)
 	}
 	if err := n.waitReady(ctx); err != nil {
 		_ = n.Close()

@@ -67,6 +67,8 @@ type serverConfig struct {
 	// users may reach anyway; AllowLocalRepo the folders local repos may read.
 	AllowFetch     []netip.Prefix
 	AllowLocalRepo []string
+	// ActorIdle passivates actors idle this long (0: never).
+	ActorIdle time.Duration
 }
 
 func parseServerFlags(args []string, getenv func(string) string, stderr io.Writer) (serverConfig, error) {
@@ -99,6 +101,7 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	maxPerIP := fs.String("max-conns-per-ip", env("PITRIX_MAX_CONNS_PER_IP", "0"), "open connections allowed per client address; 0: the default (256); raise behind a proxy (env PITRIX_MAX_CONNS_PER_IP)")
 	fs.StringVar(&allowFetch, "allow-fetch", env("PITRIX_ALLOW_FETCH", ""), "CIDR,... that repo, package and API-server requests made for users may reach although loopback, link-local or private; default none (env PITRIX_ALLOW_FETCH)")
 	fs.StringVar(&allowLocal, "allow-local-repo", env("PITRIX_ALLOW_LOCAL_REPO", ""), "absolute folders DIR,... that local repos may read; the data dir's demo-repos is always allowed (env PITRIX_ALLOW_LOCAL_REPO)")
+	actorIdle := fs.String("actor-idle", env("PITRIX_ACTOR_IDLE", "10m"), "stop an actor that had no message for this long; the next request loads it again from the store; 0 keeps every actor (env PITRIX_ACTOR_IDLE)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -107,6 +110,11 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if d, err := time.ParseDuration(*actorIdle); err != nil || d < 0 {
+		return c, fmt.Errorf("--actor-idle %q: want a duration such as 10m, or 0 for never", *actorIdle)
+	} else {
+		c.ActorIdle = d
 	}
 	for _, j := range strings.Split(join, ",") {
 		if j = strings.TrimSpace(j); j != "" {
@@ -262,7 +270,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// The app-cluster actors open runtimes and packages through the plane, which needs the node
 	// first: the plane is set before the node serves any request or resumes any job.
 	var plane *control.Plane
-	n, err := node.Start(ctx, node.Config{Name: nodeName, GossipAddr: cfg.Gossip, Join: seeds, GossipKey: secret.GossipKey(), Logger: log.With("component", "node")},
+	n, err := node.Start(ctx, node.Config{Name: nodeName, GossipAddr: cfg.Gossip, Join: seeds, GossipKey: secret.GossipKey(), IdleTimeout: cfg.ActorIdle, Logger: log.With("component", "node")},
 		repo.Kind(repo.Deps{Store: st, Indexer: indexer, IDs: ids, Logger: log}),
 		runtimegrain.Kind(runtimegrain.Deps{Store: st, Logger: log}),
 		fggrain.Kind(fggrain.Deps{Store: st, Logger: log}),
