@@ -32,7 +32,7 @@ type Activation struct {
 // one is taken once and never changes.
 var activationExt = ctxext.NextContextExtensionID()
 
-// activation is the node's record of one actor. The spawner creates it with
+// activation is the node's record of one actor. initActivation creates it with
 // the actor's mailbox and stores it in the actor context, so the receive
 // middleware finds it without a lookup.
 type activation struct {
@@ -66,27 +66,41 @@ func clusterIdentity(ctx actor.ExtensionContext) *cluster.ClusterIdentity {
 	return ci
 }
 
-// kindProps returns the props for a hosted kind: its producer, with a
-// spawner that gives each activation its own mailbox and record, and a
-// receive middleware that keeps the record current.
+// kindProps returns the props for a hosted kind: its producer, with a spawner, mailbox and
+// init that give each activation its own mailbox and record, and a receive middleware that
+// keeps the record current. The props are built once per kind, not per activation: an idle
+// activation costs what protoactor needs and our record, nothing more.
 func (n *Node) kindProps(k Kind) *actor.Props {
 	return actor.PropsFromProducer(k.Producer,
 		actor.WithSpawnFunc(n.spawn),
+		actor.WithMailbox(n.produceMailbox),
+		actor.WithOnInit(n.initActivation),
 		actor.WithReceiverMiddleware(n.track(k.Name)),
 	)
 }
 
-// spawn wraps protoactor's default spawner: the mailbox is created here so
-// its queue length can be read later, and the record is put in the actor
-// context by OnInit, which runs inside the spawn before any message.
+// spawn is protoactor's default spawner, one at a time: the default spawner creates the
+// mailbox (produceMailbox) and runs the init (initActivation) synchronously, so under
+// spawnMu the init finds the mailbox just made for its actor in n.spawning.
 func (n *Node) spawn(system *actor.ActorSystem, id string, props *actor.Props, parent actor.SpawnerContext) (*actor.PID, error) {
-	mb := actor.Unbounded()()
-	rec := &activation{mailbox: mb}
-	p := props.Clone(
-		actor.WithMailbox(func() actor.Mailbox { return mb }),
-		actor.WithOnInit(func(ctx actor.Context) { ctx.Set(rec) }),
-	)
-	return actor.DefaultSpawner(system, id, p, parent)
+	n.spawnMu.Lock()
+	defer n.spawnMu.Unlock()
+	n.spawning = nil
+	return actor.DefaultSpawner(system, id, props, parent)
+}
+
+// produceMailbox makes an activation's mailbox (lock-free: the smallest protoactor has) and
+// keeps it for initActivation. Called under spawnMu.
+func (n *Node) produceMailbox() actor.Mailbox {
+	mb := actor.UnboundedLockfree()()
+	n.spawning = mb
+	return mb
+}
+
+// initActivation puts the activation's record, with its mailbox, in the actor context before
+// any message. Called under spawnMu.
+func (n *Node) initActivation(ctx actor.Context) {
+	ctx.Set(&activation{mailbox: n.spawning})
 }
 
 // track is the receive middleware of every hosted kind. It is the outermost

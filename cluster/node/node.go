@@ -40,6 +40,9 @@ type Node struct {
 	selfIn   bool
 	topoWake chan struct{} // closed and replaced on every topology change
 
+	spawnMu  sync.Mutex
+	spawning actor.Mailbox // the mailbox of the activation being spawned, under spawnMu
+
 	actsMu     sync.Mutex
 	acts       map[*activation]struct{}
 	passivated atomic.Uint64
