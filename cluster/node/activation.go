@@ -40,6 +40,7 @@ type activation struct {
 
 	// Set on Started, before the record is published; read-only after.
 	kind, id    string
+	pid         *actor.PID
 	activatedAt time.Time
 
 	lastMessage atomic.Int64 // unix nanoseconds
@@ -117,6 +118,9 @@ func (n *Node) track(kind string) actor.ReceiverMiddleware {
 			case *actor.Started:
 				if rec.activatedAt.IsZero() { // not a supervisor restart
 					rec.kind, rec.activatedAt = kind, time.Now()
+					if ac, ok := c.(actor.Context); ok {
+						rec.pid = ac.Self()
+					}
 					if ci := clusterIdentity(c); ci != nil {
 						rec.id = ci.Identity
 					}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,6 +42,9 @@ type Config struct {
 	// implements Busy() bool and returns true (a job or index running, a schedule armed) is
 	// kept. 0 keeps every activation until its node stops.
 	IdleTimeout time.Duration
+	// BeforeDrain runs first when the node is asked to drain (DrainMember): e.g. hand the
+	// replicated log's leadership to another node. Optional.
+	BeforeDrain func(context.Context)
 	// FastGossip selects memberlist timings for loopback tests
 	// (gossip.Config.Fast).
 	FastGossip bool

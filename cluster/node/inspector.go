@@ -17,21 +17,75 @@ import (
 // actor that answers "which activations do you hold" for the cluster-wide list.
 const inspectorName = "pitrix-activations"
 
-// activationsQuery is the only request the inspector answers; remote messages must be
-// protobuf, so it is a well-known wrapper rather than a type of ours.
-const activationsQuery = "activations"
+// The requests the inspector answers; remote messages must be protobuf, so they are a
+// well-known wrapper rather than types of ours.
+const (
+	activationsQuery = "activations"
+	drainRequest     = "drain"
+)
+
+// drainTimeout bounds a drain asked through the inspector.
+const drainTimeout = time.Minute
 
 // inspector answers activationsQuery with this node's activations as JSON.
 type inspector struct{ n *Node }
 
 func (i inspector) Receive(ctx actor.Context) {
-	if q, ok := ctx.Message().(*wrapperspb.StringValue); ok && q.GetValue() == activationsQuery && ctx.Sender() != nil {
+	q, ok := ctx.Message().(*wrapperspb.StringValue)
+	if !ok || ctx.Sender() == nil {
+		return
+	}
+	switch q.GetValue() {
+	case activationsQuery:
 		b, err := json.Marshal(i.n.Activations())
 		if err != nil { // a struct of strings, times and numbers: cannot fail
 			b = []byte("[]")
 		}
 		ctx.Respond(wrapperspb.Bytes(b))
+	case drainRequest:
+		i.n.drainAsync()
+		ctx.Respond(wrapperspb.Bool(true))
 	}
+}
+
+// drainAsync starts Drain on a goroutine that Close waits for, first running
+// Config.BeforeDrain; a node already draining or closed does nothing.
+func (n *Node) drainAsync() {
+	if n.draining.Load() || n.closed.Load() {
+		return
+	}
+	n.drainWG.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+		defer cancel()
+		if n.cfg.BeforeDrain != nil {
+			n.cfg.BeforeDrain(ctx)
+		}
+		if err := n.Drain(ctx); err != nil {
+			n.log.Warn("drain", "err", err)
+		}
+	})
+}
+
+// DrainMember asks the member named name (its name or id) to drain (see Drain), itself
+// included. It returns once the member has accepted; the drain goes on there.
+func (n *Node) DrainMember(ctx context.Context, name string) error {
+	for _, m := range n.Members() {
+		if m.Name != name && m.ID != name {
+			continue
+		}
+		if m.Status != gossip.Alive && m.Status != gossip.Suspect && !m.Self {
+			return fmt.Errorf("%w: node %s is %s", ErrNoMember, name, m.Status)
+		}
+		wait := n.cfg.RequestTimeout
+		if d, ok := ctx.Deadline(); ok {
+			wait = min(wait, time.Until(d))
+		}
+		if _, err := n.system.Root.RequestFuture(actor.NewPID(m.Address, inspectorName), wrapperspb.String(drainRequest), wait).Result(); err != nil {
+			return fmt.Errorf("ask node %s (%s) to drain: %w", name, m.Address, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: no member named %s", ErrNoMember, name)
 }
 
 func (n *Node) spawnInspector() error {

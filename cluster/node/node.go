@@ -48,6 +48,8 @@ type Node struct {
 	passivated atomic.Uint64
 
 	closed    atomic.Bool
+	draining  atomic.Bool
+	drainWG   sync.WaitGroup // a drain asked through the inspector
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -204,7 +206,7 @@ func (n *Node) System() *actor.ActorSystem { return n.system }
 // Ready reports whether the node is open and its membership is up: the
 // topology it places identities over contains itself.
 func (n *Node) Ready() bool {
-	if n.closed.Load() {
+	if n.closed.Load() || n.draining.Load() {
 		return false
 	}
 	n.topoMu.RLock()
@@ -256,6 +258,7 @@ func (n *Node) Members() []Member {
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		n.closed.Store(true)
+		n.drainWG.Wait()
 		n.log.Info("leaving")
 		// Leave first, so peers re-place our identities while we drain.
 		err := n.provider.Shutdown(true)
