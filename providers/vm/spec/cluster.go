@@ -46,6 +46,9 @@ type Role struct {
 	HealthCheck           *HealthCheck       `json:"health_check,omitempty"`
 	Monitor               *Monitor           `json:"monitor,omitempty"`
 	Services              map[string]Service `json:"services,omitempty"`
+	// Loadbalancer is the role's load balancers (AppCenter's
+	// "loadbalancer": {{cluster.role.loadbalancer}}), recorded as written.
+	Loadbalancer json.RawMessage `json:"loadbalancer,omitempty"`
 }
 
 // Container says what a role's nodes run on.
@@ -62,10 +65,14 @@ type Volume struct {
 	Filesystem string `json:"filesystem,omitempty"`
 }
 
-// Endpoint is a service a cluster exposes.
+// Endpoint is a service a cluster exposes. Protocol is free text
+// ("tcp", "http", "mysql", ...), as AppCenter has it.
 type Endpoint struct {
 	Port     int    `json:"port"`
 	Protocol string `json:"protocol,omitempty"`
+	// PortRef is a port given as the path of a value ("env.port" or
+	// AppCenter's "role.env.port"); Render resolves it into Port.
+	PortRef string `json:"-"`
 }
 
 // HealthCheck is a periodic check and the action taken when it fails.
@@ -86,14 +93,20 @@ type Monitor struct {
 	Items  json.RawMessage `json:"items,omitempty"`
 }
 
-// Service is a lifecycle step (init, start, ...) or a custom action.
+// Service is a lifecycle step (init, start, ...) or a custom action. An
+// empty Cmd is a step that does nothing (AppCenter's "backup" of a
+// device-snapshot app has none).
 type Service struct {
-	Cmd              string `json:"cmd"`
-	Order            int    `json:"order,omitempty"`
-	NodesToExecuteOn int    `json:"nodes_to_execute_on,omitempty"`
-	Timeout          int    `json:"timeout,omitempty"` // seconds; 0 means DefaultServiceTimeout
-	PostStartService bool   `json:"post_start_service,omitempty"`
-	PreCheck         string `json:"pre_check,omitempty"`
+	Cmd  string `json:"cmd"`
+	Type string `json:"type,omitempty"` // "custom" for a custom service
+	// ServiceParams are the parameters the service is run with, as the
+	// template rendered them ({{service_params.x}}); recorded as written.
+	ServiceParams    json.RawMessage `json:"service_params,omitempty"`
+	Order            int             `json:"order,omitempty"`
+	NodesToExecuteOn int             `json:"nodes_to_execute_on,omitempty"`
+	Timeout          int             `json:"timeout,omitempty"` // seconds; 0 means DefaultServiceTimeout
+	PostStartService bool            `json:"post_start_service,omitempty"`
+	PreCheck         string          `json:"pre_check,omitempty"`
 }
 
 // DefaultServiceTimeout is the timeout of a service that sets none, in
@@ -149,7 +162,11 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	}
 	port, err := strconv.Atoi(string(raw))
 	if err != nil {
-		return fmt.Errorf("endpoint port %s is not a number", aux.Port)
+		if s != "" && pathRE.MatchString(s) {
+			e.PortRef = s
+			return nil
+		}
+		return fmt.Errorf("endpoint port %s is not a number or the path of a value", aux.Port)
 	}
 	e.Port = port
 	return nil
@@ -241,9 +258,6 @@ func (c *Cluster) Validate() error {
 				fail(sp, "service name must be letters, digits, '_' or '-'")
 				continue
 			}
-			if strings.TrimSpace(s.Cmd) == "" {
-				fail(sp+".cmd", "is required")
-			}
 			if s.Order < 0 {
 				fail(sp+".order", "must not be negative")
 			}
@@ -259,10 +273,8 @@ func (c *Cluster) Validate() error {
 		if e.Port < 0 || e.Port > 65535 {
 			fail("endpoints."+name+".port", "%d is not a port", e.Port)
 		}
-		switch strings.ToLower(e.Protocol) {
-		case "", "tcp", "udp", "http", "https":
-		default:
-			fail("endpoints."+name+".protocol", "%q is not tcp, udp, http or https", truncate(e.Protocol, 40))
+		if len(e.Protocol) > 64 {
+			fail("endpoints."+name+".protocol", "longer than 64")
 		}
 	}
 	checkHealth("health_check", c.HealthCheck, fail)
@@ -299,4 +311,36 @@ func (s Service) ServiceTimeout() int {
 		return DefaultServiceTimeout
 	}
 	return s.Timeout
+}
+
+// resolvePortRefs turns endpoint ports given as value paths ("env.port",
+// "role.env.port") into numbers; a path that names no number is a problem.
+func (c *Cluster) resolvePortRefs(values map[string]any) error {
+	var errs []string
+	for name, e := range c.Endpoints {
+		if e.PortRef == "" {
+			continue
+		}
+		path := e.PortRef
+		if role, rest, ok := strings.Cut(path, ".env."); ok {
+			path = "env." + role + "." + rest
+		}
+		v, ok := resolve(values, path)
+		f, isNum := toFloat(v)
+		if s, isStr := v.(string); ok && isStr {
+			n, err := strconv.Atoi(s)
+			f, isNum = float64(n), err == nil
+		}
+		if !ok || !isNum || f != float64(int(f)) {
+			errs = append(errs, fmt.Sprintf("endpoints.%s.port: %q names no port value", name, truncate(e.PortRef, 60)))
+			continue
+		}
+		e.Port = int(f)
+		c.Endpoints[name] = e
+	}
+	if len(errs) > 0 {
+		sortStrings(errs)
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
 }
