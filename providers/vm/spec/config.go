@@ -44,8 +44,9 @@ const PatternTimeout = 100 * time.Millisecond
 
 // keyRE is what AppCenter allows as a key: no white space (its rule),
 // and no braces or quotes, which would not survive the cluster template.
-// Dots, dashes and a leading dash ("-p") are fine.
-var keyRE = regexp.MustCompile(`^[^\s{}"\\[:cntrl:]]{1,128}$`)
+// A slash would split its metadata path. Dots, dashes and a leading dash
+// ("-p") are fine.
+var keyRE = regexp.MustCompile(`^[^\s{}"\\/[:cntrl:]]{1,128}$`)
 
 // ConfigTree is config.json: the deploy form's items.
 type ConfigTree struct {
