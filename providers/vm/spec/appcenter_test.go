@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -268,6 +269,28 @@ func TestPatternTimeout(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("the match ran %v", d)
 	}
+	// Many slow patterns do not add up: the matches of one Merge share a budget.
+	var items []string
+	conf := map[string]any{}
+	for i := range 40 {
+		k := fmt.Sprintf("x%d", i)
+		items = append(items, `{"key": "`+k+`", "type": "string", "pattern": "^(a+)+$"}`)
+		conf[k] = strings.Repeat("a", 40) + "!"
+	}
+	tree, err = ParseConfig([]byte(`[{"key": "env", "type": "array", "properties": [` + strings.Join(items, ",") + `]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = &Package{Config: tree}
+	start = time.Now()
+	_, err = p.Merge(map[string]any{"env": conf})
+	var ce *ConfError
+	if !errors.As(err, &ce) || len(ce.Fields) != 40 || !strings.Contains(ce.Fields["env.x39"], "not checked") {
+		t.Fatalf("Merge = %v, want all 40 refused, the last ones unchecked", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("40 slow patterns took %v together", d)
+	}
 	// JavaScript semantics: \d, lookbehind, named groups.
 	for pattern, ok := range map[string]map[string]bool{
 		`^(?<year>\d{4})-\d{2}$`: {"2024-01": true, "24-01": false},
@@ -302,4 +325,40 @@ func TestAppCenterKeys(t *testing.T) {
 func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestRenderConcurrently: one loaded package renders from many goroutines
+// (the control plane shares it); run with -race.
+func TestRenderConcurrently(t *testing.T) {
+	t.Parallel()
+	p := mustLoad(t, readPackage(t, "appcenter"))
+	values, err := p.Merge(appcenterConf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := p.RenderText(values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 20 {
+				got, err := p.RenderText(values)
+				if err == nil && !bytes.Equal(got, want) {
+					err = errors.New("renders differ")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

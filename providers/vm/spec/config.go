@@ -42,6 +42,13 @@ const (
 // that backtracks without end (`(a+)+$`) cannot hold a request.
 const PatternTimeout = 100 * time.Millisecond
 
+// patternBudgetTotal bounds the pattern matches of one ParseConfig or Merge
+// together.
+const patternBudgetTotal = time.Second
+
+// patternBudget is the time the pattern matches of one call have taken.
+type patternBudget struct{ spent time.Duration }
+
 // keyRE is what AppCenter allows as a key: no white space (its rule),
 // and no braces or quotes, which would not survive the cluster template.
 // A slash would split its metadata path. Dots, dashes and a leading dash
@@ -130,14 +137,14 @@ func ParseConfig(data []byte) (*ConfigTree, error) {
 		return nil, fmt.Errorf("no items")
 	}
 	var errs []string
-	t := &ConfigTree{Items: parseItems(items, "", 1, &errs)}
+	t := &ConfigTree{Items: parseItems(items, "", 1, &errs, &patternBudget{})}
 	if len(errs) > 0 {
 		return t, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return t, nil
 }
 
-func parseItems(raws []rawItem, prefix string, depth int, errs *[]string) []*Item {
+func parseItems(raws []rawItem, prefix string, depth int, errs *[]string, b *patternBudget) []*Item {
 	seen := map[string]bool{}
 	out := make([]*Item, 0, len(raws))
 	for i := range raws {
@@ -161,7 +168,7 @@ func parseItems(raws []rawItem, prefix string, depth int, errs *[]string) []*Ite
 			continue
 		}
 		seen[r.Key] = true
-		if it := parseItem(r, where, depth, fail, errs); it != nil {
+		if it := parseItem(r, where, depth, fail, errs, b); it != nil {
 			out = append(out, it)
 		}
 	}
@@ -170,7 +177,7 @@ func parseItems(raws []rawItem, prefix string, depth int, errs *[]string) []*Ite
 
 // parseItem checks one item and reports every problem it has through fail;
 // it returns nil when the item is unusable.
-func parseItem(r *rawItem, where string, depth int, fail func(string, ...any), errs *[]string) *Item {
+func parseItem(r *rawItem, where string, depth int, fail func(string, ...any), errs *[]string, b *patternBudget) *Item {
 	it := &Item{Key: r.Key, Type: r.Type, Pattern: r.Pattern, Separator: r.Separator, Port: r.Port}
 	it.Label = looseText(r.Label)
 	it.Description = looseText(r.Description)
@@ -198,7 +205,7 @@ func parseItem(r *rawItem, where string, depth int, fail func(string, ...any), e
 			fail("group has no properties")
 			return nil
 		}
-		it.Properties = parseItems(r.Properties, where+".", depth+1, errs)
+		it.Properties = parseItems(r.Properties, where+".", depth+1, errs, b)
 		if bad {
 			return nil
 		}
@@ -261,7 +268,7 @@ func parseItem(r *rawItem, where string, depth int, fail func(string, ...any), e
 			it.Default = v
 		default:
 			it.Default = v
-			check("default", it.check(v))
+			check("default", it.check(v, b))
 		}
 	}
 	if bad {
@@ -384,7 +391,10 @@ func (it *Item) coerce(v any) (any, error) {
 }
 
 // check applies range, min, max, step and pattern to a coerced value.
-func (it *Item) check(v any) error {
+//
+// b bounds the time all pattern matches of one call (a ParseConfig, a
+// Merge) take together, so that many slow patterns cannot add up.
+func (it *Item) check(v any, b *patternBudget) error {
 	if len(it.Range) > 0 {
 		if s, ok := v.(string); ok && it.Multichoice {
 			if s != "" {
@@ -417,7 +427,12 @@ func (it *Item) check(v any) error {
 		}
 	}
 	if s, ok := v.(string); ok && it.re != nil {
+		if b.spent >= patternBudgetTotal {
+			return fmt.Errorf("not checked against the pattern: the patterns took over %v together", patternBudgetTotal)
+		}
+		start := time.Now()
 		matched, err := it.re.MatchString(s)
+		b.spent += time.Since(start)
 		if err != nil {
 			return fmt.Errorf("the pattern %q took longer than %v to match", truncate(it.Pattern, 80), PatternTimeout)
 		}

@@ -41,7 +41,7 @@ func (p *Package) Merge(conf map[string]any) (map[string]any, error) {
 		return nil, &ConfError{Fields: map[string]string{"": "package has no config tree"}}
 	}
 	errs := problems{}
-	out := mergeItems(p.Config.Items, conf, "", false, errs)
+	out := mergeItems(p.Config.Items, conf, "", false, errs, &patternBudget{})
 	if len(errs) > 0 {
 		return nil, &ConfError{Fields: errs}
 	}
@@ -55,7 +55,7 @@ const ServiceParamsKey = "service_params"
 
 // mergeItems merges conf over items. lenient drops "is required" (for
 // service_params, which are given when a service runs).
-func mergeItems(items []*Item, conf map[string]any, prefix string, lenient bool, errs problems) map[string]any {
+func mergeItems(items []*Item, conf map[string]any, prefix string, lenient bool, errs problems, b *patternBudget) map[string]any {
 	byKey := make(map[string]*Item, len(items))
 	for _, it := range items {
 		byKey[it.Key] = it
@@ -94,7 +94,7 @@ func mergeItems(items []*Item, conf map[string]any, prefix string, lenient bool,
 				}
 				sub = m
 			}
-			out[it.Key] = mergeItems(it.Properties, sub, path+".", lenient || path == ServiceParamsKey, errs)
+			out[it.Key] = mergeItems(it.Properties, sub, path+".", lenient || path == ServiceParamsKey, errs, b)
 			continue
 		}
 		if has {
@@ -118,7 +118,7 @@ func mergeItems(items []*Item, conf map[string]any, prefix string, lenient bool,
 			out[it.Key] = v // an optional empty string: no checks apply
 			continue
 		}
-		if err := it.check(v); err != nil {
+		if err := it.check(v, b); err != nil {
 			errs.add(path, err.Error())
 			continue
 		}
