@@ -220,7 +220,7 @@ func TestLoadEveryProblemAtOnce(t *testing.T) {
 				{"key": "port", "type": "integer", "default": 70000, "max": 65535}
 			]}
 		]}`,
-		FileMustache:        `{"name": {{cluster.name}}, "nodes": [{{#x}}{{/y}}]}`,
+		FileMustache:        `{"name": {{cluster.name}}, "n": {{cluster.n}}, "ok": {{cluster.ok}}, "nodes": [{{cluster.nodez}}]}`,
 		"locale/zh-cn.json": `{"Name": 1}`,
 		"locale/en.json":    `[`,
 	})
@@ -239,7 +239,7 @@ func TestLoadEveryProblemAtOnce(t *testing.T) {
 			`cluster.ok: pattern: "(?<open" is not a valid regular expression`,
 			"env.port: default: 70000 is above the maximum 65535",
 		},
-		FileMustache:        {"interleaved closing tag"},
+		FileMustache:        {`unknown key "cluster.nodez"`},
 		"locale/zh-cn.json": {`"Name": want a string`},
 		"locale/en.json":    {"not a JSON object of texts"},
 	}
@@ -249,6 +249,17 @@ func TestLoadEveryProblemAtOnce(t *testing.T) {
 				t.Errorf("Files[%q] = %q, want it to contain %q", file, ve.Files[file], msg)
 			}
 		}
+	}
+	// Items with problems are still known to the template: only the real
+	// typo is named.
+	if strings.Contains(ve.Files[FileMustache], "cluster.n\"") || strings.Contains(ve.Files[FileMustache], "cluster.ok") {
+		t.Errorf("the template is blamed for items config.json reports: %q", ve.Files[FileMustache])
+	}
+	// A template that does not parse is named along with config.json.
+	files[FileMustache] = []byte(`{"nodes": [{{#x}}{{/y}}]}`)
+	_, err = Load(files)
+	if !errors.As(err, &ve) || !strings.Contains(ve.Files[FileMustache], "interleaved closing tag") || ve.Files[FileConfig] == "" {
+		t.Errorf("Load = %v", err)
 	}
 }
 

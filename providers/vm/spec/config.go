@@ -170,6 +170,10 @@ func parseItems(raws []rawItem, prefix string, depth int, errs *[]string, b *pat
 		seen[r.Key] = true
 		if it := parseItem(r, where, depth, fail, errs, b); it != nil {
 			out = append(out, it)
+		} else {
+			// Kept by name only, so that a template naming it is not
+			// blamed too; ParseConfig returns such a tree with its error.
+			out = append(out, brokenItem(r, where, depth, b))
 		}
 	}
 	return out
@@ -273,6 +277,18 @@ func parseItem(r *rawItem, where string, depth int, fail func(string, ...any), e
 	}
 	if bad {
 		return nil
+	}
+	return it
+}
+
+// brokenItem stands for an item with problems: its key, and for a group its
+// children (their problems are reported once, by parseItem).
+func brokenItem(r *rawItem, where string, depth int, b *patternBudget) *Item {
+	it := &Item{Key: r.Key, Type: TypeString}
+	if r.Type == TypeGroup && depth < maxConfigDepth && len(r.Properties) > 0 {
+		var ignored []string
+		it.Type = TypeGroup
+		it.Properties = parseItems(r.Properties, where+".", depth+1, &ignored, b)
 	}
 	return it
 }

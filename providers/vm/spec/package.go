@@ -70,10 +70,12 @@ func LoadWith(files map[string][]byte, opts LoadOptions) (*Package, error) {
 		}
 	}
 
+	var partial *ConfigTree // config.json's items when some have problems
 	if data, ok := files[FileConfig]; ok {
 		t, err := ParseConfig(data)
 		if err != nil {
 			errs.add(FileConfig, err.Error())
+			partial = t
 		} else {
 			p.Config = t
 		}
@@ -101,8 +103,15 @@ func LoadWith(files map[string][]byte, opts LoadOptions) (*Package, error) {
 			p.tmpl = t
 		}
 	}
-	if p.tmpl != nil && p.Config != nil {
+	switch {
+	case p.tmpl != nil && p.Config != nil:
 		if _, err := p.render(placeholderValues(p.Config.Items)); err != nil {
+			errs.add(p.TemplateFile, err.Error())
+		}
+	case p.tmpl != nil && partial != nil:
+		// config.json has problems: still name the template's unknown
+		// keys, which do not depend on the values.
+		if _, err := p.tmpl.execute(placeholderValues(partial.Items), partial); err != nil {
 			errs.add(p.TemplateFile, err.Error())
 		}
 	}

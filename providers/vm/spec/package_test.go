@@ -178,7 +178,7 @@ func TestLoadInvalid(t *testing.T) {
 		},
 		{
 			name:    "default outside limits",
-			changes: map[string]string{FileConfig: `[{"key": "cluster", "type": "array", "properties": [{"key": "name", "type": "string", "default": "x"}, {"key": "node", "type": "array", "properties": [{"key": "count", "type": "integer", "default": 9, "max": 3}]}]}]`},
+			changes: map[string]string{FileConfig: `[{"key": "cluster", "type": "array", "properties": [{"key": "name", "type": "string", "default": "x"}, {"key": "node", "type": "array", "properties": [{"key": "count", "type": "integer", "default": 9, "max": 3}]}]}, {"key": "env", "type": "array", "properties": [{"key": "greeting", "type": "string"}]}]`},
 			want:    map[string]string{FileConfig: "cluster.node.count: default: 9 is above the maximum 3"},
 		},
 	}
