@@ -373,3 +373,52 @@ func TestRenderConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestAppCenterClusterShapes: forms seen in real AppCenter packages that
+// the cluster schema accepts: several data disks, a custom service named
+// with spaces, an endpoint port range, QingCloud resource items.
+func TestAppCenterClusterShapes(t *testing.T) {
+	t.Parallel()
+	files := with(readPackage(t, "minimal"), map[string]string{
+		FileConfig: `{"type": "array", "properties": [
+			{"key": "cluster", "type": "array", "properties": [
+				{"key": "name", "type": "string", "default": "m"},
+				{"key": "node", "type": "array", "properties": [{"key": "count", "type": "integer", "default": 1}]}]},
+			{"key": "env", "type": "array", "properties": [
+				{"key": "access_key_id", "type": "accesskey", "changeable": false, "required": "no"},
+				{"key": "dashboard_eip", "type": "eip", "default": "", "pattern": "^(eip-)(\\w{8})$|^$", "required": "no"}]}]}`,
+		FileTemplate: `{"name": {{cluster.name}}, "nodes": [{"count": {{cluster.node.count}},
+			"volume": {"size": 30, "mount_point": ["/data", "/data2", "/data3"]},
+			"services": {"redeploy WAR for QingStor": {"type": "custom", "cmd": "true"}}}],
+			"env": {"eip": {{env.dashboard_eip}}},
+			"endpoints": {"nodeport": {"port": "30000-32767", "protocol": "tcp"}}}`,
+	})
+	p := mustLoad(t, files)
+	values, err := p.Merge(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.Render(values)
+	if err != nil {
+		t.Fatalf("Render: %v", err)
+	}
+	if v := c.Nodes[0].Volume; v.MountPoint != "/data" || len(v.MountPoints) != 3 {
+		t.Errorf("volume = %+v", v)
+	}
+	if _, ok := c.Nodes[0].Services["redeploy WAR for QingStor"]; !ok {
+		t.Errorf("services = %v", c.Nodes[0].Services)
+	}
+	if e := c.Endpoints["nodeport"]; e.Port != 30000 || e.PortRange != "30000-32767" {
+		t.Errorf("endpoint = %+v", e)
+	}
+	conf := map[string]any{"env": map[string]any{"dashboard_eip": "eip-abcd1234", "access_key_id": "AKEY"}}
+	if values, err = p.Merge(conf); err != nil {
+		t.Fatal(err)
+	}
+	if refs := p.ExternalRefs(values); !strings.Contains(refs["env.dashboard_eip"], "type eip") || !strings.Contains(refs["env.access_key_id"], "type accesskey") {
+		t.Errorf("ExternalRefs = %v", refs)
+	}
+	if _, err := p.Merge(map[string]any{"env": map[string]any{"dashboard_eip": "eip-1"}}); err == nil {
+		t.Error("a bad eip ID passed its pattern")
+	}
+}

@@ -62,7 +62,39 @@ type Container struct {
 type Volume struct {
 	Size       int    `json:"size,omitempty"` // GiB
 	MountPoint string `json:"mount_point,omitempty"`
-	Filesystem string `json:"filesystem,omitempty"`
+	// MountPoints are AppCenter's several data disks ("mount_point":
+	// ["/data1", "/data2"]): MountPoint is the first, where the volume is
+	// mounted; the others are recorded.
+	MountPoints []string `json:"mount_points,omitempty"`
+	Filesystem  string   `json:"filesystem,omitempty"`
+}
+
+// UnmarshalJSON reads mount_point as one path or a list of paths.
+func (v *Volume) UnmarshalJSON(b []byte) error {
+	type plain Volume
+	var aux struct {
+		plain
+		MountPoint json.RawMessage `json:"mount_point"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*v = Volume(aux.plain)
+	if len(aux.MountPoint) == 0 || string(aux.MountPoint) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(aux.MountPoint, &v.MountPoint); err == nil {
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(aux.MountPoint, &list); err != nil {
+		return fmt.Errorf("volume mount_point is neither a path nor a list of paths")
+	}
+	v.MountPoints = list
+	if len(list) > 0 {
+		v.MountPoint = list[0]
+	}
+	return nil
 }
 
 // Endpoint is a service a cluster exposes. Protocol is free text
@@ -73,6 +105,8 @@ type Endpoint struct {
 	// PortRef is a port given as the path of a value ("env.port" or
 	// AppCenter's "role.env.port"); Render resolves it into Port.
 	PortRef string `json:"-"`
+	// PortRange is a range of ports ("30000-32767"); Port is its first.
+	PortRange string `json:"port_range,omitempty"`
 }
 
 // HealthCheck is a periodic check and the action taken when it fails.
@@ -145,13 +179,14 @@ func (c *Cluster) UnmarshalJSON(b []byte) error {
 // string.
 func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	var aux struct {
-		Port     json.RawMessage `json:"port"`
-		Protocol string          `json:"protocol"`
+		Port      json.RawMessage `json:"port"`
+		Protocol  string          `json:"protocol"`
+		PortRange string          `json:"port_range"`
 	}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	e.Protocol = aux.Protocol
+	e.Protocol, e.PortRange = aux.Protocol, aux.PortRange
 	if len(aux.Port) == 0 || string(aux.Port) == "null" {
 		return nil
 	}
@@ -159,6 +194,15 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		raw = json.RawMessage(s)
+	}
+	if m := portRangeRE.FindStringSubmatch(s); m != nil {
+		lo, _ := strconv.Atoi(m[1])
+		hi, _ := strconv.Atoi(m[2])
+		if lo > hi || hi > 65535 {
+			return fmt.Errorf("endpoint port range %q is not low-high within 0-65535", s)
+		}
+		e.Port, e.PortRange = lo, s
+		return nil
 	}
 	port, err := strconv.Atoi(string(raw))
 	if err != nil {
@@ -172,9 +216,13 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+var portRangeRE = regexp.MustCompile(`^(\d{1,5})-(\d{1,5})$`)
+
 var (
-	roleRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$`)
-	serviceRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$`)
+	roleRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$`)
+	// serviceRE: AppCenter names custom services freely ("redeploy WAR for
+	// QingStor"); the name is shown (and translated by locale/) as is.
+	serviceRE = regexp.MustCompile(`^[^\x00-\x1f\x7f/\\]{1,128}$`)
 )
 
 // decodeCluster parses rendered JSON into a Cluster. Errors carry the byte
@@ -254,8 +302,8 @@ func (c *Cluster) Validate() error {
 		checkMonitor(p+".monitor", r.Monitor, fail)
 		for name, s := range r.Services {
 			sp := p + ".services." + name
-			if !serviceRE.MatchString(name) {
-				fail(sp, "service name must be letters, digits, '_' or '-'")
+			if !serviceRE.MatchString(name) || strings.TrimSpace(name) != name {
+				fail(sp, "service name must be 1 to 128 characters without control characters, slashes or outer spaces")
 				continue
 			}
 			if s.Order < 0 {

@@ -30,6 +30,11 @@ const (
 	// objects ({"listener": ..., "port": 80}); "port" in config.json names
 	// the backend port(s). Recorded and passed on like TypeService.
 	TypeLoadBalancer = "loadbalancer"
+	// TypeAccessKey and TypeEIP are QingCloud resources AppCenter's form
+	// picks (an API access key, an elastic IP): the value is the
+	// resource's ID, recorded and passed on like TypeService.
+	TypeAccessKey = "accesskey"
+	TypeEIP       = "eip"
 )
 
 const (
@@ -214,12 +219,12 @@ func parseItem(r *rawItem, where string, depth int, fail func(string, ...any), e
 			return nil
 		}
 		return it
-	case TypeString, TypePassword, TypeInteger, TypeNumber, TypeBoolean, TypeService, TypeLoadBalancer:
+	case TypeString, TypePassword, TypeInteger, TypeNumber, TypeBoolean, TypeService, TypeLoadBalancer, TypeAccessKey, TypeEIP:
 	case "":
 		fail("type is required")
 		return nil
 	default:
-		fail("unknown type %q (want array, string, password, integer, number, boolean, service or loadbalancer)", truncate(it.Type, 40))
+		fail("unknown type %q (want array, string, password, integer, number, boolean, service, loadbalancer, accesskey or eip)", truncate(it.Type, 40))
 		return nil
 	}
 	if len(r.Properties) > 0 {
@@ -310,7 +315,13 @@ func compilePattern(pattern string) (*regexp2.Regexp, error) {
 
 // isRef reports whether the item links to something outside the cluster
 // (a service or load balancers).
-func isRef(it *Item) bool { return it.Type == TypeService || it.Type == TypeLoadBalancer }
+func isRef(it *Item) bool {
+	switch it.Type {
+	case TypeService, TypeLoadBalancer, TypeAccessKey, TypeEIP:
+		return true
+	}
+	return false
+}
 
 func isEmptyValue(v any) bool {
 	switch v := v.(type) {
@@ -331,11 +342,11 @@ func (it *Item) Leaf() bool { return it.Type != TypeGroup }
 // to the item's Go type, refusing values of another type.
 func (it *Item) coerce(v any) (any, error) {
 	switch it.Type {
-	case TypeService:
+	case TypeService, TypeAccessKey, TypeEIP:
 		if s, ok := v.(string); ok {
 			return s, nil
 		}
-		return nil, fmt.Errorf("want a cluster ID (a string), got %s", describe(v))
+		return nil, fmt.Errorf("want an ID (a string), got %s", describe(v))
 	case TypeLoadBalancer:
 		switch l := v.(type) {
 		case []any:

@@ -128,7 +128,11 @@ func mergeItems(items []*Item, conf map[string]any, prefix string, lenient bool,
 }
 
 func isText(it *Item) bool {
-	return it.Type == TypeString || it.Type == TypePassword || it.Type == TypeService
+	switch it.Type {
+	case TypeString, TypePassword, TypeService, TypeAccessKey, TypeEIP:
+		return true
+	}
+	return false
 }
 
 // placeholderValues is Defaults plus a value of the right type for every
@@ -167,7 +171,7 @@ func zeroOf(it *Item) any {
 		return false
 	case TypeLoadBalancer:
 		return []any{}
-	case TypeService:
+	case TypeService, TypeAccessKey, TypeEIP:
 		return ""
 	}
 	return strings.ToLower(it.Key)
@@ -234,10 +238,12 @@ func externalRefs(items []*Item, values map[string]any, prefix string, out map[s
 		if !isRef(it) || (isEmptyValue(v) && !it.Required) {
 			continue
 		}
-		what := "a link to another cluster (type service)"
-		if it.Type == TypeLoadBalancer {
-			what = "load balancers (type loadbalancer)"
-		}
+		what := map[string]string{
+			TypeService:      "a link to another cluster (type service)",
+			TypeLoadBalancer: "load balancers (type loadbalancer)",
+			TypeAccessKey:    "a QingCloud API access key (type accesskey)",
+			TypeEIP:          "an elastic IP (type eip)",
+		}[it.Type]
 		if isEmptyValue(v) {
 			out[path] = what + " is required by the package, and the runtimes of this control plane cannot provide one"
 		} else {
