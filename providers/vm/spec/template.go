@@ -224,14 +224,19 @@ func marker(v any) string {
 	if err != nil {
 		b = []byte("null")
 	}
-	return string(rune(markRaw)) + base64.StdEncoding.EncodeToString(b) + string(rune(markRaw))
+	return markJSON(b)
+}
+
+// markJSON is the marker of a value's JSON.
+func markJSON(js []byte) string {
+	return string(rune(markRaw)) + base64.StdEncoding.EncodeToString(js) + string(rune(markRaw))
 }
 
 func (v tStr) String() string   { return marker(string(v)) }
-func (v tInt) String() string   { return marker(int64(v)) }
+func (v tInt) String() string   { return markJSON(strconv.AppendInt(nil, int64(v), 10)) }
 func (v tFloat) String() string { return marker(float64(v)) }
-func (v tBool) String() string  { return marker(bool(v)) }
-func (tNull) String() string    { return marker(nil) }
+func (v tBool) String() string  { return markJSON(strconv.AppendBool(nil, bool(v))) }
+func (tNull) String() string    { return markJSON([]byte("null")) }
 func (v tList) String() string  { return marker(plain(v)) }
 func (v tObj) String() string   { return marker(plain(v)) }
 func (v dObj) String() string   { return marker(plain(tObj(v))) }
@@ -458,25 +463,33 @@ func finish(r []byte) ([]byte, error) {
 				return nil, fmt.Errorf("internal: unterminated value marker")
 			}
 			end += i + 1
-			v, err := unmark(r[i+1 : end])
-			if err != nil {
-				return nil, err
+			js, err := base64.StdEncoding.DecodeString(string(r[i+1 : end]))
+			if err != nil || len(js) == 0 {
+				return nil, fmt.Errorf("internal: bad value marker")
 			}
 			next := end + 1
 			switch {
 			case c == markRaw:
-				out.WriteString(rawText(v))
+				text, err := rawText(js)
+				if err != nil {
+					return nil, err
+				}
+				out.WriteString(text)
 			case inStr && strStart == i-1 && next < len(r) && r[next] == '"':
 				out.Truncate(quoteOut)
-				if err := writeValue(&out, v, false); err != nil {
-					return nil, err
-				}
+				out.Write(js)
 				next++
 				inStr = false
-			default:
-				if err := writeValue(&out, v, inStr); err != nil {
+			case inStr && js[0] == '"':
+				out.Write(js[1 : len(js)-1]) // the JSON string's content, escaped
+			case inStr:
+				b, err := marshal(string(js)) // a number, object, ... as text
+				if err != nil {
 					return nil, err
 				}
+				out.Write(b[1 : len(b)-1])
+			default:
+				out.Write(js)
 			}
 			if out.Len() > maxRendered {
 				return nil, fmt.Errorf("rendered output exceeds %d bytes", maxRendered)
@@ -503,62 +516,20 @@ func finish(r []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func unmark(b64 []byte) (any, error) {
-	raw, err := base64.StdEncoding.DecodeString(string(b64))
-	if err != nil {
-		return nil, fmt.Errorf("internal: bad value marker: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("internal: bad value marker: %w", err)
-	}
-	return v, nil
-}
-
-// rawText is a value's text for the triple mustache: a string as is,
-// nothing for null, JSON for the rest.
-func rawText(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	}
-	b, _ := marshal(v)
-	return string(b)
-}
-
-// writeValue writes v as JSON, or as escaped string content when the
-// placeholder sits inside a string with other text.
-func writeValue(out *bytes.Buffer, v any, inStr bool) error {
-	if inStr {
+// rawText is a value's text for the triple mustache, from its JSON: a
+// string as is, nothing for null, the JSON of the rest.
+func rawText(js []byte) (string, error) {
+	switch {
+	case string(js) == "null":
+		return "", nil
+	case js[0] == '"':
 		var text string
-		switch v := v.(type) {
-		case nil:
-		case string:
-			text = v
-		default:
-			b, err := marshal(v)
-			if err != nil {
-				return err
-			}
-			text = string(b)
+		if err := json.Unmarshal(js, &text); err != nil {
+			return "", fmt.Errorf("internal: bad value marker: %w", err)
 		}
-		b, err := marshal(text)
-		if err != nil {
-			return err
-		}
-		out.Write(b[1 : len(b)-1])
-		return nil
+		return text, nil
 	}
-	b, err := marshal(v)
-	if err != nil {
-		return err
-	}
-	out.Write(b)
-	return nil
+	return string(js), nil
 }
 
 func marshal(v any) ([]byte, error) {
