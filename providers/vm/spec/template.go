@@ -157,7 +157,7 @@ func (t *clusterTemplate) execute(values map[string]any, tree *ConfigTree) ([]by
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
-	ctx := context(values, tree)
+	ctx := renderContext(values, tree)
 	var marked bytes.Buffer
 	if err := t.tmpl.FRender(&limitWriter{w: &marked, n: 4 * maxRendered}, ctx); err != nil {
 		return nil, fmt.Errorf("render: %w", err)
@@ -276,11 +276,11 @@ func plain(v any) any {
 	return v
 }
 
-// context converts values to the render context: typed leaves, declared
+// renderContext converts values to the render context: typed leaves, declared
 // items without a value filled in, built-ins and the subnet/vxnet aliases
 // present, and every dotted key also reachable segment by segment (mustache
 // splits "env.log.level" at each dot).
-func context(values map[string]any, tree *ConfigTree) tObj {
+func renderContext(values map[string]any, tree *ConfigTree) tObj {
 	root := toCtx(values).(tObj)
 	if tree != nil {
 		fillDeclared(root, tree.Items)
