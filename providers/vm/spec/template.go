@@ -50,6 +50,9 @@ type clusterTemplate struct {
 	src  string
 	tmpl *mustache.Template
 	root []string // names of variable tags outside sections, in order
+	// depth is how deeply sections nest: with lists of n items a render
+	// repeats text up to n^depth times.
+	depth int
 }
 
 // TemplateError is a problem at a position of a template. Col is 0 when
@@ -98,7 +101,43 @@ func parseTemplate(src string) (*clusterTemplate, error) {
 	if err := t.walk(m.Tags(), true); err != nil {
 		return nil, err
 	}
+	t.depth = sectionDepth(m.Tags())
 	return t, nil
+}
+
+func sectionDepth(tags []mustache.Tag) int {
+	most := 0
+	for _, tag := range tags {
+		if tag.Type() == mustache.Section || tag.Type() == mustache.InvertedSection {
+			most = max(most, 1+sectionDepth(tag.Tags()))
+		}
+	}
+	return most
+}
+
+// maxRepeats bounds n^depth for the longest list n of a render: sections
+// nested over lists multiply, and variables alone (without text) would
+// loop without writing enough to hit the output bound.
+const maxRepeats = 1 << 20
+
+func longestList(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case tList:
+		n = len(v)
+		for _, e := range v {
+			n = max(n, longestList(e))
+		}
+	case tObj:
+		for _, e := range v {
+			n = max(n, longestList(e))
+		}
+	case dObj:
+		for _, e := range v {
+			n = max(n, longestList(e))
+		}
+	}
+	return n
 }
 
 // walk collects the root variable tags and refuses partials. Inside an
@@ -158,6 +197,15 @@ func (t *clusterTemplate) execute(values map[string]any, tree *ConfigTree) ([]by
 		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	ctx := renderContext(values, tree)
+	if n := longestList(ctx); n > 1 && t.depth > 0 {
+		repeats := 1
+		for range t.depth {
+			repeats *= n
+			if repeats > maxRepeats {
+				return nil, fmt.Errorf("sections nested %d deep over a list of %d items would repeat over %d times", t.depth, n, maxRepeats)
+			}
+		}
+	}
 	var marked bytes.Buffer
 	if err := t.tmpl.FRender(&limitWriter{w: &marked, n: 4 * maxRendered}, ctx); err != nil {
 		return nil, fmt.Errorf("render: %w", err)

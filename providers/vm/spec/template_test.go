@@ -193,6 +193,34 @@ func TestRenderOutputBounded(t *testing.T) {
 	}
 }
 
+// TestRenderRepeatsBounded: sections nested over a list multiply; a render
+// that would repeat too often is refused before it runs.
+func TestRenderRepeatsBounded(t *testing.T) {
+	t.Parallel()
+	list := make([]any, 40)
+	for i := range list {
+		list[i] = "x"
+	}
+	deep := strings.Repeat("{{#l}}", 5) + "{{.}}" + strings.Repeat("{{/l}}", 5)
+	tp, err := parseTemplate(deep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tp.execute(map[string]any{"l": list}, nil)
+	if err == nil || !strings.Contains(err.Error(), "nested 5 deep over a list of 40 items") {
+		t.Fatalf("execute = %v, want the repeats refused", err)
+	}
+	// Two levels over the same list are fine.
+	tp, err = parseTemplate(`[{{#l}}{{#l}}{{.}},{{/l}}{{/l}}0]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tp.execute(map[string]any{"l": list[:3]}, nil)
+	if err != nil || string(out) != `["x","x","x","x","x","x","x","x","x",0]` {
+		t.Fatalf("execute = %s, %v", out, err)
+	}
+}
+
 func BenchmarkRenderRedis(b *testing.B) {
 	p := mustLoad(b, readPackage(b, "redis"))
 	values, err := p.Merge(nil)
