@@ -213,11 +213,13 @@ func knownItems(items []*Item, conf map[string]any) map[string]any {
 }
 
 // ExternalRefs names the items of values that need something outside the
-// cluster: a service link (type service) or load balancers (type
-// loadbalancer) that is required or given. The runtimes of this control
-// plane provide neither, so a create or update with any is refused naming
-// them; an optional, empty one is passed on empty. The map is keyed by
-// dotted path.
+// cluster: a service link (type service), load balancers (loadbalancer), a
+// QingCloud access key (accesskey) or elastic IP (eip) that is required or
+// given. The runtimes of this control plane provide none, so a create or
+// update with any is refused naming them; an optional, empty one is passed
+// on empty. service_params are left out (they are given when a service
+// runs). The map is keyed by dotted path; p.ExternalRefs(p.Defaults())
+// names what no conf can avoid.
 func (p *Package) ExternalRefs(values map[string]any) map[string]string {
 	out := map[string]string{}
 	if p.Config != nil {
@@ -231,8 +233,10 @@ func externalRefs(items []*Item, values map[string]any, prefix string, out map[s
 		path := prefix + it.Key
 		v := values[it.Key]
 		if !it.Leaf() {
-			sub, _ := v.(map[string]any)
-			externalRefs(it.Properties, sub, path+".", out)
+			if path != ServiceParamsKey {
+				sub, _ := v.(map[string]any)
+				externalRefs(it.Properties, sub, path+".", out)
+			}
 			continue
 		}
 		if !isRef(it) || (isEmptyValue(v) && !it.Required) {
