@@ -171,6 +171,9 @@ func (p *Plane) checkConf(ctx context.Context, v *catalog.Version, raw json.RawM
 		}
 		return nil, nil, fault.InvalidField("conf", err.Error())
 	}
+	if refs := sp.ExternalRefs(merged); len(refs) > 0 {
+		return nil, nil, fault.Invalid("the runtime cannot provide linked services or load balancers", prefixKeys("conf.", refs))
+	}
 	cl, err := sp.Render(merged)
 	if err != nil {
 		return nil, nil, fault.InvalidField("conf", fmt.Sprintf("renders an invalid cluster: %v", err))
