@@ -140,7 +140,7 @@ ls /proc | grep -c '^[0-9]' | sed 's/^/procs=/'`)
 	for path, want := range map[string]string{
 		filepath.Join(b.spec.Upper, "opt", marker, "f"): "opt\n",
 		filepath.Join(b.spec.Upper, "etc", marker, "f"): "etc\n",
-		filepath.Join(vol, "f"):                          "data\n",
+		filepath.Join(vol, "f"):                         "data\n",
 	} {
 		if got, err := os.ReadFile(path); err != nil || string(got) != want {
 			t.Errorf("%s = %q, %v; want %q", path, got, err, want)
