@@ -435,7 +435,7 @@ Try:
 `, url, tokenPath)
 	if localID != "" {
 		fmt.Fprintf(w, `  bin/pitrix cluster create --name hi --runtime %s --version <hello's LATEST_VERSION_ID> --wait
-  bin/pitrix cluster nodes <cluster id>     # each node is a process on its own 127.x.y.z
+  bin/pitrix cluster nodes <cluster id>     # each node is a sandbox on its own 127.x.y.z
 `, localID)
 	}
 }

@@ -34,7 +34,13 @@ type vmEnv struct {
 
 func newVMEnv(t *testing.T) *vmEnv {
 	t.Helper()
-	e := &vmEnv{t: t, dataDir: t.TempDir(), edge: freePort(t)}
+	return newVMEnvAt(t, t.TempDir())
+}
+
+// newVMEnvAt is newVMEnv on data dir dataDir.
+func newVMEnvAt(t *testing.T, dataDir string) *vmEnv {
+	t.Helper()
+	e := &vmEnv{t: t, dataDir: dataDir, edge: freePort(t)}
 	// Registered first, so it runs last: after the server is gone, nothing of the local
 	// runtime may be left running.
 	t.Cleanup(func() { killUnder(t, e.dataDir) })
