@@ -199,9 +199,13 @@ func (d *Driver) ensureDrone(ctx context.Context, s instanceState) error {
 	if err := d.Probe(ctx); err != nil {
 		return fmt.Errorf("start drone %s: %w", s.ID, err)
 	}
-	// Processes left in the instance by a Drone started outside a sandbox (an older driver).
-	if err := d.sweep(ctx, a.dir); err != nil {
-		return fmt.Errorf("start drone %s on %s: %w", s.ID, s.IP, err)
+	// A Drone an older driver started outside a sandbox would serve the instance twice.
+	legacy := agent{kind: "drone", id: s.ID, dir: a.dir, idFlag: "--instance-id", ownFlag: "--state-dir", ownValue: d.stateOf(s.ID)}
+	if _, _, ok := d.find(legacy); ok {
+		d.log.Warn("stopping a drone that runs outside a sandbox", "instance_id", s.ID)
+		if err := errors.Join(d.stop(ctx, legacy), d.sweep(ctx, a.dir)); err != nil {
+			return fmt.Errorf("start drone %s on %s: %w", s.ID, s.IP, err)
+		}
 	}
 	dirs := []string{d.rootOf(s.ID), d.workOf(s.ID), d.mergedOf(s.ID), d.stateOf(s.ID)}
 	if mountPoint(s.MountPoint) != "" {
