@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -52,8 +53,26 @@ func newBox(t *testing.T, hide ...string) box {
 	return b
 }
 
+// syncBuffer is a bytes.Buffer safe to read while the command writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // start runs script with sh -c in the box, its output in the returned buffer.
-func (b box) start(t *testing.T, script string) (*exec.Cmd, *bytes.Buffer) {
+func (b box) start(t *testing.T, script string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	s := b.spec
 	s.Argv = []string{"sh", "-c", script}
@@ -61,12 +80,12 @@ func (b box) start(t *testing.T, script string) (*exec.Cmd, *bytes.Buffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return cmd, &out
+	return cmd, out
 }
 
 // run runs script in the box to its end and returns its exit code and output.
