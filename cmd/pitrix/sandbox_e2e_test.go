@@ -103,3 +103,48 @@ func TestLocalSandbox(t *testing.T) {
 		t.Fatalf("trash after delete: %v", ents)
 	}
 }
+
+// TestLocalWithoutSandbox: a server that cannot sandbox (here: a --local-base that does not
+// exist) says so at start, refuses a new local runtime with the reason, and refuses clusters on
+// the local runtime it had (409) instead of running packages on the host.
+func TestLocalWithoutSandbox(t *testing.T) {
+	dataDir := t.TempDir()
+	demo := filepath.Join(projectRoot(), "demo", "packages")
+	s := startServer(t, dataDir, "--demo-src", demo)
+	admin := s.client(s.token())
+	var localID, helloID string
+	eventually(t, "the local runtime and the demo apps", func() (bool, string) {
+		for _, rt := range list(t, admin, "/v1/runtimes", nil) {
+			if rt["provider"] == "local" {
+				localID = rt["id"].(string)
+			}
+		}
+		if a, ok := byName(list(t, admin, "/v1/apps", nil), "name")["hello"]; ok {
+			helloID, _ = a["latest_version_id"].(string)
+		}
+		return localID != "" && helloID != "", fmt.Sprint(localID, helloID)
+	})
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = startServer(t, dataDir, "--demo-src", demo, "--local-base", filepath.Join(t.TempDir(), "no-such-image"))
+	admin = s.client(s.token())
+	eventually(t, "the server says it cannot sandbox", func() (bool, string) {
+		return strings.Contains(s.logText(), "cannot sandbox instances here"), ""
+	})
+	err := admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "unboxed", "version_id": helloID, "runtime_id": localID}, nil)
+	if ae := apiErr(t, err, 409, "failed_precondition"); !strings.Contains(ae.Message, "sandbox") || !strings.Contains(ae.Message, "no-such-image") {
+		t.Fatalf("create on a runtime that cannot sandbox: %s", ae.Message)
+	}
+	err = admin.Do(ctxT(t), http.MethodPost, "/v1/runtimes", nil, obj{"name": "another", "provider": "local"}, nil)
+	if ae := apiErr(t, err, 400, "invalid_argument"); !strings.Contains(fmt.Sprint(ae.Details), "sandbox") {
+		t.Fatalf("a new local runtime: %s %v", ae.Message, ae.Details)
+	}
+	if got := list(t, admin, "/v1/clusters", nil); len(got) != 0 {
+		t.Fatalf("clusters were created: %v", got)
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dataDir, "local", "instances")); len(ents) != 0 {
+		t.Fatalf("instances were made: %v", ents)
+	}
+}

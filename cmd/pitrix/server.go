@@ -63,6 +63,8 @@ type serverConfig struct {
 	LocalRuntime bool
 	// JoinTokenFile is --join-token-file, absolute ("" when not given).
 	JoinTokenFile string
+	// LocalBase is the read-only root of the local runtime's sandboxes ("" = /).
+	LocalBase string
 	// MaxInFlight and MaxConnsPerIP are the REST front's admission limits (0: its defaults).
 	MaxInFlight, MaxConnsPerIP int
 	// AllowFetch are the special ranges (loopback, private, ...) outbound requests made for
@@ -96,6 +98,7 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
 	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
+	fs.StringVar(&c.LocalBase, "local-base", env("PITRIX_LOCAL_BASE", ""), "the read-only root every local instance starts from: an image folder; default / (the host's root, less the data dir and tokens) (env PITRIX_LOCAL_BASE)")
 	maxInFlight := fs.String("max-in-flight", env("PITRIX_MAX_IN_FLIGHT", "0"), "requests handled at once before the REST front sheds with 429 + Retry-After; 0: the default (512) (env PITRIX_MAX_IN_FLIGHT)")
 	maxPerIP := fs.String("max-conns-per-ip", env("PITRIX_MAX_CONNS_PER_IP", "0"), "open connections allowed per client address; 0: the default (256); raise behind a proxy (env PITRIX_MAX_CONNS_PER_IP)")
 	fs.StringVar(&allowFetch, "allow-fetch", env("PITRIX_ALLOW_FETCH", ""), "CIDR,... that repo, package and API-server requests made for users may reach although loopback, link-local or private; default none (env PITRIX_ALLOW_FETCH)")
@@ -141,6 +144,12 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 			return c, fmt.Errorf("--allow-local-repo %q: not an absolute folder", d)
 		}
 		c.AllowLocalRepo = append(c.AllowLocalRepo, filepath.Clean(d))
+	}
+	if c.LocalBase != "" {
+		if !filepath.IsAbs(c.LocalBase) {
+			return c, fmt.Errorf("--local-base %q: not an absolute folder", c.LocalBase)
+		}
+		c.LocalBase = filepath.Clean(c.LocalBase)
 	}
 	if c.DataDir == "" {
 		return c, errors.New("--data-dir is required")
@@ -251,7 +260,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	link := &edgeLink{}
 	// Instances run in sandboxes that never see the data dir, the join token or the CLI's token.
 	drv, err := driver.New(driver.Config{Dir: filepath.Join(dataDir, "local"), Control: link.Addr, Issuer: link,
-		Hide: sandboxHidden(dataDir, cfg.JoinTokenFile), Logger: log.With("component", "local-driver")})
+		Base: cfg.LocalBase, Hide: sandboxHidden(dataDir, cfg.JoinTokenFile), Logger: log.With("component", "local-driver")})
 	if err != nil {
 		return err
 	}
