@@ -367,15 +367,15 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 }
 
 // sandboxHidden are the host paths the local runtime's sandboxes show empty: the data dir
-// (store, keys, admin.token, join.token, the local runtime itself), the join token file, and
-// the CLI's config of this user (it may hold a token).
+// (store, keys, admin.token, join.token, the local runtime itself), the join token file, and,
+// of this user's home, the CLI's config (it may hold a token) and ~/.ssh.
 func sandboxHidden(dataDir, joinTokenFile string) []string {
 	out := []string{dataDir}
 	if joinTokenFile != "" {
 		out = append(out, joinTokenFile)
 	}
 	if home, err := os.UserHomeDir(); err == nil && filepath.IsAbs(home) && home != "/" {
-		out = append(out, filepath.Join(home, ".config", "pitrix"))
+		out = append(out, filepath.Join(home, ".config", "pitrix"), filepath.Join(home, ".ssh"))
 	}
 	return out
 }

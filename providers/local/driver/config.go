@@ -41,8 +41,9 @@ type Config struct {
 	// Issuer issues the Frontgates' and Drones' certificates. Required.
 	Issuer Issuer
 	// Env is the agents' environment ("K=V"); commands run by Drones inherit it. Nil means
-	// this process's environment. Variables starting with PITRIX_ are dropped either way (they
-	// would set the agents' flags).
+	// this process's environment for Frontgates and a VM's (a standard PATH, HOME=/root,
+	// LANG=C.UTF-8) for the sandboxed Drones. Variables starting with PITRIX_ are dropped either
+	// way (they would set the agents' flags).
 	Env []string
 	// Logger receives lifecycle (agents started, adopted, stopped). Default: discard.
 	Logger *slog.Logger
