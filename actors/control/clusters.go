@@ -60,8 +60,14 @@ func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in app
 	if err := p.checkPlacement(vw, &v, &rt); err != nil {
 		return nil, err
 	}
-	if _, ok := p.provs.Operator(rt.Provider); !ok {
+	op, ok := p.provs.Operator(rt.Provider)
+	if !ok {
 		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("provider %q cannot run app clusters on this control plane yet", rt.Provider))
+	}
+	if c, ok := op.(providers.Checker); ok {
+		if err := c.Check(ctx); err != nil {
+			return nil, fault.Precondition("runtime %s cannot run app clusters now: %v", rt.ID, err)
+		}
 	}
 	conf, rendered, err := p.checkConf(ctx, &v, in.Conf)
 	if err != nil {

@@ -124,3 +124,16 @@ func TestAdmissionFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestParseServerFlagsLocalBase(t *testing.T) {
+	none := func(string) string { return "" }
+	if c, err := parseServerFlags(nil, none, io.Discard); err != nil || c.LocalBase != "" {
+		t.Fatalf("default: %q %v", c.LocalBase, err)
+	}
+	if c, err := parseServerFlags([]string{"--local-base", "/srv/image/"}, none, io.Discard); err != nil || c.LocalBase != "/srv/image" {
+		t.Fatalf("--local-base: %q %v", c.LocalBase, err)
+	}
+	if _, err := parseServerFlags([]string{"--local-base", "image"}, none, io.Discard); err == nil || !strings.Contains(err.Error(), "--local-base") {
+		t.Fatalf("relative --local-base: %v", err)
+	}
+}
