@@ -43,6 +43,8 @@ bench: build
 	$(GO) run ./bench/apibench
 	$(GO) run ./bench/indexbench
 	$(GO) run ./bench/raftbench      # replicated store vs single-node pebble, join, failover
+	$(GO) run ./bench/actorbench     # heap per idle activated actor at 100k
+	$(GO) run ./bench/clustersim     # a model of 1M app clusters over N nodes
 	$(GO) run ./bench/floodbench -bin $(BIN)
 	$(GO) run ./bench/helmbench -bin $(BIN)   # needs a Kubernetes: ../shared/scripts/k8s-up.sh
 	$(GO) run ./bench/vmbench -bin $(BIN)     # the Redis row needs redis-server

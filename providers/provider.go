@@ -40,6 +40,13 @@ type Provider interface {
 	ValidateRuntime(ctx context.Context, zone string, cred Credential) error
 }
 
+// Checker is a provider that can tell whether it can run app clusters on this control plane
+// now (the local runtime: whether this machine can sandbox instances). The control plane asks
+// before it creates a cluster on one of its runtimes; the error says why not.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
 // Registry holds the providers of this control plane by name. It is built once, in cmd/, and
 // read-only afterwards.
 type Registry struct{ byName map[string]Provider }

@@ -77,14 +77,33 @@ func (p *Plane) Frontgates(ctx context.Context, pr identity.Principal) ([]inspec
 	return out, nil
 }
 
-// Actors lists the live activations, filtered by kind and node (admin only).
-func (p *Plane) Actors(_ context.Context, pr identity.Principal, kind, node string) ([]inspect.ActorInfo, error) {
+// clusterActivations is a Cluster that can list every node's activations, not only its own.
+type clusterActivations interface {
+	ClusterActivations(ctx context.Context) (acts []inspect.ActorInfo, unreached []string)
+}
+
+// activations lists the live actors of every node the plane's cluster can ask, else its own.
+func (p *Plane) activations(ctx context.Context) []inspect.ActorInfo {
+	ca, ok := p.node.(clusterActivations)
+	if !ok {
+		return p.node.Activations()
+	}
+	acts, unreached := ca.ClusterActivations(ctx)
+	for _, u := range unreached {
+		p.log.Warn("actor list leaves out a node", "err", u)
+	}
+	return acts
+}
+
+// Actors lists the live activations of every node, filtered by kind and node (its id or
+// name) (admin only).
+func (p *Plane) Actors(ctx context.Context, pr identity.Principal, kind, node string) ([]inspect.ActorInfo, error) {
 	if !pr.IsAdmin() {
 		return nil, fault.Forbidden("only an admin may inspect actors")
 	}
 	out := []inspect.ActorInfo{}
-	for _, a := range p.node.Activations() {
-		if match(kind, a.Kind) && match(node, a.Node) {
+	for _, a := range p.activations(ctx) {
+		if match(kind, a.Kind) && (match(node, a.Node) || node == a.NodeName) {
 			out = append(out, a)
 		}
 	}
@@ -104,7 +123,7 @@ func (p *Plane) ActorState(ctx context.Context, pr identity.Principal, kind, id 
 		return nil, fault.Forbidden("only an admin may inspect actors")
 	}
 	live := false
-	for _, a := range p.node.Activations() {
+	for _, a := range p.activations(ctx) {
 		if a.Kind == kind && a.ID == id {
 			live = true
 			break

@@ -25,7 +25,7 @@ func (p *Plane) EnsureLocalRuntime(ctx context.Context, admin identity.Principal
 		return existing[0].ID, nil
 	}
 	rt, err := p.CreateRuntime(ctx, admin, runtime.RuntimeInput{
-		Name: "local", Description: "this machine: instances are directories and Drone processes on loopback addresses",
+		Name: "local", Description: "this machine: each instance a sandbox (its own root over the host's, mount and PID namespaces) with a Drone on a loopback address",
 		Provider: local.Name, Zone: local.Zone, Labels: map[string]string{"env": "dev"},
 	})
 	if err != nil {

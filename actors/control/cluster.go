@@ -34,16 +34,26 @@ func (c nodeCluster) NodesWithRaft() []inspect.NodeInfo { return c.nodes(true) }
 func (c nodeCluster) nodes(withRaft bool) []inspect.NodeInfo {
 	acts := len(c.Node.Activations())
 	var servers map[string]inspect.RaftInfo
-	if withRaft && c.raft != nil {
+	counts := map[string]int{} // actors per member id, for the members that answered
+	if withRaft {
 		ctx, cancel := context.WithTimeout(context.Background(), raftStatusTimeout)
-		servers = c.raft(ctx)
+		if c.raft != nil {
+			servers = c.raft(ctx)
+		}
+		for _, ma := range c.Node.ClusterActivations(ctx, activationsTimeout) {
+			if ma.Err == nil {
+				counts[ma.Member.ID] = len(ma.Activations)
+			}
+		}
 		cancel()
 	}
 	var out []inspect.NodeInfo
 	seen := map[string]bool{}
 	for _, m := range c.Members() {
 		ni := inspect.NodeInfo{ID: m.ID, Name: m.Name, Address: m.Address, Gossip: m.GossipAddr, Status: m.Status.String(), RaftRole: "none", Self: m.Self, Actors: -1}
-		if m.Self {
+		if n, ok := counts[m.ID]; ok {
+			ni.Actors = n
+		} else if m.Self {
 			ni.Actors = acts
 		}
 		if r, ok := servers[m.Name]; ok {
@@ -71,11 +81,34 @@ func setRaft(ni *inspect.NodeInfo, r inspect.RaftInfo) {
 	}
 }
 
+// Activations lists this node's live actors: cheap, for metrics.
 func (c nodeCluster) Activations() []inspect.ActorInfo {
 	var out []inspect.ActorInfo
 	for _, a := range c.Node.Activations() {
-		out = append(out, inspect.ActorInfo{Kind: a.Kind, ID: a.ID, Node: a.Node, ActivatedAt: a.ActivatedAt,
-			MailboxLen: a.MailboxLen, LastMessageAt: a.LastMessageAt, Messages: a.Messages})
+		out = append(out, actorInfo(a))
 	}
 	return out
+}
+
+// activationsTimeout bounds asking the other nodes for their activations.
+const activationsTimeout = 2 * time.Second
+
+// ClusterActivations lists every node's live actors, asking the others (bounded by
+// activationsTimeout); unreached names the nodes that did not answer, with why.
+func (c nodeCluster) ClusterActivations(ctx context.Context) (acts []inspect.ActorInfo, unreached []string) {
+	for _, ma := range c.Node.ClusterActivations(ctx, activationsTimeout) {
+		if ma.Err != nil {
+			unreached = append(unreached, ma.Err.Error())
+			continue
+		}
+		for _, a := range ma.Activations {
+			acts = append(acts, actorInfo(a))
+		}
+	}
+	return acts, unreached
+}
+
+func actorInfo(a node.Activation) inspect.ActorInfo {
+	return inspect.ActorInfo{Kind: a.Kind, ID: a.ID, Node: a.Node, NodeName: a.NodeName, ActivatedAt: a.ActivatedAt,
+		MailboxLen: a.MailboxLen, LastMessageAt: a.LastMessageAt, Messages: a.Messages}
 }

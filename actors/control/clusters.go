@@ -60,8 +60,14 @@ func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in app
 	if err := p.checkPlacement(vw, &v, &rt); err != nil {
 		return nil, err
 	}
-	if _, ok := p.provs.Operator(rt.Provider); !ok {
+	op, ok := p.provs.Operator(rt.Provider)
+	if !ok {
 		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("provider %q cannot run app clusters on this control plane yet", rt.Provider))
+	}
+	if c, ok := op.(providers.Checker); ok {
+		if err := c.Check(ctx); err != nil {
+			return nil, fault.Precondition("runtime %s cannot run app clusters now: %v", rt.ID, err)
+		}
 	}
 	clusterID := p.ids.Next("cl")
 	conf, rendered, err := p.checkConf(ctx, clusterID, &v, in.Conf)
@@ -190,6 +196,9 @@ func (p *Plane) checkConf(ctx context.Context, clusterID string, v *catalog.Vers
 			return nil, nil, fault.Invalid("invalid conf", prefixKeys("conf.", ce.Fields))
 		}
 		return nil, nil, fault.InvalidField("conf", err.Error())
+	}
+	if refs := sp.ExternalRefs(merged); len(refs) > 0 {
+		return nil, nil, fault.Invalid("the runtime cannot provide linked services or load balancers", prefixKeys("conf.", refs))
 	}
 	sp.ReplacePasswords(merged, func(_, val string) string { return sw.ref(val) })
 	cl, err := sp.Render(merged)

@@ -34,6 +34,7 @@ type ActorInfo struct {
 	Kind          string    `json:"kind"`
 	ID            string    `json:"id"`
 	Node          string    `json:"node"`
+	NodeName      string    `json:"node_name"`
 	ActivatedAt   time.Time `json:"activated_at"`
 	MailboxLen    int       `json:"mailbox_len"`
 	LastMessageAt time.Time `json:"last_message_at"`

@@ -249,3 +249,6 @@ func (a *Actor) finishIndex(m indexDone) {
 		a.log.Error("record index result", "event_id", ev.ID, "err", err)
 	}
 }
+
+// Busy keeps the activation while an index runs or a scheduled one is armed (node.Busy).
+func (a *Actor) Busy() bool { return a.running != nil || a.timer != nil }

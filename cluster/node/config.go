@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,14 @@ type Config struct {
 	// RequestTimeout bounds Request and Send when their ctx has no
 	// deadline. Default 10s.
 	RequestTimeout time.Duration
+	// IdleTimeout passivates an activation that received no message for this long: it stops,
+	// and the next request activates it again from its persisted state. An actor that
+	// implements Busy() bool and returns true (a job or index running, a schedule armed) is
+	// kept. 0 keeps every activation until its node stops.
+	IdleTimeout time.Duration
+	// BeforeDrain runs first when the node is asked to drain (DrainMember): e.g. hand the
+	// replicated log's leadership to another node. Optional.
+	BeforeDrain func(context.Context)
 	// FastGossip selects memberlist timings for loopback tests
 	// (gossip.Config.Fast).
 	FastGossip bool
@@ -84,6 +93,9 @@ func (c Config) Validate() error {
 	}
 	if c.RemotePort < 0 || c.RemotePort > 65535 {
 		errs = append(errs, fmt.Errorf("remote port %d: out of range", c.RemotePort))
+	}
+	if c.IdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("idle timeout %v: negative", c.IdleTimeout))
 	}
 	if c.RequestTimeout < 0 {
 		errs = append(errs, fmt.Errorf("request timeout %v: negative", c.RequestTimeout))

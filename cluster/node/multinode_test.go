@@ -7,12 +7,16 @@
 package node
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/pitrix/pitrix/cluster/gossip"
 )
@@ -118,6 +122,25 @@ func TestThreeNodes(t *testing.T) {
 		t.Fatalf("30 ids all placed on one node: %v", perNode)
 	}
 
+	// Any node lists every node's activations, each with the node that holds it.
+	for _, n := range nodes {
+		got := map[string]string{}
+		for _, ma := range n.ClusterActivations(t.Context(), 5*time.Second) {
+			if ma.Err != nil {
+				t.Fatalf("%s asking %s: %v", n.ID(), ma.Member.ID, ma.Err)
+			}
+			for _, a := range ma.Activations {
+				if a.Node != ma.Member.ID || a.NodeName != ma.Member.Name {
+					t.Errorf("%s lists %s from member %s/%s as held by %s/%s", n.ID(), a.ID, ma.Member.ID, ma.Member.Name, a.Node, a.NodeName)
+				}
+				got[a.ID] = a.Node
+			}
+		}
+		if !maps.Equal(got, owners) {
+			t.Fatalf("%s's cluster-wide activations %v, want %v", n.ID(), got, owners)
+		}
+	}
+
 	// Close the node owning the most ids; the others drop it and re-place
 	// its ids on themselves as new activations.
 	victim := slices.MaxFunc(nodes, func(x, y *Node) int { return len(perNode[x.ID()]) - len(perNode[y.ID()]) })
@@ -174,5 +197,70 @@ func TestStartRemotePortTaken(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), port) {
 		t.Fatalf("error %q does not name the port", err)
+	}
+}
+
+// Draining a node through another: it leaves placement, stops its activations, and its
+// identities are served by the others from their next request.
+func TestDrainMember(t *testing.T) {
+	a := startNode(t, testConfig(t), echoKind())
+	cfg := testConfig(t)
+	cfg.Join = []string{a.GossipAddr()}
+	before := make(chan struct{}, 1)
+	vcfg := cfg
+	vcfg.Name = "victim"
+	vcfg.BeforeDrain = func(context.Context) { before <- struct{}{} }
+	b := startNode(t, cfg, echoKind())
+	victim := startNode(t, vcfg, echoKind())
+	nodes := []*Node{a, b, victim}
+	eventually(t, 20*time.Second, func() string {
+		for _, n := range nodes {
+			if len(n.topologyIDs()) != 3 {
+				return fmt.Sprintf("%s topology %v", n.ID(), n.topologyIDs())
+			}
+		}
+		return ""
+	})
+	var onVictim []string
+	for i := range 30 {
+		id := fmt.Sprintf("d-%02d", i)
+		if ownerOf(t, nodes, id) == victim.ID() {
+			onVictim = append(onVictim, id)
+		}
+	}
+	if len(onVictim) == 0 {
+		t.Fatal("no id placed on the victim")
+	}
+	if err := a.DrainMember(t.Context(), "nosuch"); !errors.Is(err, ErrNoMember) {
+		t.Fatalf("DrainMember(nosuch) = %v, want ErrNoMember", err)
+	}
+	if err := a.DrainMember(t.Context(), "victim"); err != nil {
+		t.Fatalf("DrainMember(victim): %v", err)
+	}
+	select {
+	case <-before:
+	case <-time.After(10 * time.Second):
+		t.Fatal("BeforeDrain did not run")
+	}
+	eventually(t, 20*time.Second, func() string {
+		if !victim.Draining() || victim.Ready() || len(victim.Activations()) != 0 {
+			return fmt.Sprintf("victim draining %v ready %v activations %d", victim.Draining(), victim.Ready(), len(victim.Activations()))
+		}
+		for _, n := range []*Node{a, b} {
+			if slices.Contains(n.topologyIDs(), victim.ID()) {
+				return fmt.Sprintf("%s still places on the victim", n.ID())
+			}
+		}
+		return ""
+	})
+	for _, id := range onVictim {
+		owner := ownerOf(t, []*Node{a, b}, id)
+		if owner == victim.ID() {
+			t.Fatalf("%s still served by the drained node", id)
+		}
+	}
+	// The drained node activates nothing itself any more.
+	if _, err := victim.Request(t.Context(), "echo", onVictim[0], wrapperspb.String("x")); !errors.Is(err, ErrDraining) {
+		t.Fatalf("request through the drained node for an id it owned = %v, want ErrDraining", err)
 	}
 }

@@ -40,10 +40,16 @@ type Node struct {
 	selfIn   bool
 	topoWake chan struct{} // closed and replaced on every topology change
 
-	actsMu sync.Mutex
-	acts   map[*activation]struct{}
+	spawnMu  sync.Mutex
+	spawning actor.Mailbox // the mailbox of the activation being spawned, under spawnMu
+
+	actsMu     sync.Mutex
+	acts       map[*activation]struct{}
+	passivated atomic.Uint64
 
 	closed    atomic.Bool
+	draining  atomic.Bool
+	drainWG   sync.WaitGroup // a drain asked through the inspector
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -103,6 +109,10 @@ func Start(ctx context.Context, cfg Config, kinds ...Kind) (*Node, error) {
 	}); err != nil {
 		n.abortStart()
 		return nil, fmt.Errorf("node: start %s on %s, gossip %s: %w", n.system.ID, cfg.remoteAddr(), cfg.GossipAddr, err)
+	}
+	if err := n.spawnInspector(); err != nil {
+		_ = n.Close()
+		return nil, fmt.Errorf("node: start %s: %w", n.system.ID, err)
 	}
 	if err := n.waitReady(ctx); err != nil {
 		_ = n.Close()
@@ -196,7 +206,7 @@ func (n *Node) System() *actor.ActorSystem { return n.system }
 // Ready reports whether the node is open and its membership is up: the
 // topology it places identities over contains itself.
 func (n *Node) Ready() bool {
-	if n.closed.Load() {
+	if n.closed.Load() || n.draining.Load() {
 		return false
 	}
 	n.topoMu.RLock()
@@ -248,6 +258,7 @@ func (n *Node) Members() []Member {
 func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		n.closed.Store(true)
+		n.drainWG.Wait()
 		n.log.Info("leaving")
 		// Leave first, so peers re-place our identities while we drain.
 		err := n.provider.Shutdown(true)

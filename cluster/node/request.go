@@ -22,6 +22,10 @@ var (
 	ErrTimeout = errors.New("node: request timed out")
 	// ErrUnknownKind: no member in the topology hosts the kind.
 	ErrUnknownKind = errors.New("node: no member hosts kind")
+	// ErrNoMember: no alive member has the name asked for.
+	ErrNoMember = errors.New("node: no such member")
+	// ErrDraining: the node is draining (Drain) and hosts no actor any more.
+	ErrDraining = errors.New("node: draining; it hosts no actors")
 	// ErrBadResponse: the actor replied with something that is not a
 	// protobuf message.
 	ErrBadResponse = errors.New("node: response is not a protobuf message")
@@ -129,6 +133,9 @@ func (n *Node) locate(ctx context.Context, ci *cluster.ClusterIdentity, deadline
 		owner, err := n.owner(ci)
 		if err != nil {
 			return nil, err
+		}
+		if owner == n.system.Address() && n.draining.Load() {
+			return nil, fmt.Errorf("%w: %s/%s would activate here", ErrDraining, ci.Kind, ci.Identity)
 		}
 		remaining := time.Until(deadline)
 		if remaining <= 0 {

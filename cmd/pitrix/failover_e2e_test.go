@@ -2,23 +2,37 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-// actorHost returns which of nodes hosts the live activation of an actor, or nil.
+// actorHost returns which of nodes hosts the live activation of an actor, or nil. Every node
+// lists every node's activations, so each is asked and all must name the same host.
 func actorHost(t *testing.T, nodes []*server, token, kind, id string) *server {
 	t.Helper()
+	byName := map[string]*server{}
 	for _, n := range nodes {
-		for _, a := range list(t, n.client(token), "/v1/admin/actors", nil) {
-			if a["kind"] == kind && a["id"] == id {
-				return n
+		byName[strings.TrimSpace(readFile(t, filepath.Join(n.dataDir, "node.name")))] = n
+	}
+	var host *server
+	for i, n := range nodes {
+		var named *server
+		for _, a := range list(t, n.client(token), "/v1/admin/actors", url.Values{"kind": {kind}}) {
+			if a["id"] == id {
+				if named = byName[a["node_name"].(string)]; named == nil {
+					t.Fatalf("%s lists %s/%s on node %v, not one of the test's", n.url, kind, id, a["node_name"])
+				}
 			}
 		}
+		if i > 0 && named != host {
+			t.Fatalf("nodes disagree on where %s/%s lives", kind, id)
+		}
+		host = named
 	}
-	return nil
+	return host
 }
 
 // kill -9 of the node hosting a Helm cluster's actor right after an action was accepted: the
@@ -34,6 +48,12 @@ func TestHelmJobSurvivesItsNode(t *testing.T) {
 	nodes := []*server{n1, n2, n3}
 	e := newHelmEnvOn(t, n1)
 	token := n1.token()
+	// The credential n1 sealed opens on the other nodes: they check it against the API server.
+	for _, n := range []*server{n2, n3} {
+		if res := do(t, n.client(token), http.MethodPost, "/v1/runtime_credentials/"+e.credID+"/validate", nil); res["ok"] != true {
+			t.Fatalf("credential sealed through n1, validated through %s: %v", n.url, res)
+		}
+	}
 
 	acc := do(t, e.admin, http.MethodPost, "/v1/clusters", obj{"name": "web", "version_id": e.v1, "runtime_id": e.runtimeID, "conf": obj{"replicaCount": 1}})
 	id := acc["cluster_id"].(string)

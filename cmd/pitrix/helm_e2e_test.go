@@ -105,6 +105,7 @@ type helmEnv struct {
 	kube       *kubernetes.Clientset
 	ns         string
 	runtimeID  string
+	credID     string
 	v1, v2     string
 	kubeconfig string
 }
@@ -155,7 +156,7 @@ func (e *helmEnv) setup(t *testing.T) {
 	e.v1, e.v2 = vs["0.1.0"]["id"].(string), vs["0.2.0"]["id"].(string)
 	cred := do(t, e.admin, http.MethodPost, "/v1/runtime_credentials", obj{"name": "test-k8s", "provider": "kubernetes", "content": kc})
 	rt := do(t, e.admin, http.MethodPost, "/v1/runtimes", obj{"name": "k8s", "provider": "kubernetes", "zone": e.ns, "credential_id": cred["id"]})
-	e.runtimeID = rt["id"].(string)
+	e.runtimeID, e.credID = rt["id"].(string), cred["id"].(string)
 	if _, err := e.kube.CoreV1().Namespaces().Get(t.Context(), e.ns, metav1.GetOptions{}); err != nil {
 		t.Fatalf("the runtime's namespace %s was not created: %v", e.ns, err)
 	}

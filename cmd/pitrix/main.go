@@ -11,10 +11,15 @@ import (
 	"syscall"
 
 	"github.com/pitrix/pitrix/cmd/pitrix/cli"
+	"github.com/pitrix/pitrix/providers/local/sandbox"
 	"github.com/spf13/cobra"
 )
 
 func main() {
+	// The local runtime's sandbox re-executes this binary as the init of each instance.
+	if len(os.Args) > 1 && os.Args[1] == sandbox.InitArg {
+		os.Exit(sandbox.Init())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()

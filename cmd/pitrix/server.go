@@ -61,12 +61,18 @@ type serverConfig struct {
 	LogLevel     string
 	DemoSrc      string
 	LocalRuntime bool
+	// JoinTokenFile is --join-token-file, absolute ("" when not given).
+	JoinTokenFile string
+	// LocalBase is the read-only root of the local runtime's sandboxes ("" = /).
+	LocalBase string
 	// MaxInFlight and MaxConnsPerIP are the REST front's admission limits (0: its defaults).
 	MaxInFlight, MaxConnsPerIP int
 	// AllowFetch are the special ranges (loopback, private, ...) outbound requests made for
 	// users may reach anyway; AllowLocalRepo the folders local repos may read.
 	AllowFetch     []netip.Prefix
 	AllowLocalRepo []string
+	// ActorIdle passivates actors idle this long (0: never).
+	ActorIdle time.Duration
 }
 
 func parseServerFlags(args []string, getenv func(string) string, stderr io.Writer) (serverConfig, error) {
@@ -87,18 +93,19 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.Edge, "edge", env("PITRIX_EDGE", "127.0.0.1:0"), "the edge listener Frontgates dial; port 0 picks one (env PITRIX_EDGE)")
 	fs.StringVar(&join, "join", env("PITRIX_JOIN", ""), "peer addresses (--peer) of members of the cluster to join, HOST:PORT[,...]; needs --join-token (env PITRIX_JOIN)")
 	fs.StringVar(&c.JoinToken, "join-token", env("PITRIX_JOIN_TOKEN", ""), "the cluster's secret, from the first node's <data-dir>/join.token (env PITRIX_JOIN_TOKEN; prefer --join-token-file: a command line is visible to every user of the host)")
-	var joinTokenFile string
-	fs.StringVar(&joinTokenFile, "join-token-file", env("PITRIX_JOIN_TOKEN_FILE", ""), "a file holding the cluster's secret, e.g. a copy of the first node's join.token (env PITRIX_JOIN_TOKEN_FILE)")
+	fs.StringVar(&c.JoinTokenFile, "join-token-file", env("PITRIX_JOIN_TOKEN_FILE", ""), "a file holding the cluster's secret, e.g. a copy of the first node's join.token (env PITRIX_JOIN_TOKEN_FILE)")
 	fs.BoolVar(&c.ForceNew, "force-new-cluster", env("PITRIX_FORCE_NEW_CLUSTER", "") == "true", "start as the only member of the cluster, with this data dir's state: restore a backup or recover from a lost quorum; others join anew (env PITRIX_FORCE_NEW_CLUSTER)")
 	fs.BoolVar(&c.LeaveOnStop, "leave-on-stop", env("PITRIX_LEAVE_ON_STOP", "") == "true", "on SIGINT/SIGTERM leave the cluster for good (removed from the replicated log) instead of stopping for a restart (env PITRIX_LEAVE_ON_STOP)")
 	fs.StringVar(&c.Peer, "peer", env("PITRIX_PEER", "127.0.0.1:0"), "the node-to-node listener (raft, forwarded writes; mutual TLS); port 0 picks one (env PITRIX_PEER)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PITRIX_LOG_LEVEL", "info"), "debug, info, warn or error (env PITRIX_LOG_LEVEL)")
 	fs.StringVar(&c.DemoSrc, "demo-src", env("PITRIX_DEMO_SRC", ""), "a folder of demo package sources (vm/, helm/) to pack and register as repos (env PITRIX_DEMO_SRC)")
 	fs.BoolVar(&c.LocalRuntime, "local-runtime", env("PITRIX_LOCAL_RUNTIME", "true") == "true", "register the embedded local runtime on start (env PITRIX_LOCAL_RUNTIME)")
+	fs.StringVar(&c.LocalBase, "local-base", env("PITRIX_LOCAL_BASE", ""), "the read-only root every local instance starts from: an image folder; default / (the host's root, less the data dir and tokens) (env PITRIX_LOCAL_BASE)")
 	maxInFlight := fs.String("max-in-flight", env("PITRIX_MAX_IN_FLIGHT", "0"), "requests handled at once before the REST front sheds with 429 + Retry-After; 0: the default (512) (env PITRIX_MAX_IN_FLIGHT)")
 	maxPerIP := fs.String("max-conns-per-ip", env("PITRIX_MAX_CONNS_PER_IP", "0"), "open connections allowed per client address; 0: the default (256); raise behind a proxy (env PITRIX_MAX_CONNS_PER_IP)")
 	fs.StringVar(&allowFetch, "allow-fetch", env("PITRIX_ALLOW_FETCH", ""), "CIDR,... that repo, package and API-server requests made for users may reach although loopback, link-local or private; default none (env PITRIX_ALLOW_FETCH)")
 	fs.StringVar(&allowLocal, "allow-local-repo", env("PITRIX_ALLOW_LOCAL_REPO", ""), "absolute folders DIR,... that local repos may read; the data dir's demo-repos is always allowed (env PITRIX_ALLOW_LOCAL_REPO)")
+	actorIdle := fs.String("actor-idle", env("PITRIX_ACTOR_IDLE", "10m"), "stop an actor that had no message for this long; the next request loads it again from the store; 0 keeps every actor (env PITRIX_ACTOR_IDLE)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -108,21 +115,29 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if d, err := time.ParseDuration(*actorIdle); err != nil || d < 0 {
+		return c, fmt.Errorf("--actor-idle %q: want a duration such as 10m, or 0 for never", *actorIdle)
+	} else {
+		c.ActorIdle = d
+	}
 	for _, j := range strings.Split(join, ",") {
 		if j = strings.TrimSpace(j); j != "" {
 			c.Join = append(c.Join, j)
 		}
 	}
-	if joinTokenFile != "" {
+	if c.JoinTokenFile != "" {
 		if c.JoinToken != "" {
 			return c, errors.New("--join-token and --join-token-file: give one")
 		}
-		b, err := os.ReadFile(joinTokenFile)
+		b, err := os.ReadFile(c.JoinTokenFile)
 		if err != nil {
 			return c, fmt.Errorf("--join-token-file: %w", err)
 		}
 		if c.JoinToken = strings.TrimSpace(string(b)); c.JoinToken == "" {
-			return c, fmt.Errorf("--join-token-file %s is empty", joinTokenFile)
+			return c, fmt.Errorf("--join-token-file %s is empty", c.JoinTokenFile)
+		}
+		if c.JoinTokenFile, err = filepath.Abs(c.JoinTokenFile); err != nil {
+			return c, fmt.Errorf("--join-token-file: %w", err)
 		}
 	}
 	var err error
@@ -137,6 +152,12 @@ func parseServerFlags(args []string, getenv func(string) string, stderr io.Write
 			return c, fmt.Errorf("--allow-local-repo %q: not an absolute folder", d)
 		}
 		c.AllowLocalRepo = append(c.AllowLocalRepo, filepath.Clean(d))
+	}
+	if c.LocalBase != "" {
+		if !filepath.IsAbs(c.LocalBase) {
+			return c, fmt.Errorf("--local-base %q: not an absolute folder", c.LocalBase)
+		}
+		c.LocalBase = filepath.Clean(c.LocalBase)
 	}
 	if c.DataDir == "" {
 		return c, errors.New("--data-dir is required")
@@ -245,12 +266,16 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// The local runtime's driver and the VM operator reach the edge gateway, opened once the
 	// node has its id, through link.
 	link := &edgeLink{}
+	// Instances run in sandboxes that never see the data dir, the join token or the CLI's token.
 	drv, err := driver.New(driver.Config{Dir: filepath.Join(dataDir, "local"), Control: link.Addr, Issuer: link,
-		Logger: log.With("component", "local-driver")})
+		Base: cfg.LocalBase, Hide: sandboxHidden(dataDir, cfg.JoinTokenFile), Logger: log.With("component", "local-driver")})
 	if err != nil {
 		return err
 	}
-	localOp, err := vm.New(local.Provider{}, vm.Config{Driver: drv, Edge: link, Logger: log.With("component", "vm"), OnVPC: link.registerVPC})
+	if err := drv.Probe(ctx); err != nil {
+		log.Warn("the local runtime cannot sandbox instances here and will refuse to run packages", "err", err)
+	}
+	localOp, err := vm.New(local.Provider{Sandbox: drv.Probe}, vm.Config{Driver: drv, Edge: link, Logger: log.With("component", "vm"), OnVPC: link.registerVPC})
 	if err != nil {
 		return err
 	}
@@ -262,7 +287,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// The app-cluster actors open runtimes and packages through the plane, which needs the node
 	// first: the plane is set before the node serves any request or resumes any job.
 	var plane *control.Plane
-	n, err := node.Start(ctx, node.Config{Name: nodeName, GossipAddr: cfg.Gossip, Join: seeds, GossipKey: secret.GossipKey(), Logger: log.With("component", "node")},
+	n, err := node.Start(ctx, node.Config{Name: nodeName, GossipAddr: cfg.Gossip, Join: seeds, GossipKey: secret.GossipKey(), IdleTimeout: cfg.ActorIdle, Logger: log.With("component", "node")},
 		repo.Kind(repo.Deps{Store: st, Indexer: indexer, IDs: ids, Logger: log}),
 		runtimegrain.Kind(runtimegrain.Deps{Store: st, Logger: log}),
 		fggrain.Kind(fggrain.Deps{Store: st, Logger: log}),
@@ -350,6 +375,20 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	return err
 }
 
+// sandboxHidden are the host paths the local runtime's sandboxes show empty: the data dir
+// (store, keys, admin.token, join.token, the local runtime itself), the join token file, and,
+// of this user's home, the CLI's config (it may hold a token) and ~/.ssh.
+func sandboxHidden(dataDir, joinTokenFile string) []string {
+	out := []string{dataDir}
+	if joinTokenFile != "" {
+		out = append(out, joinTokenFile)
+	}
+	if home, err := os.UserHomeDir(); err == nil && filepath.IsAbs(home) && home != "/" {
+		out = append(out, filepath.Join(home, ".config", "pitrix"), filepath.Join(home, ".ssh"))
+	}
+	return out
+}
+
 // bootstrap registers the local runtime and the demo repos; failures are logged, not fatal:
 // the API works without them.
 // It returns the local runtime's id ("" when there is none).
@@ -414,7 +453,7 @@ Try:
 `, url, tokenPath)
 	if localID != "" {
 		fmt.Fprintf(w, `  bin/pitrix cluster create --name hi --runtime %s --version <hello's LATEST_VERSION_ID> --wait
-  bin/pitrix cluster nodes <cluster id>     # each node is a process on its own 127.x.y.z
+  bin/pitrix cluster nodes <cluster id>     # each node is a sandbox on its own 127.x.y.z
 `, localID)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseServerFlagsAllow(t *testing.T) {
@@ -59,5 +60,80 @@ func TestParseServerFlagsJoinTokenFile(t *testing.T) {
 		if _, err := parseServerFlags([]string{"--join-token-file", f}, noEnv, io.Discard); err == nil || !strings.Contains(err.Error(), "--join-token-file") {
 			t.Fatalf("%s: %v", f, err)
 		}
+	}
+}
+
+func TestParseServerFlagsActorIdle(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    time.Duration
+		wantErr string
+	}{
+		{"default", nil, nil, 10 * time.Minute, ""},
+		{"flag", []string{"--actor-idle", "90s"}, nil, 90 * time.Second, ""},
+		{"env twin", nil, map[string]string{"PITRIX_ACTOR_IDLE": "0"}, 0, ""},
+		{"not a duration", []string{"--actor-idle", "soon"}, nil, 0, `--actor-idle "soon"`},
+		{"negative env", nil, map[string]string{"PITRIX_ACTOR_IDLE": "-1m"}, 0, `--actor-idle "-1m"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := parseServerFlags(append([]string{"--data-dir", t.TempDir()}, c.args...), func(k string) string { return c.env[k] }, io.Discard)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want it to name %s", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || cfg.ActorIdle != c.want {
+				t.Fatalf("ActorIdle = %v, err %v; want %v", cfg.ActorIdle, err, c.want)
+			}
+		})
+	}
+}
+
+func TestAdmissionFlags(t *testing.T) {
+	cases := []struct {
+		name          string
+		args          []string
+		env           map[string]string
+		inFlight, ip  int
+		wantErrSubstr string
+	}{
+		{"defaults", nil, nil, 0, 0, ""},
+		{"flags", []string{"--max-in-flight", "64", "--max-conns-per-ip", "1000"}, nil, 64, 1000, ""},
+		{"env twins", nil, map[string]string{"PITRIX_MAX_IN_FLIGHT": "8", "PITRIX_MAX_CONNS_PER_IP": "9"}, 8, 9, ""},
+		{"flag over env", []string{"--max-in-flight", "3"}, map[string]string{"PITRIX_MAX_IN_FLIGHT": "8"}, 3, 0, ""},
+		{"not a number", []string{"--max-in-flight", "lots"}, nil, 0, 0, "--max-in-flight \"lots\""},
+		{"bad env", nil, map[string]string{"PITRIX_MAX_CONNS_PER_IP": "x"}, 0, 0, "--max-conns-per-ip \"x\""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			getenv := func(k string) string { return c.env[k] }
+			cfg, err := parseServerFlags(append([]string{"--data-dir", t.TempDir()}, c.args...), getenv, io.Discard)
+			if c.wantErrSubstr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErrSubstr) {
+					t.Fatalf("err = %v, want it to say %s", err, c.wantErrSubstr)
+				}
+				return
+			}
+			if err != nil || cfg.MaxInFlight != c.inFlight || cfg.MaxConnsPerIP != c.ip {
+				t.Fatalf("got in-flight %d, per-ip %d, err %v; want %d, %d", cfg.MaxInFlight, cfg.MaxConnsPerIP, err, c.inFlight, c.ip)
+			}
+		})
+	}
+}
+
+func TestParseServerFlagsLocalBase(t *testing.T) {
+	none := func(string) string { return "" }
+	if c, err := parseServerFlags(nil, none, io.Discard); err != nil || c.LocalBase != "" {
+		t.Fatalf("default: %q %v", c.LocalBase, err)
+	}
+	if c, err := parseServerFlags([]string{"--local-base", "/srv/image/"}, none, io.Discard); err != nil || c.LocalBase != "/srv/image" {
+		t.Fatalf("--local-base: %q %v", c.LocalBase, err)
+	}
+	if _, err := parseServerFlags([]string{"--local-base", "image"}, none, io.Discard); err == nil || !strings.Contains(err.Error(), "--local-base") {
+		t.Fatalf("relative --local-base: %v", err)
 	}
 }

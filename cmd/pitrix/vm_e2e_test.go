@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -33,7 +34,13 @@ type vmEnv struct {
 
 func newVMEnv(t *testing.T) *vmEnv {
 	t.Helper()
-	e := &vmEnv{t: t, dataDir: t.TempDir(), edge: freePort(t)}
+	return newVMEnvAt(t, t.TempDir())
+}
+
+// newVMEnvAt is newVMEnv on data dir dataDir.
+func newVMEnvAt(t *testing.T, dataDir string) *vmEnv {
+	t.Helper()
+	e := &vmEnv{t: t, dataDir: dataDir, edge: freePort(t)}
 	// Registered first, so it runs last: after the server is gone, nothing of the local
 	// runtime may be left running.
 	t.Cleanup(func() { killUnder(t, e.dataDir) })
@@ -115,9 +122,15 @@ func (e *vmEnv) nodes(id string) map[string][]obj {
 	return out
 }
 
-// root is an instance's root directory on the local runtime.
+// root is where the local runtime keeps what an instance wrote to its root (its sandbox's
+// upper layer): the instance's /etc/x is root/etc/x.
 func (e *vmEnv) root(instanceID string) string {
 	return filepath.Join(e.dataDir, "local", "instances", instanceID, "root")
+}
+
+// volume is the host directory of an instance's volume (mounted at its mount point inside).
+func (e *vmEnv) volume(instanceID string) string {
+	return filepath.Join(e.dataDir, "local", "instances", instanceID, "volume")
 }
 
 func readFile(t *testing.T, path string) string {
@@ -129,22 +142,62 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-// procsUnder lists the pids of processes whose command line or working directory names dir.
+// procsUnder lists the pids of processes whose command line or working directory names dir,
+// and of every process in the sandbox (PID namespace) of one of them: a local instance's
+// sandbox init names its directory, what runs inside does not.
 func procsUnder(dir string) []int {
 	ents, _ := os.ReadDir("/proc")
+	self, _ := os.Readlink("/proc/self/ns/pid")
 	var out []int
+	sandboxes := map[string]bool{}
+	nsOf := map[int]string{}
 	for _, ent := range ents {
 		pid, err := strconv.Atoi(ent.Name())
 		if err != nil || pid == os.Getpid() {
 			continue
 		}
+		ns, _ := os.Readlink(filepath.Join("/proc", ent.Name(), "ns", "pid"))
+		nsOf[pid] = ns
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", ent.Name(), "cmdline"))
 		cwd, _ := os.Readlink(filepath.Join("/proc", ent.Name(), "cwd"))
 		if strings.Contains(string(cmdline), dir) || cwd == dir || strings.HasPrefix(cwd, dir+"/") {
 			out = append(out, pid)
+			if ns != "" && ns != self {
+				sandboxes[ns] = true
+			}
+		}
+	}
+	for pid, ns := range nsOf {
+		if sandboxes[ns] && !slices.Contains(out, pid) {
+			out = append(out, pid)
 		}
 	}
 	return out
+}
+
+// inInstance runs script with sh inside a local instance's sandbox (its mount namespace and
+// root), as someone logged into the VM would; files of the instance change only this way
+// while it runs (its root is an overlay's upper layer).
+// stdin, if given, is the script's input.
+func (e *vmEnv) inInstance(instanceID, script string, stdin ...string) string {
+	e.t.Helper()
+	var rec struct {
+		PID int `json:"pid"`
+	}
+	b, err := os.ReadFile(filepath.Join(e.dataDir, "local", "instances", instanceID, "drone.pid"))
+	if err == nil {
+		err = json.Unmarshal(b, &rec)
+	}
+	if err != nil {
+		e.t.Fatalf("the sandbox of %s: %v", instanceID, err)
+	}
+	cmd := exec.Command("nsenter", "-t", strconv.Itoa(rec.PID), "-m", "-r", "-w", "/bin/sh", "-c", script)
+	cmd.Stdin = strings.NewReader(strings.Join(stdin, ""))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		e.t.Fatalf("in %s: %s: %v: %s", instanceID, script, err, out)
+	}
+	return string(out)
 }
 
 // killUnder kills whatever a test left running under dir, and fails the test if there was
@@ -247,11 +300,9 @@ func TestVMHelloLifecycle(t *testing.T) {
 		return true, ""
 	})
 	// A node whose health check fails is reported unhealthy, and healthy again once it passes.
-	sick := filepath.Join(e.root(nodes[0]["instance_id"].(string)), "greeting.txt")
-	saved := readFile(t, sick)
-	if err := os.Remove(sick); err != nil {
-		t.Fatal(err)
-	}
+	sickID := nodes[0]["instance_id"].(string)
+	saved := readFile(t, filepath.Join(e.root(sickID), "greeting.txt"))
+	e.inInstance(sickID, "rm /greeting.txt")
 	healthOf := func(want string) func() (bool, string) {
 		return func() (bool, string) {
 			for _, n := range e.nodes(id)["node"] {
@@ -263,9 +314,7 @@ func TestVMHelloLifecycle(t *testing.T) {
 		}
 	}
 	eventually(t, "the node is reported unhealthy", healthOf("unhealthy"))
-	if err := os.WriteFile(sick, []byte(saved), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	e.inInstance(sickID, "cat > /greeting.txt", saved)
 	eventually(t, "the node is reported healthy again", healthOf("healthy"))
 	// The VPC's Frontgate is known with its runtime and its Drones.
 	fgs := list(t, e.admin, "/v1/frontgates", nil)
@@ -458,7 +507,7 @@ func TestVMRedis(t *testing.T) {
 			if out, err := redisCLI(t, ip, "config", "get", "maxmemory"); err != nil || !strings.HasSuffix(out, "314572800") {
 				t.Fatalf("maxmemory on %s = %q, %v", ip, out, err)
 			}
-			if conf := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "data", "redis", "redis.conf")); !strings.Contains(conf, "maxmemory 300mb") {
+			if conf := readFile(t, filepath.Join(e.volume(n["instance_id"].(string)), "redis", "redis.conf")); !strings.Contains(conf, "maxmemory 300mb") {
 				t.Fatalf("redis.conf of %s:\n%s", n["id"], conf)
 			}
 		}
@@ -808,9 +857,7 @@ func TestVMPreCheck(t *testing.T) {
 	if c := e.cluster(id); c["status"] != "active" || len(e.nodes(id)["node"]) != 1 {
 		t.Fatalf("after the refused scale-out: %v, nodes %v", c["status"], e.nodes(id))
 	}
-	if err := os.WriteFile(filepath.Join(e.root(first["instance_id"].(string)), "allow"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	e.inInstance(first["instance_id"].(string), "touch /allow")
 	do(t, e.admin, http.MethodPost, "/v1/jobs/"+acc["job_id"].(string)+"/retry", nil)
 	e.succeed(acc["job_id"].(string))
 	nodes := e.nodes(id)["node"]

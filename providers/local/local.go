@@ -15,9 +15,27 @@ const Name = "local"
 const Zone = "local"
 
 // Provider is the local runtime provider.
-type Provider struct{}
+type Provider struct {
+	// Sandbox says whether this machine can sandbox instances (the driver's Probe); nil
+	// means it can. A runtime or cluster of a provider that cannot is refused with its reason.
+	Sandbox func(ctx context.Context) error
+}
 
-var _ providers.Provider = Provider{}
+var (
+	_ providers.Provider = Provider{}
+	_ providers.Checker  = Provider{}
+)
+
+// Check implements providers.Checker: the local runtime runs packages only in sandboxes.
+func (p Provider) Check(ctx context.Context) error {
+	if p.Sandbox == nil {
+		return nil
+	}
+	if err := p.Sandbox(ctx); err != nil {
+		return fmt.Errorf("local runtime: packages run only in sandboxes, and this machine cannot make one: %w", err)
+	}
+	return nil
+}
 
 // Name implements providers.Provider.
 func (Provider) Name() string { return Name }
@@ -40,10 +58,11 @@ func (Provider) ValidateCredential(_ context.Context, c providers.Credential) er
 	return nil
 }
 
-// ValidateRuntime implements providers.Provider.
-func (Provider) ValidateRuntime(_ context.Context, zone string, _ providers.Credential) error {
+// ValidateRuntime implements providers.Provider: the zone is "local" and the machine can
+// sandbox instances (Check).
+func (p Provider) ValidateRuntime(ctx context.Context, zone string, _ providers.Credential) error {
 	if zone != "" && zone != Zone {
 		return fmt.Errorf("local provider: zone %q does not exist (the only zone is %q)", zone, Zone)
 	}
-	return nil
+	return p.Check(ctx)
 }

@@ -1,7 +1,9 @@
 package local
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/pitrix/pitrix/providers"
@@ -34,5 +36,22 @@ func TestValidate(t *testing.T) {
 	}
 	if got, ok := reg.Get("local"); !ok || got.AppType() != providers.AppTypeVM {
 		t.Fatalf("registry Get(local) = %v, %v", got, ok)
+	}
+}
+
+// TestCheck: a machine that cannot sandbox makes the local runtime refuse, with the reason.
+func TestCheck(t *testing.T) {
+	ctx := t.Context()
+	ok := Provider{Sandbox: func(context.Context) error { return nil }}
+	if err := ok.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	why := errors.New("overlay: operation not permitted")
+	no := Provider{Sandbox: func(context.Context) error { return why }}
+	if err := no.Check(ctx); !errors.Is(err, why) || !strings.Contains(err.Error(), "sandbox") {
+		t.Fatalf("Check = %v; want the reason, saying sandbox", err)
+	}
+	if err := no.ValidateRuntime(ctx, Zone, providers.Credential{}); !errors.Is(err, why) {
+		t.Fatalf("ValidateRuntime = %v; want the sandbox's reason", err)
 	}
 }

@@ -85,6 +85,14 @@ func New(p providers.Provider, cfg Config) (*Operator, error) {
 	return &Operator{Provider: p, cfg: cfg, recorded: map[string]bool{}}, nil
 }
 
+// Check implements providers.Checker with the provider's own check, if it has one.
+func (o *Operator) Check(ctx context.Context) error {
+	if c, ok := o.Provider.(providers.Checker); ok {
+		return c.Check(ctx)
+	}
+	return nil
+}
+
 // actionParams are the fields of a job's params the frame needs.
 type actionParams struct {
 	Role    string   `json:"role"`

@@ -230,3 +230,7 @@ func (a *Actor) inspect() []byte {
 	b, _ := json.Marshal(state)
 	return b
 }
+
+// Busy keeps the activation while it has a job queued or running (node.Busy): its task
+// goroutines live in its memory.
+func (a *Actor) Busy() bool { return a.run != nil || len(a.queue) > 0 }

@@ -44,7 +44,6 @@ func Kind(d Deps) node.Kind {
 type Actor struct {
 	deps    Deps
 	id      string
-	log     *slog.Logger
 	s       *frontgate.Session // nil until first known
 	version uint64
 }
@@ -54,9 +53,8 @@ func (a *Actor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.id = node.Identity(ctx)
-		a.log = a.deps.Logger.With("kind", frontgate.KindName, "frontgate", a.id)
 		if err := a.load(); err != nil {
-			a.log.Error("load frontgate session", "err", err)
+			a.logger().Error("load frontgate session", "err", err)
 		}
 	case *actorpb.FrontgateCommand:
 		s, err := a.handle(m)
@@ -141,7 +139,7 @@ func (a *Actor) write(next frontgate.Session) (*frontgate.Session, error) {
 	v, err := a.deps.Store.Apply(ctx, entity.MustPut(frontgate.Key(a.id), next, expect))
 	if errors.Is(err, store.ErrConflict) {
 		if lerr := a.load(); lerr != nil {
-			a.log.Error("reload frontgate session", "err", lerr)
+			a.logger().Error("reload frontgate session", "err", lerr)
 		}
 		return nil, &fault.Error{Code: fault.CodeConflict, Message: fmt.Sprintf("frontgate %s session changed elsewhere; retry", a.id), Err: err}
 	}
@@ -150,4 +148,10 @@ func (a *Actor) write(next frontgate.Session) (*frontgate.Session, error) {
 	}
 	a.s, a.version = &next, v
 	return a.s, nil
+}
+
+// logger is the actor's logger, made when it logs: most activations never do, and a logger
+// kept per idle activation costs more than the rest of its state.
+func (a *Actor) logger() *slog.Logger {
+	return a.deps.Logger.With("kind", frontgate.KindName, "frontgate", a.id)
 }

@@ -45,7 +45,6 @@ func Kind(d Deps) node.Kind {
 type Actor struct {
 	deps    Deps
 	id      string
-	log     *slog.Logger
 	rt      *runtime.Runtime // nil while the runtime does not exist
 	version uint64           // store version of rt (the compare-and-set fence)
 	loadErr error
@@ -56,7 +55,6 @@ func (a *Actor) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		a.id = node.Identity(ctx)
-		a.log = a.deps.Logger.With("kind", runtime.KindName, "runtime_id", a.id)
 		a.load()
 	case *actorpb.RuntimeCommand:
 		rt, err := a.handle(m)
@@ -70,7 +68,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 		if fault.Is(err, fault.CodeConflict) && errors.Is(err, store.ErrConflict) {
 			// Our copy is stale: another activation wrote. Reload in place (stopping would
 			// race the next message, which protoactor drops without a dead letter).
-			a.log.Warn("stale runtime activation reloads", "err", err)
+			a.logger().Warn("stale runtime activation reloads", "err", err)
 			a.load()
 		}
 	case *actorpb.Inspect:
@@ -92,7 +90,7 @@ func (a *Actor) load() {
 		a.rt, a.version, a.loadErr = nil, 0, nil
 	case err != nil:
 		a.loadErr = err
-		a.log.Error("load runtime", "err", err)
+		a.logger().Error("load runtime", "err", err)
 	default:
 		a.rt, a.version, a.loadErr = &rt, v, nil
 	}
@@ -196,4 +194,10 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// logger is the actor's logger, made when it logs: most activations never do, and a logger
+// kept per idle activation costs more than the rest of its state.
+func (a *Actor) logger() *slog.Logger {
+	return a.deps.Logger.With("kind", runtime.KindName, "runtime_id", a.id)
 }

@@ -522,15 +522,25 @@ func (r *Replica) removeServerLocal(id string) error {
 // Leave removes this node from the configuration (leadership moves first if it leads), so
 // the others do not count on it for a quorum. Call it before Close on a graceful exit.
 func (r *Replica) Leave(ctx context.Context) error {
-	if r.raft.State() == raft.Leader {
-		if err := r.raft.LeadershipTransfer().Error(); err != nil {
-			r.log.Warn("leadership transfer before leaving failed", "err", err)
-		}
+	if err := r.StepDown(ctx); err != nil {
+		r.log.Warn("leadership transfer before leaving failed", "err", err)
 	}
 	id := r.cfg.ID
 	_, err := r.toLeader(ctx, "leave", func(context.Context) (uint64, error) { return 0, r.removeServerLocal(id) },
 		append([]byte{rpcRemove}, id...))
 	return err
+}
+
+// StepDown hands the leadership to another voter when this node leads (before it drains or
+// stops), bounded by ctx; a follower does nothing.
+func (r *Replica) StepDown(ctx context.Context) error {
+	if r.raft.State() != raft.Leader {
+		return nil
+	}
+	if err := r.await(ctx, r.raft.LeadershipTransfer()); err != nil {
+		return fmt.Errorf("hand over the leadership: %w", err)
+	}
+	return nil
 }
 
 // reconcile runs on every node and acts while it leads: servers gossip has not seen alive

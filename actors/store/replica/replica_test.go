@@ -375,3 +375,26 @@ func TestForceNewClusterFromACopy(t *testing.T) {
 		t.Fatalf("n4 after joining the recovered cluster: %v", err)
 	}
 }
+
+// StepDown hands the leadership to another voter; on a follower it does nothing.
+func TestStepDown(t *testing.T) {
+	c := newTestCluster(t)
+	c.three()
+	leaderID := func() string { return c.nodes["n1"].Status().LeaderID }
+	waitFor(t, "a leader", func() bool { return leaderID() != "" })
+	old := leaderID()
+	for id, r := range c.nodes {
+		if id != old {
+			if err := r.StepDown(t.Context()); err != nil {
+				t.Fatalf("StepDown on follower %s: %v", id, err)
+			}
+		}
+	}
+	if err := c.nodes[old].StepDown(t.Context()); err != nil {
+		t.Fatalf("StepDown on leader %s: %v", old, err)
+	}
+	waitFor(t, "another leader", func() bool { l := leaderID(); return l != "" && l != old })
+	if _, err := put(t.Context(), c.nodes[old], "after-stepdown", "v", store.Absent); err != nil {
+		t.Fatalf("write through the old leader after it stepped down: %v", err)
+	}
+}

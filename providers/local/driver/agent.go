@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pitrix/pitrix/providers/local/sandbox"
 )
 
 // An agent is one Frontgate or Drone process of this driver: its kind (the subcommand), id,
@@ -26,6 +28,10 @@ type agent struct {
 	// (the Frontgate's --data-dir, the Drone's --state-dir). Another Driver's agent of the
 	// same id is not ours.
 	ownFlag, ownValue string
+	// sandboxed agents run in a sandbox (see package sandbox): the process this driver starts
+	// and finds is the sandbox's init, `BINARY sandbox-init --sandbox-dir DIR KIND FLAGS...`,
+	// and ending it ends everything in the sandbox.
+	sandboxed bool
 }
 
 func (a agent) pidFile() string { return filepath.Join(a.dir, a.kind+".pid") }
@@ -50,28 +56,47 @@ func flagValue(argv []string, name string) (string, bool) {
 	return "", false
 }
 
-// matches reports whether argv is a's command line: this driver's binary (by name: an upgraded
-// control plane may run from elsewhere), a's subcommand, id and own path.
-func (d *Driver) matches(a agent, argv []string) bool {
-	if len(argv) < 2 || filepath.Base(argv[0]) != filepath.Base(d.cfg.Binary) || argv[1] != a.kind {
-		return false
+// agentArgs returns argv as [binary, kind, flags...] when it is a's command line: this
+// driver's binary (by name: an upgraded control plane may run from elsewhere), a's
+// subcommand, id and own path; for a sandboxed agent, its sandbox's init in a's directory.
+func (d *Driver) agentArgs(a agent, argv []string) ([]string, bool) {
+	if len(argv) < 2 || filepath.Base(argv[0]) != filepath.Base(d.cfg.Binary) {
+		return nil, false
+	}
+	if a.sandboxed {
+		if len(argv) < 5 || argv[1] != sandbox.InitArg || argv[2] != sandboxDirFlag || argv[3] != a.dir {
+			return nil, false
+		}
+		argv = append([]string{argv[0]}, argv[4:]...)
+	}
+	if argv[1] != a.kind {
+		return nil, false
 	}
 	id, ok := flagValue(argv[2:], a.idFlag)
 	if !ok || id != a.id {
-		return false
+		return nil, false
 	}
 	own, ok := flagValue(argv[2:], a.ownFlag)
-	return ok && own == a.ownValue
+	return argv, ok && own == a.ownValue
+}
+
+// matches reports whether argv is a's command line (see agentArgs).
+func (d *Driver) matches(a agent, argv []string) bool {
+	_, ok := d.agentArgs(a, argv)
+	return ok
 }
 
 // find returns a's running process: the one of its pid file when that is alive, started at the
 // recorded time and running a's command line; otherwise one found among all processes (a
-// process whose pid file was lost). A pid reused by another process never matches.
+// process whose pid file was lost). A pid reused by another process never matches. The
+// command line is returned as agentArgs does.
 func (d *Driver) find(a agent) (proc, []string, bool) {
 	var rec proc
 	if err := readJSON(a.pidFile(), &rec); err == nil && rec.alive() {
-		if argv, err := readCmdline(rec.PID); err == nil && d.matches(a, argv) && rec.alive() {
-			return rec, argv, true
+		if raw, err := readCmdline(rec.PID); err == nil && rec.alive() {
+			if argv, ok := d.agentArgs(a, raw); ok {
+				return rec, argv, true
+			}
 		}
 	}
 	pids, err := listPids()
@@ -79,8 +104,12 @@ func (d *Driver) find(a agent) (proc, []string, bool) {
 		return proc{}, nil, false
 	}
 	for _, pid := range pids {
-		argv, err := readCmdline(pid)
-		if err != nil || !d.matches(a, argv) {
+		raw, err := readCmdline(pid)
+		if err != nil {
+			continue
+		}
+		argv, ok := d.agentArgs(a, raw)
+		if !ok {
 			continue
 		}
 		if p, ok := procOf(pid); ok {
@@ -107,10 +136,11 @@ func (d *Driver) agentEnv() []string {
 
 // start runs a detached (own session, so its own process group) with args after the
 // subcommand, its output appended to its log, records it in its pid file, and waits for ready
-// (a line of its log; "" = no wait) within Config.ReadyTimeout and ctx. A process that exits
-// first is an error quoting the end of its log; one that is alive but not ready yet is left
-// running (the next call adopts it) and reported as not ready.
-func (d *Driver) start(ctx context.Context, a agent, args []string, ready string) (proc, error) {
+// (a line of its log; "" = no wait) within Config.ReadyTimeout and ctx. A sandboxed agent runs
+// in box, which holds the same subcommand and args. A process that exits first is an error
+// quoting the end of its log; one that is alive but not ready yet is left running (the next
+// call adopts it) and reported as not ready.
+func (d *Driver) start(ctx context.Context, a agent, args []string, ready string, box *sandbox.Spec) (proc, error) {
 	logPath := a.logFile()
 	if fi, err := os.Stat(logPath); err == nil && fi.Size() > maxLog {
 		_ = os.Rename(logPath, logPath+".1")
@@ -124,11 +154,24 @@ func (d *Driver) start(ctx context.Context, a agent, args []string, ready string
 		lf.Close()
 		return proc{}, err
 	}
-	cmd := exec.Command(d.cfg.Binary, append([]string{a.kind}, args...)...)
-	cmd.Dir = a.dir
-	cmd.Env = d.agentEnv()
+	var cmd *exec.Cmd
+	if a.sandboxed {
+		if box == nil {
+			lf.Close()
+			return proc{}, fmt.Errorf("%s %s: no sandbox given", a.kind, a.id)
+		}
+		cmd, err = sandbox.Command(d.cfg.Binary, append([]string{sandboxDirFlag, a.dir, a.kind}, args...), *box)
+		if err != nil {
+			lf.Close()
+			return proc{}, err
+		}
+	} else {
+		cmd = exec.Command(d.cfg.Binary, append([]string{a.kind}, args...)...)
+		cmd.Dir = a.dir
+		cmd.Env = d.agentEnv()
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	}
 	cmd.Stdout, cmd.Stderr = lf, lf // files: no copying goroutines
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
 	lf.Close()
 	if err != nil {

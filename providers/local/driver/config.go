@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/pitrix/pitrix/edge/pki"
@@ -40,8 +41,9 @@ type Config struct {
 	// Issuer issues the Frontgates' and Drones' certificates. Required.
 	Issuer Issuer
 	// Env is the agents' environment ("K=V"); commands run by Drones inherit it. Nil means
-	// this process's environment. Variables starting with PITRIX_ are dropped either way (they
-	// would set the agents' flags).
+	// this process's environment for Frontgates and a VM's (a standard PATH, HOME=/root,
+	// LANG=C.UTF-8) for the sandboxed Drones. Variables starting with PITRIX_ are dropped either
+	// way (they would set the agents' flags).
 	Env []string
 	// Logger receives lifecycle (agents started, adopted, stopped). Default: discard.
 	Logger *slog.Logger
@@ -50,6 +52,12 @@ type Config struct {
 	// ReadyTimeout bounds the wait for a started agent to come up: a Frontgate serving Drones,
 	// a Drone connected to its Frontgate. Default 30 s.
 	ReadyTimeout time.Duration
+	// Base is the read-only root every instance's sandbox starts from: "/" (the host's root)
+	// when empty, or an image directory. An instance's writes land in its own upper layer.
+	Base string
+	// Hide are host paths shown empty inside every sandbox, besides Dir itself: the server's
+	// data dir, token and key files. Each is hidden as given and with its symlinks resolved.
+	Hide []string
 	// CertTTL is the lifetime of the agents' certificates; an agent whose certificate has less
 	// than a third of its lifetime left (or another CA) is restarted with a new one. Default 30
 	// days (at most pki.MaxTTL).
@@ -96,6 +104,14 @@ func (c Config) Validate() error {
 	}
 	if c.Issuer == nil {
 		errs = append(errs, errors.New("Issuer is required"))
+	}
+	if c.Base != "" && !filepath.IsAbs(c.Base) {
+		errs = append(errs, fmt.Errorf("Base %q must be absolute", c.Base))
+	}
+	for _, h := range c.Hide {
+		if !filepath.IsAbs(h) || filepath.Clean(h) == "/" {
+			errs = append(errs, fmt.Errorf("Hide %q must be an absolute path other than /", h))
+		}
 	}
 	if c.StopTimeout < 0 {
 		errs = append(errs, fmt.Errorf("StopTimeout %s is negative", c.StopTimeout))

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/pitrix/pitrix/providers/vm"
@@ -28,14 +30,22 @@ var (
 	// ErrNotReady reports an agent that started but did not come up within
 	// Config.ReadyTimeout (it is left running; the next call adopts it).
 	ErrNotReady = errors.New("driver: agent not ready")
+	// ErrNoSandbox reports that this machine cannot sandbox instances (see Probe): the driver
+	// refuses to run a Drone rather than run it on the host.
+	ErrNoSandbox = errors.New("driver: the local runtime cannot sandbox instances here")
 )
 
 // Driver is the local runtime's vm.Driver. It is safe for concurrent use, also with other
 // Drivers (in this or other processes) on the same Dir.
 type Driver struct {
-	cfg Config
-	dir string // Config.Dir, absolute, symlinks resolved (as /proc shows working directories)
-	log *slog.Logger
+	cfg  Config
+	dir  string // Config.Dir, absolute, symlinks resolved (as /proc shows working directories)
+	hide []string
+	log  *slog.Logger
+
+	probeMu  sync.Mutex
+	probed   bool
+	probeErr error
 }
 
 var _ vm.Driver = (*Driver)(nil)
@@ -72,7 +82,21 @@ func New(cfg Config) (*Driver, error) {
 	if dir, err = filepath.EvalSymlinks(dir); err != nil {
 		return nil, fmt.Errorf("driver: %w", err)
 	}
-	return &Driver{cfg: cfg, dir: dir, log: cfg.Logger.With("component", "local_driver")}, nil
+	return &Driver{cfg: cfg, dir: dir, hide: hidden(dir, cfg.Hide), log: cfg.Logger.With("component", "local_driver")}, nil
+}
+
+// hidden is what sandboxes hide: dir and each of extra, as given and with symlinks resolved.
+func hidden(dir string, extra []string) []string {
+	out := []string{dir}
+	for _, h := range extra {
+		h = filepath.Clean(h)
+		out = append(out, h)
+		if r, err := filepath.EvalSymlinks(h); err == nil && r != "/" {
+			out = append(out, r)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // Dir is the driver's directory, absolute.

@@ -69,8 +69,8 @@ func TestLifecycle(t *testing.T) {
 	if in1 != (vm.Instance{ID: "i-1", IP: wantIP(2), Status: vm.InstanceRunning}) {
 		t.Fatalf("CreateInstance = %+v", in1)
 	}
-	if fi, err := os.Stat(filepath.Join(d.Root("i-1"), "data")); err != nil || !fi.IsDir() {
-		t.Fatalf("mount point root/data: %v", err)
+	if fi, err := os.Stat(d.Volume("i-1")); err != nil || !fi.IsDir() {
+		t.Fatalf("volume of mount point /data: %v", err)
 	}
 	waitDrones(t, r.gw, vpc.FrontgateID, "i-1")
 	drAgent := d.droneAgent("i-1")
@@ -94,8 +94,9 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("second driver: pids %d, %d; want adopted %d, %d", a, b, fgPid, drPid)
 	}
 
-	// Commands run in the root; daemons leave the Drone's process group, one even its
-	// directory, and must still end with the instance.
+	// Commands run in the instance's sandbox, at its /, with an empty $PITRIX_ROOT as on a VM;
+	// daemons leave the Drone's process group and session, and must still end with the
+	// instance.
 	run := func(id, cmd string) *edgepb.CommandResult {
 		t.Helper()
 		reply, err := r.gw.Request(ctx, vpc.FrontgateID, &edgepb.RunCommand{CommandId: id, InstanceId: "i-1", Cmd: cmd, TimeoutSec: 30})
@@ -104,21 +105,32 @@ func TestLifecycle(t *testing.T) {
 		}
 		return reply.(*edgepb.CommandResult)
 	}
-	res := run("c-1", `pwd; echo "$PITRIX_ROOT $PITRIX_IP"; cd data && setsid sleep 300 </dev/null >/dev/null 2>&1 &
+	res := run("c-1", `pwd; echo "[$PITRIX_ROOT] $PITRIX_IP"; echo etc > /etc/pitrix-lifecycle; echo vol > /data/v
+cd /data && setsid sleep 300 </dev/null >/dev/null 2>&1 &
 cd / && setsid sleep 301 </dev/null >/dev/null 2>&1 &`)
-	if want := fmt.Sprintf("%s\n%s %s\n", d.Root("i-1"), d.Root("i-1"), wantIP(2)); res.ExitCode != 0 || string(res.Stdout) != want {
+	if want := fmt.Sprintf("/\n[] %s\n", wantIP(2)); res.ExitCode != 0 || string(res.Stdout) != want {
 		t.Fatalf("command = %d %q %q; want %q", res.ExitCode, res.Stdout, res.Stderr, want)
 	}
+	for path, want := range map[string]string{filepath.Join(d.Root("i-1"), "etc", "pitrix-lifecycle"): "etc\n",
+		filepath.Join(d.Volume("i-1"), "v"): "vol\n"} {
+		if got, err := os.ReadFile(path); err != nil || string(got) != want {
+			t.Fatalf("%s = %q, %v; want %q", path, got, err, want)
+		}
+	}
+	if _, err := os.Stat("/etc/pitrix-lifecycle"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the instance wrote the host's /etc: %v", err)
+	}
+	var daemons []proc
 	eventually(t, "the daemons run", func() (bool, string) {
-		ps, err := procsUnder(d.instanceDir("i-1"))
-		return err == nil && len(ps) >= 3, fmt.Sprint(pids(ps), err) // the Drone and two sleeps
+		daemons = instanceProcs(t, d, "i-1")
+		return len(daemons) >= 4, fmt.Sprint(pids(daemons)) // init, the Drone and two sleeps
 	})
-	daemons, _ := procsUnder(d.instanceDir("i-1"))
 
 	if err := d2.StopInstance(ctx, r.rt, vpc, "i-1"); err != nil {
 		t.Fatal(err)
 	}
 	noProcsUnder(t, d.instanceDir("i-1"))
+	noSandboxProcs(t, daemons)
 	for _, p := range daemons {
 		if p.alive() {
 			t.Fatalf("pid %d survived StopInstance", p.PID)
@@ -199,8 +211,13 @@ cd / && setsid sleep 301 </dev/null >/dev/null 2>&1 &`)
 
 	// Purge leaves nothing running.
 	all, err := procsUnder(d.Dir())
-	if err != nil || len(all) < 3 {
-		t.Fatalf("before purge: %v %v, want the frontgate, two drones, a daemon", pids(all), err)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("before purge: %v %v, want the frontgate", pids(all), err)
+	}
+	all = append(all, instanceProcs(t, d, "i-2")...)
+	all = append(all, instanceProcs(t, d, "i-3")...)
+	if len(all) < 5 {
+		t.Fatalf("before purge: %v, want the frontgate and two sandboxes of an init and a drone", pids(all))
 	}
 	if err := d.Purge(ctx); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/pitrix/pitrix/edge/gateway"
 	"github.com/pitrix/pitrix/internal/testutil"
 	"github.com/pitrix/pitrix/providers"
+	"github.com/pitrix/pitrix/providers/local/sandbox"
 )
 
 // testLogger writes to the test's output, shown only on failure.
@@ -67,8 +68,18 @@ func newRig(t *testing.T) *rig {
 // driver returns a new Driver on the rig's Dir; everything it runs is purged when the test ends.
 func (r *rig) driver() *Driver {
 	r.t.Helper()
-	d, err := New(Config{Dir: r.dir, Binary: binary, Control: func() string { return *r.control.Load() },
-		Issuer: r.gw, Logger: testLogger(r.t), StopTimeout: 3 * time.Second})
+	return r.driverWith(nil)
+}
+
+// driverWith is driver with its Config changed by mod first (when not nil).
+func (r *rig) driverWith(mod func(*Config)) *Driver {
+	r.t.Helper()
+	cfg := Config{Dir: r.dir, Binary: binary, Control: func() string { return *r.control.Load() },
+		Issuer: r.gw, Logger: testLogger(r.t), StopTimeout: 3 * time.Second}
+	if mod != nil {
+		mod(&cfg)
+	}
+	d, err := New(cfg)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -143,5 +154,36 @@ func noProcsUnder(t *testing.T, dir string) {
 	}
 	if len(ps) > 0 {
 		t.Fatalf("processes left in %s: %v", dir, pids(ps))
+	}
+}
+
+// instanceProcs returns the processes of instance id's sandbox: its init and everything in
+// its PID namespace.
+func instanceProcs(t *testing.T, d *Driver, id string) []proc {
+	t.Helper()
+	init, _, ok := d.find(d.droneAgent(id))
+	if !ok {
+		return nil
+	}
+	members, err := sandbox.Members(init.PID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []proc
+	for _, pid := range members {
+		if p, ok := procOf(pid); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// noSandboxProcs fails unless every process of ps has ended.
+func noSandboxProcs(t *testing.T, ps []proc) {
+	t.Helper()
+	for _, p := range ps {
+		if p.alive() {
+			t.Fatalf("pid %d of the sandbox survived", p.PID)
+		}
 	}
 }

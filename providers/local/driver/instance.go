@@ -11,6 +11,7 @@ import (
 
 	"github.com/pitrix/pitrix/edge/pki"
 	"github.com/pitrix/pitrix/providers"
+	"github.com/pitrix/pitrix/providers/local/sandbox"
 	"github.com/pitrix/pitrix/providers/vm"
 )
 
@@ -45,16 +46,18 @@ func (d *Driver) instanceFile(id string) string {
 	return filepath.Join(d.instanceDir(id), "instance.json")
 }
 
-// rootOf is the instance root: the commands' working directory and $PITRIX_ROOT.
+// rootOf is the instance's root layer: the upper directory of its sandbox's overlay, where
+// every write of the instance outside its volume lands (a file the instance sees as /etc/x
+// is rootOf/etc/x).
 func (d *Driver) rootOf(id string) string { return filepath.Join(d.instanceDir(id), "root") }
 
-// Root is the root directory of instance id, as its commands see it in $PITRIX_ROOT.
+// Root is the host directory holding what instance id wrote to its root: its file /etc/x is
+// Root(id)/etc/x (files of the base it did not change are not there).
 func (d *Driver) Root(id string) string { return d.rootOf(id) }
 
 func (d *Driver) droneAgent(id string) agent {
-	dir := d.instanceDir(id)
-	return agent{kind: "drone", id: id, dir: dir, idFlag: "--instance-id",
-		ownFlag: "--state-dir", ownValue: filepath.Join(dir, "drone")}
+	return agent{kind: "drone", id: id, dir: d.instanceDir(id), idFlag: "--instance-id",
+		ownFlag: "--state-dir", ownValue: droneDirIn + "/state", sandboxed: true}
 }
 
 // loadInstance reads instance id of VPC vpcID (any VPC when empty); a missing one wraps
@@ -193,10 +196,20 @@ func (d *Driver) ensureDrone(ctx context.Context, s instanceState) error {
 			return err
 		}
 	}
-	root, state := d.rootOf(s.ID), filepath.Join(a.dir, "drone")
-	dirs := []string{root, state}
-	if s.MountPoint != "" {
-		dirs = append(dirs, filepath.Join(root, filepath.Clean("/"+s.MountPoint)))
+	if err := d.Probe(ctx); err != nil {
+		return fmt.Errorf("start drone %s: %w", s.ID, err)
+	}
+	// A Drone an older driver started outside a sandbox would serve the instance twice.
+	legacy := agent{kind: "drone", id: s.ID, dir: a.dir, idFlag: "--instance-id", ownFlag: "--state-dir", ownValue: d.stateOf(s.ID)}
+	if _, _, ok := d.find(legacy); ok {
+		d.log.Warn("stopping a drone that runs outside a sandbox", "instance_id", s.ID)
+		if err := errors.Join(d.stop(ctx, legacy), d.sweep(ctx, a.dir)); err != nil {
+			return fmt.Errorf("start drone %s on %s: %w", s.ID, s.IP, err)
+		}
+	}
+	dirs := []string{d.rootOf(s.ID), d.workOf(s.ID), d.mergedOf(s.ID), d.stateOf(s.ID)}
+	if mountPoint(s.MountPoint) != "" {
+		dirs = append(dirs, d.volumeOf(s.ID))
 	}
 	for _, dir := range dirs {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -206,9 +219,10 @@ func (d *Driver) ensureDrone(ctx context.Context, s instanceState) error {
 	if err := d.issue(files, pki.KindDrone, s.ID, s.IP); err != nil {
 		return fmt.Errorf("start drone %s on %s: %w", s.ID, s.IP, err)
 	}
+	// Paths as the Drone sees them in its sandbox; its root is the sandbox's /.
 	args := []string{"--instance-id", s.ID, "--cluster-id", s.ClusterID, "--role", s.Role, "--ip", s.IP,
-		"--vpc", s.VPC, "--root", root, "--state-dir", state, "--frontgate", v.frontgateAddr(),
-		"--cert", files.cert, "--key", files.key, "--ca", files.ca}
+		"--vpc", s.VPC, "--state-dir", droneDirIn + "/state", "--frontgate", v.frontgateAddr(),
+		"--cert", droneDirIn + "/drone.crt", "--key", droneDirIn + "/drone.key", "--ca", droneDirIn + "/ca.pem"}
 	if h := s.Health; h.Cmd != "" {
 		args = append(args, "--health-cmd", h.Cmd)
 		if h.Interval > 0 {
@@ -231,7 +245,8 @@ func (d *Driver) ensureDrone(ctx context.Context, s instanceState) error {
 		d.log.Warn("frontgate not running; the drone connects when it is", "instance_id", s.ID, "frontgate", v.FrontgateID)
 		ready = ""
 	}
-	if _, err := d.start(ctx, a, args, ready); err != nil {
+	box := d.droneSandbox(s, files, args)
+	if _, err := d.start(ctx, a, args, ready, &box); err != nil {
 		return fmt.Errorf("start drone %s on %s (frontgate %s): %w", s.ID, s.IP, v.frontgateAddr(), err)
 	}
 	return nil
@@ -353,6 +368,10 @@ func (d *Driver) deleteInstance(ctx context.Context, vpc vm.VPC, id string) erro
 		return fmt.Errorf("delete instance %s in %s: %w", id, vpc.ID, err)
 	}
 	if err := d.halt(ctx, id); err != nil {
+		return fmt.Errorf("delete instance %s in %s: %w", id, vpc.ID, err)
+	}
+	// The sandbox's mounts went with its namespace; anything mounted here from outside goes too.
+	if err := sandbox.Unmount(d.instanceDir(id)); err != nil {
 		return fmt.Errorf("delete instance %s in %s: %w", id, vpc.ID, err)
 	}
 	if err := d.trash(d.instanceDir(id)); err != nil {

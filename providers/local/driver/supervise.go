@@ -3,6 +3,7 @@ package driver
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/pitrix/pitrix/providers/vm"
@@ -47,13 +48,7 @@ func (d *Driver) superviseOnce(ctx context.Context) {
 			continue
 		}
 		if _, _, ok := d.find(d.frontgateAgent(v)); !ok {
-			d.log.Warn("frontgate not running; starting it again", "vpc", vpcID, "frontgate", v.FrontgateID)
-			if unlock, err := d.lock(ctx, "vpc."+vpcID); err == nil {
-				if err := d.ensureFrontgate(ctx, v); err != nil {
-					d.log.Error("restart frontgate", "vpc", vpcID, "err", err)
-				}
-				unlock()
-			}
+			d.restartFrontgate(ctx, vpcID)
 		}
 		for _, s := range insts {
 			if _, _, ok := d.find(d.droneAgent(s.ID)); ok {
@@ -61,6 +56,36 @@ func (d *Driver) superviseOnce(ctx context.Context) {
 			}
 			d.restartDrone(ctx, s.ID)
 		}
+	}
+}
+
+// restartFrontgate starts a VPC's Frontgate again if, under the VPC's lock, the VPC still
+// exists and has an instance meant to run. What was read before the lock is stale: the last
+// instance may have been deleted and the Frontgate stopped (DeleteInstance), or the VPC
+// deleted, meanwhile; starting it then would leave a Frontgate nobody stops.
+func (d *Driver) restartFrontgate(ctx context.Context, vpcID string) {
+	unlock, err := d.lock(ctx, "vpc."+vpcID)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	v, err := d.loadVPC(vpcID)
+	if err != nil {
+		return
+	}
+	if _, _, ok := d.find(d.frontgateAgent(v)); ok {
+		return
+	}
+	ins, err := d.instancesIn(vpcID)
+	if err != nil {
+		return
+	}
+	if !slices.ContainsFunc(ins, func(s instanceState) bool { return s.Status == vm.InstanceRunning }) {
+		return
+	}
+	d.log.Warn("frontgate not running; starting it again", "vpc", vpcID, "frontgate", v.FrontgateID)
+	if err := d.ensureFrontgate(ctx, v); err != nil {
+		d.log.Error("restart frontgate", "vpc", vpcID, "err", err)
 	}
 }
 

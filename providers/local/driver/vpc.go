@@ -189,7 +189,7 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	}
 	args := []string{"--id", s.FrontgateID, "--vpc", s.ID, "--control", control, "--listen", addr,
 		"--data-dir", data, "--cert", files.cert, "--key", files.key, "--ca", files.ca}
-	if _, err := d.start(ctx, a, args, "pitrix: frontgate "+s.FrontgateID+" serving drones on "); err != nil {
+	if _, err := d.start(ctx, a, args, "pitrix: frontgate "+s.FrontgateID+" serving drones on ", nil); err != nil {
 		return fmt.Errorf("start frontgate %s on %s: %w", s.FrontgateID, addr, err)
 	}
 	if moved {

@@ -76,7 +76,7 @@ func (p *planner) custom() error {
 	}
 	defined := false
 	for _, r := range p.cur.Nodes {
-		if s, ok := r.Services[name]; ok && strings.TrimSpace(s.Cmd) != "" {
+		if _, ok := r.Services[name]; ok { // an empty cmd is a service that does nothing
 			defined = true
 		}
 	}

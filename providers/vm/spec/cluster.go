@@ -46,6 +46,9 @@ type Role struct {
 	HealthCheck           *HealthCheck       `json:"health_check,omitempty"`
 	Monitor               *Monitor           `json:"monitor,omitempty"`
 	Services              map[string]Service `json:"services,omitempty"`
+	// Loadbalancer is the role's load balancers (AppCenter's
+	// "loadbalancer": {{cluster.role.loadbalancer}}), recorded as written.
+	Loadbalancer json.RawMessage `json:"loadbalancer,omitempty"`
 }
 
 // Container says what a role's nodes run on.
@@ -59,13 +62,51 @@ type Container struct {
 type Volume struct {
 	Size       int    `json:"size,omitempty"` // GiB
 	MountPoint string `json:"mount_point,omitempty"`
-	Filesystem string `json:"filesystem,omitempty"`
+	// MountPoints are AppCenter's several data disks ("mount_point":
+	// ["/data1", "/data2"]): MountPoint is the first, where the volume is
+	// mounted; the others are recorded.
+	MountPoints []string `json:"mount_points,omitempty"`
+	Filesystem  string   `json:"filesystem,omitempty"`
 }
 
-// Endpoint is a service a cluster exposes.
+// UnmarshalJSON reads mount_point as one path or a list of paths.
+func (v *Volume) UnmarshalJSON(b []byte) error {
+	type plain Volume
+	var aux struct {
+		plain
+		MountPoint json.RawMessage `json:"mount_point"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*v = Volume(aux.plain)
+	if len(aux.MountPoint) == 0 || string(aux.MountPoint) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(aux.MountPoint, &v.MountPoint); err == nil {
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(aux.MountPoint, &list); err != nil {
+		return fmt.Errorf("volume mount_point is neither a path nor a list of paths")
+	}
+	v.MountPoints = list
+	if len(list) > 0 {
+		v.MountPoint = list[0]
+	}
+	return nil
+}
+
+// Endpoint is a service a cluster exposes. Protocol is free text
+// ("tcp", "http", "mysql", ...), as AppCenter has it.
 type Endpoint struct {
 	Port     int    `json:"port"`
 	Protocol string `json:"protocol,omitempty"`
+	// PortRef is a port given as the path of a value ("env.port" or
+	// AppCenter's "role.env.port"); Render resolves it into Port.
+	PortRef string `json:"-"`
+	// PortRange is a range of ports ("30000-32767"); Port is its first.
+	PortRange string `json:"port_range,omitempty"`
 }
 
 // HealthCheck is a periodic check and the action taken when it fails.
@@ -86,14 +127,20 @@ type Monitor struct {
 	Items  json.RawMessage `json:"items,omitempty"`
 }
 
-// Service is a lifecycle step (init, start, ...) or a custom action.
+// Service is a lifecycle step (init, start, ...) or a custom action. An
+// empty Cmd is a step that does nothing (AppCenter's "backup" of a
+// device-snapshot app has none).
 type Service struct {
-	Cmd              string `json:"cmd"`
-	Order            int    `json:"order,omitempty"`
-	NodesToExecuteOn int    `json:"nodes_to_execute_on,omitempty"`
-	Timeout          int    `json:"timeout,omitempty"` // seconds; 0 means DefaultServiceTimeout
-	PostStartService bool   `json:"post_start_service,omitempty"`
-	PreCheck         string `json:"pre_check,omitempty"`
+	Cmd  string `json:"cmd"`
+	Type string `json:"type,omitempty"` // "custom" for a custom service
+	// ServiceParams are the parameters the service is run with, as the
+	// template rendered them ({{service_params.x}}); recorded as written.
+	ServiceParams    json.RawMessage `json:"service_params,omitempty"`
+	Order            int             `json:"order,omitempty"`
+	NodesToExecuteOn int             `json:"nodes_to_execute_on,omitempty"`
+	Timeout          int             `json:"timeout,omitempty"` // seconds; 0 means DefaultServiceTimeout
+	PostStartService bool            `json:"post_start_service,omitempty"`
+	PreCheck         string          `json:"pre_check,omitempty"`
 }
 
 // DefaultServiceTimeout is the timeout of a service that sets none, in
@@ -132,13 +179,14 @@ func (c *Cluster) UnmarshalJSON(b []byte) error {
 // string.
 func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	var aux struct {
-		Port     json.RawMessage `json:"port"`
-		Protocol string          `json:"protocol"`
+		Port      json.RawMessage `json:"port"`
+		Protocol  string          `json:"protocol"`
+		PortRange string          `json:"port_range"`
 	}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	e.Protocol = aux.Protocol
+	e.Protocol, e.PortRange = aux.Protocol, aux.PortRange
 	if len(aux.Port) == 0 || string(aux.Port) == "null" {
 		return nil
 	}
@@ -147,17 +195,34 @@ func (e *Endpoint) UnmarshalJSON(b []byte) error {
 	if json.Unmarshal(raw, &s) == nil {
 		raw = json.RawMessage(s)
 	}
+	if m := portRangeRE.FindStringSubmatch(s); m != nil {
+		lo, _ := strconv.Atoi(m[1])
+		hi, _ := strconv.Atoi(m[2])
+		if lo > hi || hi > 65535 {
+			return fmt.Errorf("endpoint port range %q is not low-high within 0-65535", s)
+		}
+		e.Port, e.PortRange = lo, s
+		return nil
+	}
 	port, err := strconv.Atoi(string(raw))
 	if err != nil {
-		return fmt.Errorf("endpoint port %s is not a number", aux.Port)
+		if s != "" && pathRE.MatchString(s) {
+			e.PortRef = s
+			return nil
+		}
+		return fmt.Errorf("endpoint port %s is not a number or the path of a value", aux.Port)
 	}
 	e.Port = port
 	return nil
 }
 
+var portRangeRE = regexp.MustCompile(`^(\d{1,5})-(\d{1,5})$`)
+
 var (
-	roleRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$`)
-	serviceRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$`)
+	roleRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$`)
+	// serviceRE: AppCenter names custom services freely ("redeploy WAR for
+	// QingStor"); the name is shown (and translated by locale/) as is.
+	serviceRE = regexp.MustCompile(`^[^\x00-\x1f\x7f/\\]{1,128}$`)
 )
 
 // decodeCluster parses rendered JSON into a Cluster. Errors carry the byte
@@ -237,12 +302,9 @@ func (c *Cluster) Validate() error {
 		checkMonitor(p+".monitor", r.Monitor, fail)
 		for name, s := range r.Services {
 			sp := p + ".services." + name
-			if !serviceRE.MatchString(name) {
-				fail(sp, "service name must be letters, digits, '_' or '-'")
+			if !serviceRE.MatchString(name) || strings.TrimSpace(name) != name {
+				fail(sp, "service name must be 1 to 128 characters without control characters, slashes or outer spaces")
 				continue
-			}
-			if strings.TrimSpace(s.Cmd) == "" {
-				fail(sp+".cmd", "is required")
 			}
 			if s.Order < 0 {
 				fail(sp+".order", "must not be negative")
@@ -259,10 +321,8 @@ func (c *Cluster) Validate() error {
 		if e.Port < 0 || e.Port > 65535 {
 			fail("endpoints."+name+".port", "%d is not a port", e.Port)
 		}
-		switch strings.ToLower(e.Protocol) {
-		case "", "tcp", "udp", "http", "https":
-		default:
-			fail("endpoints."+name+".protocol", "%q is not tcp, udp, http or https", truncate(e.Protocol, 40))
+		if len(e.Protocol) > 64 {
+			fail("endpoints."+name+".protocol", "longer than 64")
 		}
 	}
 	checkHealth("health_check", c.HealthCheck, fail)
@@ -299,4 +359,36 @@ func (s Service) ServiceTimeout() int {
 		return DefaultServiceTimeout
 	}
 	return s.Timeout
+}
+
+// resolvePortRefs turns endpoint ports given as value paths ("env.port",
+// "role.env.port") into numbers; a path that names no number is a problem.
+func (c *Cluster) resolvePortRefs(values map[string]any) error {
+	var errs []string
+	for name, e := range c.Endpoints {
+		if e.PortRef == "" {
+			continue
+		}
+		path := e.PortRef
+		if role, rest, ok := strings.Cut(path, ".env."); ok {
+			path = "env." + role + "." + rest
+		}
+		v, ok := resolve(values, path)
+		f, isNum := toFloat(v)
+		if s, isStr := v.(string); ok && isStr {
+			n, err := strconv.Atoi(s)
+			f, isNum = float64(n), err == nil
+		}
+		if !ok || !isNum || f != float64(int(f)) {
+			errs = append(errs, fmt.Sprintf("endpoints.%s.port: %q names no port value", name, truncate(e.PortRef, 60)))
+			continue
+		}
+		e.Port = int(f)
+		c.Endpoints[name] = e
+	}
+	if len(errs) > 0 {
+		sortStrings(errs)
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
 }

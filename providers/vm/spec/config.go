@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/dlclark/regexp2/v2"
 )
 
 // Item types of config.json.
@@ -18,14 +21,44 @@ const (
 	TypeNumber   = "number"
 	TypeBoolean  = "boolean"
 	TypePassword = "password"
+	// TypeService is a link to another cluster (AppCenter's external
+	// service, such as the ZooKeeper a Kafka uses): its value is that
+	// cluster's ID, a string. The value is recorded and passed to the app;
+	// a runtime that cannot link clusters refuses a cluster that sets one.
+	TypeService = "service"
+	// TypeLoadBalancer is a role's load balancers: a list of IDs or
+	// objects ({"listener": ..., "port": 80}); "port" in config.json names
+	// the backend port(s). Recorded and passed on like TypeService.
+	TypeLoadBalancer = "loadbalancer"
+	// TypeAccessKey and TypeEIP are QingCloud resources AppCenter's form
+	// picks (an API access key, an elastic IP): the value is the
+	// resource's ID, recorded and passed on like TypeService.
+	TypeAccessKey = "accesskey"
+	TypeEIP       = "eip"
 )
 
 const (
 	maxConfigDepth = 16
 	maxPatternLen  = 1024
+	maxKeyLen      = 128
 )
 
-var keyRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+// PatternTimeout bounds one match of a config.json pattern, so a pattern
+// that backtracks without end (`(a+)+$`) cannot hold a request.
+const PatternTimeout = 100 * time.Millisecond
+
+// patternBudgetTotal bounds the pattern matches of one ParseConfig or Merge
+// together.
+const patternBudgetTotal = time.Second
+
+// patternBudget is the time the pattern matches of one call have taken.
+type patternBudget struct{ spent time.Duration }
+
+// keyRE is what AppCenter allows as a key: no white space (its rule),
+// and no braces or quotes, which would not survive the cluster template.
+// A slash would split its metadata path. Dots, dashes and a leading dash
+// ("-p") are fine.
+var keyRE = regexp.MustCompile(`^[^\s{}"\\/[:cntrl:]]{1,128}$`)
 
 // ConfigTree is config.json: the deploy form's items.
 type ConfigTree struct {
@@ -52,8 +85,10 @@ type Item struct {
 	Multichoice bool
 	Separator   string // multichoice separator, "," by default
 	Properties  []*Item
+	// Port is a loadbalancer item's backend port or ports, as written.
+	Port json.RawMessage
 
-	re *regexp.Regexp
+	re *regexp2.Regexp
 }
 
 // rawItem is an item as written; loose fields are decoded by hand because
@@ -73,6 +108,7 @@ type rawItem struct {
 	Changeable  json.RawMessage   `json:"changeable"`
 	Multichoice json.RawMessage   `json:"multichoice"`
 	Separator   string            `json:"separator"`
+	Port        json.RawMessage   `json:"port"`
 	Properties  []rawItem         `json:"properties"`
 }
 
@@ -106,14 +142,14 @@ func ParseConfig(data []byte) (*ConfigTree, error) {
 		return nil, fmt.Errorf("no items")
 	}
 	var errs []string
-	t := &ConfigTree{Items: parseItems(items, "", 1, &errs)}
+	t := &ConfigTree{Items: parseItems(items, "", 1, &errs, &patternBudget{})}
 	if len(errs) > 0 {
 		return t, fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	return t, nil
 }
 
-func parseItems(raws []rawItem, prefix string, depth int, errs *[]string) []*Item {
+func parseItems(raws []rawItem, prefix string, depth int, errs *[]string, b *patternBudget) []*Item {
 	seen := map[string]bool{}
 	out := make([]*Item, 0, len(raws))
 	for i := range raws {
@@ -128,8 +164,8 @@ func parseItems(raws []rawItem, prefix string, depth int, errs *[]string) []*Ite
 		fail := func(format string, args ...any) {
 			*errs = append(*errs, where+": "+fmt.Sprintf(format, args...))
 		}
-		if !keyRE.MatchString(r.Key) {
-			fail("key %q must be letters, digits, '_', '-' or '.' (at most 128)", r.Key)
+		if !keyRE.MatchString(r.Key) || strings.Trim(r.Key, ".") == "" {
+			fail("key %q must be 1 to %d characters without white space, braces or quotes", truncate(r.Key, 40), maxKeyLen)
 			continue
 		}
 		if seen[r.Key] {
@@ -137,97 +173,166 @@ func parseItems(raws []rawItem, prefix string, depth int, errs *[]string) []*Ite
 			continue
 		}
 		seen[r.Key] = true
-		it, err := parseItem(r, where, depth, errs)
-		if err != nil {
-			fail("%s", err)
-			continue
+		if it := parseItem(r, where, depth, fail, errs, b); it != nil {
+			out = append(out, it)
+		} else {
+			// Kept by name only, so that a template naming it is not
+			// blamed too; ParseConfig returns such a tree with its error.
+			out = append(out, brokenItem(r, where, depth, b))
 		}
-		out = append(out, it)
 	}
 	return out
 }
 
-func parseItem(r *rawItem, where string, depth int, errs *[]string) (*Item, error) {
-	it := &Item{Key: r.Key, Type: r.Type, Pattern: r.Pattern, Separator: r.Separator}
+// parseItem checks one item and reports every problem it has through fail;
+// it returns nil when the item is unusable.
+func parseItem(r *rawItem, where string, depth int, fail func(string, ...any), errs *[]string, b *patternBudget) *Item {
+	it := &Item{Key: r.Key, Type: r.Type, Pattern: r.Pattern, Separator: r.Separator, Port: r.Port}
 	it.Label = looseText(r.Label)
 	it.Description = looseText(r.Description)
+	bad := false
+	check := func(field string, err error) {
+		if err != nil {
+			fail("%s: %s", field, err)
+			bad = true
+		}
+	}
 	var err error
-	if it.Required, err = looseBool(r.Required, false); err != nil {
-		return nil, fmt.Errorf("required: %w", err)
-	}
-	if it.Changeable, err = looseBool(r.Changeable, true); err != nil {
-		return nil, fmt.Errorf("changeable: %w", err)
-	}
-	if it.Multichoice, err = looseBool(r.Multichoice, false); err != nil {
-		return nil, fmt.Errorf("multichoice: %w", err)
-	}
+	it.Required, err = looseBool(r.Required, false)
+	check("required", err)
+	it.Changeable, err = looseBool(r.Changeable, true)
+	check("changeable", err)
+	it.Multichoice, err = looseBool(r.Multichoice, false)
+	check("multichoice", err)
 	switch it.Type {
 	case TypeGroup:
 		if depth >= maxConfigDepth {
-			return nil, fmt.Errorf("groups nested deeper than %d", maxConfigDepth)
+			fail("groups nested deeper than %d", maxConfigDepth)
+			return nil
 		}
 		if len(r.Properties) == 0 {
-			return nil, fmt.Errorf("group has no properties")
+			fail("group has no properties")
+			return nil
 		}
-		it.Properties = parseItems(r.Properties, where+".", depth+1, errs)
-		return it, nil
-	case TypeString, TypePassword, TypeInteger, TypeNumber, TypeBoolean:
+		it.Properties = parseItems(r.Properties, where+".", depth+1, errs, b)
+		if bad {
+			return nil
+		}
+		return it
+	case TypeString, TypePassword, TypeInteger, TypeNumber, TypeBoolean, TypeService, TypeLoadBalancer, TypeAccessKey, TypeEIP:
 	case "":
-		return nil, fmt.Errorf("type is required")
+		fail("type is required")
+		return nil
 	default:
-		return nil, fmt.Errorf("unknown type %q (want array, string, password, integer, number or boolean)", it.Type)
+		fail("unknown type %q (want array, string, password, integer, number, boolean, service, loadbalancer, accesskey or eip)", truncate(it.Type, 40))
+		return nil
 	}
 	if len(r.Properties) > 0 {
-		return nil, fmt.Errorf("only groups (type array) have properties")
+		fail("only groups (type array) have properties")
+		bad = true
 	}
 	if it.Separator == "" {
 		it.Separator = ","
 	}
-	if it.Min, err = looseNumber(r.Min); err != nil {
-		return nil, fmt.Errorf("min: %w", err)
-	}
-	if it.Max, err = looseNumber(r.Max); err != nil {
-		return nil, fmt.Errorf("max: %w", err)
-	}
-	if it.Step, err = looseNumber(r.Step); err != nil {
-		return nil, fmt.Errorf("step: %w", err)
-	}
+	it.Min, err = looseNumber(r.Min)
+	check("min", err)
+	it.Max, err = looseNumber(r.Max)
+	check("max", err)
+	it.Step, err = looseNumber(r.Step)
+	check("step", err)
 	if it.Step != nil && *it.Step <= 0 {
-		return nil, fmt.Errorf("step must be positive")
+		check("step", fmt.Errorf("must be positive"))
 	}
 	if it.Min != nil && it.Max != nil && *it.Min > *it.Max {
-		return nil, fmt.Errorf("min %v is above max %v", *it.Min, *it.Max)
+		fail("min %v is above max %v", *it.Min, *it.Max)
+		bad = true
 	}
 	if it.Pattern != "" {
-		if len(it.Pattern) > maxPatternLen {
-			return nil, fmt.Errorf("pattern longer than %d", maxPatternLen)
-		}
-		if it.re, err = regexp.Compile(it.Pattern); err != nil {
-			return nil, fmt.Errorf("pattern: %w", err)
-		}
+		re, err := compilePattern(it.Pattern)
+		check("pattern", err)
+		it.re = re
+	}
+	if bad {
+		// Range and default are checked against the constraints, which
+		// are not known.
+		return nil
 	}
 	for i, raw := range r.Range {
 		v, err := it.coerce(decodeLoose(raw))
 		if err != nil {
-			return nil, fmt.Errorf("range[%d]: %w", i, err)
+			check(fmt.Sprintf("range[%d]", i), err)
+			continue
 		}
 		it.Range = append(it.Range, v)
 	}
 	if len(r.Default) > 0 && string(r.Default) != "null" {
 		v, err := it.coerce(decodeLoose(r.Default))
-		if err != nil {
-			return nil, fmt.Errorf("default: %w", err)
-		}
-		it.Default = v
-		// An empty default of an optional item means "no value" in
-		// AppCenter's forms; only check real values.
-		if !(v == "" && !it.Required) {
-			if err := it.check(v); err != nil {
-				return nil, fmt.Errorf("default: %w", err)
-			}
+		switch {
+		case err != nil:
+			check("default", err)
+		case isEmptyValue(v) && !it.Required, isRef(it) && isEmptyValue(v):
+			// An empty default of an optional item means "no value" in
+			// AppCenter's forms, as does an empty link; only check real
+			// values.
+			it.Default = v
+		default:
+			it.Default = v
+			check("default", it.check(v, b))
 		}
 	}
-	return it, nil
+	if bad {
+		return nil
+	}
+	return it
+}
+
+// brokenItem stands for an item with problems: its key, and for a group its
+// children (their problems are reported once, by parseItem).
+func brokenItem(r *rawItem, where string, depth int, b *patternBudget) *Item {
+	it := &Item{Key: r.Key, Type: TypeString}
+	if r.Type == TypeGroup && depth < maxConfigDepth && len(r.Properties) > 0 {
+		var ignored []string
+		it.Type = TypeGroup
+		it.Properties = parseItems(r.Properties, where+".", depth+1, &ignored, b)
+	}
+	return it
+}
+
+// compilePattern compiles a config.json pattern as the browser's form does
+// (ECMAScript syntax: lookahead, lookbehind, \d, ...), with a match time
+// bound.
+func compilePattern(pattern string) (*regexp2.Regexp, error) {
+	if len(pattern) > maxPatternLen {
+		return nil, fmt.Errorf("longer than %d", maxPatternLen)
+	}
+	re, err := regexp2.Compile(pattern, regexp2.ECMAScript)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a valid regular expression: %w", truncate(pattern, 80), err)
+	}
+	re.MatchTimeout = PatternTimeout
+	return re, nil
+}
+
+// isRef reports whether the item links to something outside the cluster
+// (a service or load balancers).
+func isRef(it *Item) bool {
+	switch it.Type {
+	case TypeService, TypeLoadBalancer, TypeAccessKey, TypeEIP:
+		return true
+	}
+	return false
+}
+
+func isEmptyValue(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case string:
+		return v == ""
+	case []any:
+		return len(v) == 0
+	}
+	return false
 }
 
 // Leaf reports whether the item holds a value rather than a group.
@@ -237,6 +342,29 @@ func (it *Item) Leaf() bool { return it.Type != TypeGroup }
 // to the item's Go type, refusing values of another type.
 func (it *Item) coerce(v any) (any, error) {
 	switch it.Type {
+	case TypeService, TypeAccessKey, TypeEIP:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		return nil, fmt.Errorf("want an ID (a string), got %s", describe(v))
+	case TypeLoadBalancer:
+		switch l := v.(type) {
+		case []any:
+			for i, e := range l {
+				switch e.(type) {
+				case string, map[string]any:
+				default:
+					return nil, fmt.Errorf("[%d]: want a load balancer ID or object, got %s", i, describe(e))
+				}
+			}
+			return l, nil
+		case string:
+			if l == "" {
+				return []any{}, nil
+			}
+			return []any{l}, nil
+		}
+		return nil, fmt.Errorf("want a list of load balancers, got %s", describe(v))
 	case TypeString, TypePassword:
 		if s, ok := v.(string); ok {
 			return s, nil
@@ -290,7 +418,10 @@ func (it *Item) coerce(v any) (any, error) {
 }
 
 // check applies range, min, max, step and pattern to a coerced value.
-func (it *Item) check(v any) error {
+//
+// b bounds the time all pattern matches of one call (a ParseConfig, a
+// Merge) take together, so that many slow patterns cannot add up.
+func (it *Item) check(v any, b *patternBudget) error {
 	if len(it.Range) > 0 {
 		if s, ok := v.(string); ok && it.Multichoice {
 			if s != "" {
@@ -322,13 +453,28 @@ func (it *Item) check(v any) error {
 			}
 		}
 	}
-	if s, ok := v.(string); ok && it.re != nil && !it.re.MatchString(s) {
-		return fmt.Errorf("does not match the pattern %q", it.Pattern)
+	if s, ok := v.(string); ok && it.re != nil {
+		if b.spent >= patternBudgetTotal {
+			return fmt.Errorf("not checked against the pattern: the patterns took over %v together", patternBudgetTotal)
+		}
+		start := time.Now()
+		matched, err := it.re.MatchString(s)
+		b.spent += time.Since(start)
+		if err != nil {
+			return fmt.Errorf("the pattern %q took longer than %v to match", truncate(it.Pattern, 80), PatternTimeout)
+		}
+		if !matched {
+			return fmt.Errorf("does not match the pattern %q", it.Pattern)
+		}
 	}
 	return nil
 }
 
 func inRange(rng []any, v any) bool {
+	switch v.(type) {
+	case []any, map[string]any:
+		return false // not comparable
+	}
 	for _, r := range rng {
 		if r == v {
 			return true

@@ -25,7 +25,7 @@ func TestParseConfig(t *testing.T) {
 		{"leaf with properties", `[{"key": "a", "type": "string", "properties": [{"key": "b", "type": "string"}]}]`, "only groups"},
 		{"bad pattern", `[{"key": "a", "type": "string", "pattern": "("}]`, "pattern:"},
 		{"min above max", `[{"key": "a", "type": "integer", "min": 5, "max": 1}]`, "min 5 is above max 1"},
-		{"zero step", `[{"key": "a", "type": "integer", "step": 0}]`, "step must be positive"},
+		{"zero step", `[{"key": "a", "type": "integer", "step": 0}]`, "step: must be positive"},
 		{"range of wrong type", `[{"key": "a", "type": "integer", "range": [1, "two"]}]`, "range[1]"},
 		{"default not in range", `[{"key": "a", "type": "string", "range": ["x"], "default": "y"}]`, `default: "y" is not one of ["x"]`},
 		{"bad required", `[{"key": "a", "type": "string", "required": "maybe"}]`, "required:"},

@@ -8,12 +8,18 @@
 // that name every problem at once: ValidationError (file -> message, for
 // uploads) and ConfError (dotted key -> message, for a user's conf).
 //
-// Templates are rendered by a small tokenizer over "{{ ... }}" placeholders
-// that resolves dotted paths against the merged values, longest key first, so
-// AppCenter's keys with dashes and dots work ("{{env.hash-max-ziplist-entries}}").
-// A placeholder renders as a JSON value of the item's type; inside a quoted
-// string together with other text it inserts the escaped text. Mustache
-// sections and partials are not supported.
+// Templates (cluster.json.tmpl, or AppCenter's cluster.json.mustache) are
+// mustache, rendered by github.com/cbroglie/mustache over the merged values
+// (sections, inverted sections, dotted names, the triple mustache; no
+// partials). Each value first renders as a marker holding its JSON, and a
+// JSON-aware pass then writes it for where it sits: "{{x}}" bare or as a
+// whole string is x's JSON value, inside a string with other text x's
+// escaped text, "{{{x}}}" x's text as is. Keys with dashes and dots resolve
+// ("{{env.hash-max-ziplist-entries}}", "{{env.4lw.commands.whitelist}}").
+// config.json patterns are ECMAScript regular expressions (dlclark/regexp2)
+// with a match timeout. locale/*.json files are read into Locales and
+// applied by Translate. docs/compat.md lists what of AppCenter's format is
+// supported.
 //
 // The package does not read archives (providers/pkgfile does), run commands,
 // render confd templates (the Drone does) or talk to any cloud. All inputs

@@ -41,14 +41,21 @@ func (p *Package) Merge(conf map[string]any) (map[string]any, error) {
 		return nil, &ConfError{Fields: map[string]string{"": "package has no config tree"}}
 	}
 	errs := problems{}
-	out := mergeItems(p.Config.Items, conf, "", errs)
+	out := mergeItems(p.Config.Items, conf, "", false, errs, &patternBudget{})
 	if len(errs) > 0 {
 		return nil, &ConfError{Fields: errs}
 	}
 	return out, nil
 }
 
-func mergeItems(items []*Item, conf map[string]any, prefix string, errs problems) map[string]any {
+// ServiceParamsKey is the top-level group of config.json holding the
+// parameters of custom services (backup, restore, ...): they are given when
+// a service runs, so they are optional when a cluster is created.
+const ServiceParamsKey = "service_params"
+
+// mergeItems merges conf over items. lenient drops "is required" (for
+// service_params, which are given when a service runs).
+func mergeItems(items []*Item, conf map[string]any, prefix string, lenient bool, errs problems, b *patternBudget) map[string]any {
 	byKey := make(map[string]*Item, len(items))
 	for _, it := range items {
 		byKey[it.Key] = it
@@ -87,7 +94,7 @@ func mergeItems(items []*Item, conf map[string]any, prefix string, errs problems
 				}
 				sub = m
 			}
-			out[it.Key] = mergeItems(it.Properties, sub, path+".", errs)
+			out[it.Key] = mergeItems(it.Properties, sub, path+".", lenient || path == ServiceParamsKey, errs, b)
 			continue
 		}
 		if has {
@@ -100,8 +107,8 @@ func mergeItems(items []*Item, conf map[string]any, prefix string, errs problems
 		} else {
 			v = it.Default
 		}
-		if v == nil || (v == "" && isText(it)) {
-			if it.Required {
+		if v == nil || (isEmptyValue(v) && (isText(it) || isRef(it))) {
+			if it.Required && !lenient && !isRef(it) {
 				errs.add(path, "is required")
 				continue
 			}
@@ -111,7 +118,7 @@ func mergeItems(items []*Item, conf map[string]any, prefix string, errs problems
 			out[it.Key] = v // an optional empty string: no checks apply
 			continue
 		}
-		if err := it.check(v); err != nil {
+		if err := it.check(v, b); err != nil {
 			errs.add(path, err.Error())
 			continue
 		}
@@ -120,7 +127,13 @@ func mergeItems(items []*Item, conf map[string]any, prefix string, errs problems
 	return out
 }
 
-func isText(it *Item) bool { return it.Type == TypeString || it.Type == TypePassword }
+func isText(it *Item) bool {
+	switch it.Type {
+	case TypeString, TypePassword, TypeService, TypeAccessKey, TypeEIP:
+		return true
+	}
+	return false
+}
 
 // placeholderValues is Defaults plus a value of the right type for every
 // required item with no default, so Load can render the template and check
@@ -156,6 +169,10 @@ func zeroOf(it *Item) any {
 		return 0.0
 	case TypeBoolean:
 		return false
+	case TypeLoadBalancer:
+		return []any{}
+	case TypeService, TypeAccessKey, TypeEIP:
+		return ""
 	}
 	return strings.ToLower(it.Key)
 }
@@ -193,4 +210,48 @@ func knownItems(items []*Item, conf map[string]any) map[string]any {
 		out[it.Key] = v
 	}
 	return out
+}
+
+// ExternalRefs names the items of values that need something outside the
+// cluster: a service link (type service), load balancers (loadbalancer), a
+// QingCloud access key (accesskey) or elastic IP (eip) that is required or
+// given. The runtimes of this control plane provide none, so a create or
+// update with any is refused naming them; an optional, empty one is passed
+// on empty. service_params are left out (they are given when a service
+// runs). The map is keyed by dotted path; p.ExternalRefs(p.Defaults())
+// names what no conf can avoid.
+func (p *Package) ExternalRefs(values map[string]any) map[string]string {
+	out := map[string]string{}
+	if p.Config != nil {
+		externalRefs(p.Config.Items, values, "", out)
+	}
+	return out
+}
+
+func externalRefs(items []*Item, values map[string]any, prefix string, out map[string]string) {
+	for _, it := range items {
+		path := prefix + it.Key
+		v := values[it.Key]
+		if !it.Leaf() {
+			if path != ServiceParamsKey {
+				sub, _ := v.(map[string]any)
+				externalRefs(it.Properties, sub, path+".", out)
+			}
+			continue
+		}
+		if !isRef(it) || (isEmptyValue(v) && !it.Required) {
+			continue
+		}
+		what := map[string]string{
+			TypeService:      "a link to another cluster (type service)",
+			TypeLoadBalancer: "load balancers (type loadbalancer)",
+			TypeAccessKey:    "a QingCloud API access key (type accesskey)",
+			TypeEIP:          "an elastic IP (type eip)",
+		}[it.Type]
+		if isEmptyValue(v) {
+			out[path] = what + " is required by the package, and the runtimes of this control plane cannot provide one"
+		} else {
+			out[path] = what + " cannot be provided by the runtimes of this control plane; leave it empty"
+		}
+	}
 }

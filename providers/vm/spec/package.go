@@ -1,8 +1,9 @@
 package spec
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -21,6 +22,9 @@ type Package struct {
 	Template     string            // the cluster template's text
 	TemplateFile string            // FileTemplate or FileMustache
 	Files        map[string][]byte // every file of the package, by path
+	// Locales are the locale/*.json files: language (lower case,
+	// "zh-cn") -> text -> translation. See Translate.
+	Locales map[string]map[string]string
 
 	tmpl *clusterTemplate
 }
@@ -66,10 +70,12 @@ func LoadWith(files map[string][]byte, opts LoadOptions) (*Package, error) {
 		}
 	}
 
+	var partial *ConfigTree // config.json's items when some have problems
 	if data, ok := files[FileConfig]; ok {
 		t, err := ParseConfig(data)
 		if err != nil {
 			errs.add(FileConfig, err.Error())
+			partial = t
 		} else {
 			p.Config = t
 		}
@@ -97,21 +103,21 @@ func LoadWith(files map[string][]byte, opts LoadOptions) (*Package, error) {
 			p.tmpl = t
 		}
 	}
-	if p.tmpl != nil && p.Config != nil {
+	switch {
+	case p.tmpl != nil && p.Config != nil:
 		if _, err := p.render(placeholderValues(p.Config.Items)); err != nil {
+			errs.add(p.TemplateFile, err.Error())
+		}
+	case p.tmpl != nil && partial != nil:
+		// config.json has problems: still name the template's unknown
+		// keys, which do not depend on the values.
+		if _, err := p.tmpl.execute(placeholderValues(partial.Items), partial); err != nil {
 			errs.add(p.TemplateFile, err.Error())
 		}
 	}
 
 	checkConfd(files, errs)
-	for name, data := range files {
-		if strings.HasPrefix(name, "locale/") && strings.HasSuffix(name, ".json") {
-			var m map[string]any
-			if err := json.Unmarshal(data, &m); err != nil {
-				errs.add(name, "not a JSON object: "+jsonErr(data, err).Error())
-			}
-		}
-	}
+	p.Locales = parseLocales(files, errs)
 
 	if len(errs) > 0 {
 		return nil, &ValidationError{Files: errs}
@@ -135,22 +141,40 @@ func (p *Package) render(values map[string]any) (*Cluster, error) {
 	if p.tmpl == nil {
 		return nil, fmt.Errorf("package has no parsed template")
 	}
-	out, spans, err := p.tmpl.execute(lookupFunc(values, p.Config))
+	out, err := p.tmpl.execute(values, p.Config)
 	if err != nil {
 		return nil, err
 	}
 	c, off, err := decodeCluster(out)
 	if err != nil {
 		if off >= 0 {
-			pos := srcPos(spans, int(off))
-			return nil, fmt.Errorf("rendered JSON is invalid: %w", p.tmpl.errAt(pos, "%s", err))
+			return nil, fmt.Errorf("rendered JSON is invalid: %w", renderedErrAt(out, int(off), err))
 		}
 		return nil, fmt.Errorf("rendered JSON is invalid: %w", err)
+	}
+	if err := c.resolvePortRefs(values); err != nil {
+		return nil, err
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// renderedErrAt places a JSON error in the rendered text: its line and
+// column there, and the line itself, since sections and values move text
+// about (without sections, lines are the template's).
+func renderedErrAt(out []byte, off int, err error) error {
+	line, col := lineCol(out, off)
+	off = min(max(off, 0), len(out))
+	start := bytes.LastIndexByte(out[:off], '\n') + 1
+	end := bytes.IndexByte(out[off:], '\n')
+	if end < 0 {
+		end = len(out)
+	} else {
+		end += off
+	}
+	return fmt.Errorf("line %d col %d of the rendered text (%s): %w", line, col, strconv.Quote(truncate(strings.TrimSpace(string(out[start:end])), 80)), err)
 }
 
 // RenderText renders the cluster template to JSON text without decoding or
@@ -159,7 +183,7 @@ func (p *Package) RenderText(values map[string]any) ([]byte, error) {
 	if p.tmpl == nil {
 		return nil, fmt.Errorf("%s: package has no parsed template", p.TemplateFile)
 	}
-	out, _, err := p.tmpl.execute(lookupFunc(values, p.Config))
+	out, err := p.tmpl.execute(values, p.Config)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.TemplateFile, err)
 	}
