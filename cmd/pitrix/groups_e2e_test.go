@@ -73,8 +73,10 @@ func TestGroupsPrivateMarket(t *testing.T) {
 	apiErr(t, isv.Do(ctxT(t), http.MethodPatch, "/v1/repos/"+repoID, nil, obj{"group_ids": []string{carolGroup}}, nil), 400, "invalid_argument")
 
 	// Sharing demotes the unreviewed release: nobody but the owner sees it yet.
-	if rr := do(t, isv, http.MethodPatch, "/v1/repos/"+repoID, obj{"group_ids": []string{groupID}}); len(rr["group_ids"].([]any)) != 1 {
-		t.Fatalf("shared repo = %v", rr)
+	var rr obj
+	if out := cli(isvTok, "repo", "update", repoID, "--group", groupID, "-o", "json"); json.Unmarshal([]byte(out), &rr) != nil ||
+		len(rr["group_ids"].([]any)) != 1 || rr["group_ids"].([]any)[0] != groupID {
+		t.Fatalf("pitrix repo update --group = %s", out)
 	}
 	if v := do(t, isv, http.MethodGet, "/v1/app_versions/"+vid, nil); v["status"] != "draft" {
 		t.Fatalf("after sharing the unreviewed version is %v, want draft", v["status"])
