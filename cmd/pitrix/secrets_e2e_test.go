@@ -252,7 +252,9 @@ func kubeconfigWithSpare(t *testing.T, secret string) string {
 func TestHelmSecretValues(t *testing.T) {
 	kc := testKubeconfig(t)
 	kcs := kube(t, kc)
-	first, second := "CanaryHelm"+hex.EncodeToString([]byte(t.Name()))[:8]+"a1", "CanaryHelmNext"
+	rnd := make([]byte, 8)
+	_, _ = rand.Read(rnd)
+	first, second := "CanaryHelm"+hex.EncodeToString(rnd), "CanaryHelmNext"+hex.EncodeToString(rnd)
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	ns := "pitrix-e2e-" + hex.EncodeToString(suffix)
