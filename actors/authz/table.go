@@ -125,6 +125,7 @@ var table = func() []Rule {
 		{Action: "group.member_remove", Method: "DELETE", Path: "/v1/groups/{id}/members/{user_id}", Roles: all, Scope: ScopeOwner},
 		{Action: "audit.list", Method: "GET", Path: "/v1/audit", Roles: admin, Scope: ScopeNone},
 		{Action: "admin.nodes", Method: "GET", Path: "/v1/admin/nodes", Roles: admin, Scope: ScopeNone},
+		{Action: "admin.drain_node", Method: "POST", Path: "/v1/admin/nodes/{name}/drain", Roles: admin, Scope: ScopeNone},
 		{Action: "admin.actors", Method: "GET", Path: "/v1/admin/actors", Roles: admin, Scope: ScopeNone},
 		{Action: "admin.actor_state", Method: "GET", Path: "/v1/admin/actors/{kind}/{id}", Roles: admin, Scope: ScopeNone},
 	}

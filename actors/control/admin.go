@@ -15,6 +15,7 @@ import (
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/inspect"
 	"github.com/pitrix/pitrix/actors/store"
+	"github.com/pitrix/pitrix/cluster/node"
 )
 
 // CreateUser adds a user (admin only).
@@ -41,6 +42,31 @@ func (p *Plane) Nodes(_ context.Context, pr identity.Principal) ([]inspect.NodeI
 		return r.NodesWithRaft(), nil
 	}
 	return p.node.Nodes(), nil
+}
+
+// drainer is a Cluster that can ask a member to drain.
+type drainer interface {
+	DrainMember(ctx context.Context, name string) error
+}
+
+// DrainNode asks the node named name (its name or id) to move its actors to the others and
+// host no more: before it is stopped (admin only). The drain goes on there.
+func (p *Plane) DrainNode(ctx context.Context, pr identity.Principal, name string) error {
+	if !pr.IsAdmin() {
+		return fault.Forbidden("only an admin may drain a node")
+	}
+	d, ok := p.node.(drainer)
+	if !ok {
+		return fault.Unavailable(errors.New("this control plane cannot drain nodes"), "drain node %s", name)
+	}
+	if err := d.DrainMember(ctx, name); err != nil {
+		if errors.Is(err, node.ErrNoMember) {
+			return fault.NotFound("node", name)
+		}
+		return fault.Unavailable(err, "drain node %s", name)
+	}
+	p.log.Info("node asked to drain", "node", name, "by", pr.UserID)
+	return nil
 }
 
 // Frontgates lists the edge proxies the control plane knows, from their session records:

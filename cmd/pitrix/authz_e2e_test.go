@@ -157,6 +157,7 @@ func TestRoleMatrix(t *testing.T) {
 		path = strings.Replace(path, "{kind}/{id}", "repo/"+pub["id"].(string), 1)
 		path = strings.Replace(path, "{path...}", "config.json", 1)
 		path = strings.Replace(path, "{user_id}", o.ids["member"], 1)
+		path = strings.Replace(path, "{name}", "nosuch-node", 1) // draining the test's own node would end the test
 		if strings.Contains(path, "{") {
 			return matrixCall{}, fmt.Errorf("no record for %s", pattern)
 		}

@@ -287,7 +287,12 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// The app-cluster actors open runtimes and packages through the plane, which needs the node
 	// first: the plane is set before the node serves any request or resumes any job.
 	var plane *control.Plane
-	n, err := node.Start(ctx, node.Config{Name: nodeName, GossipAddr: cfg.Gossip, Join: seeds, GossipKey: secret.GossipKey(), IdleTimeout: cfg.ActorIdle, Logger: log.With("component", "node")},
+	n, err := node.Start(ctx, node.Config{Name: nodeName, GossipAddr: cfg.Gossip, Join: seeds, GossipKey: secret.GossipKey(), IdleTimeout: cfg.ActorIdle, Logger: log.With("component", "node"),
+		BeforeDrain: func(ctx context.Context) {
+			if err := st.StepDown(ctx); err != nil {
+				log.Warn("drain: the replicated log's leadership stays here", "err", err)
+			}
+		}},
 		repo.Kind(repo.Deps{Store: st, Indexer: indexer, IDs: ids, Logger: log}),
 		runtimegrain.Kind(runtimegrain.Deps{Store: st, Logger: log}),
 		fggrain.Kind(fggrain.Deps{Store: st, Logger: log}),

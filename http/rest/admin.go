@@ -74,6 +74,21 @@ func (s *Server) adminNodes(r *request) error {
 	return nil
 }
 
+// adminDrainNode moves a node's actors to the others before it is stopped: 202, the drain
+// goes on there.
+func (s *Server) adminDrainNode(r *request) error {
+	var in struct{}
+	if err := s.decodeOptional(r, &in); err != nil {
+		return err
+	}
+	name := r.param("name")
+	if err := s.be.DrainNode(r.ctx, r.principal, name); err != nil {
+		return err
+	}
+	writeAccepted(r.fc, map[string]string{"node": name, "status": "draining"})
+	return nil
+}
+
 func (s *Server) adminActors(r *request) error {
 	params, err := parseParams(r.fc.QueryArgs(), "kind", "node")
 	if err != nil {

@@ -133,6 +133,8 @@ type Admin interface {
 	// RevokeToken deletes a token; it fails on every node within identity.CacheTTL.
 	RevokeToken(ctx context.Context, p identity.Principal, tokenID string) error
 	Nodes(ctx context.Context, p identity.Principal) ([]NodeInfo, error)
+	// DrainNode asks the node named name to move its actors to the others (admin only).
+	DrainNode(ctx context.Context, p identity.Principal, name string) error
 	// Frontgates lists the edge proxies with a stream to the control plane.
 	Frontgates(ctx context.Context, p identity.Principal) ([]inspect.FrontgateInfo, error)
 	Actors(ctx context.Context, p identity.Principal, kind, node string) ([]ActorInfo, error)

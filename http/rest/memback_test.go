@@ -919,6 +919,13 @@ func (b *memBackend) Nodes(context.Context, identity.Principal) ([]NodeInfo, err
 	return []NodeInfo{{ID: "node-1", Address: "127.0.0.1:9080", Status: "alive", RaftRole: "leader", Self: true}}, nil
 }
 
+func (b *memBackend) DrainNode(_ context.Context, _ identity.Principal, name string) error {
+	if name != "node-1" {
+		return fault.NotFound("node", name)
+	}
+	return nil
+}
+
 func (b *memBackend) Frontgates(context.Context, identity.Principal) ([]inspect.FrontgateInfo, error) {
 	return []inspect.FrontgateInfo{{ID: "fg-1", VPC: "vpc-1", Node: "node-1", Connected: true, Drones: []string{"i-1"}}}, nil
 }

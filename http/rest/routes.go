@@ -127,6 +127,7 @@ func (s *Server) routes() error {
 		{"DELETE", "/v1/groups/{id}/members/{user_id}", false, (*Server).removeGroupMember},
 		{"GET", "/v1/audit", false, (*Server).listAudit},
 		{"GET", "/v1/admin/nodes", false, (*Server).adminNodes},
+		{"POST", "/v1/admin/nodes/{name}/drain", false, (*Server).adminDrainNode},
 		{"GET", "/v1/admin/actors", false, (*Server).adminActors},
 		{"GET", "/v1/admin/actors/{kind}/{id}", false, (*Server).adminActorState},
 	}

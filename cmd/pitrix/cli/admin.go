@@ -11,6 +11,7 @@ func adminNoun() noun {
 	return noun{name: "admin", summary: "control-plane inspection", verbs: []verb{
 		{use: "nodes", summary: "List the control-plane members.", setup: noFlags(adminNodes)},
 		{use: "actors", summary: "List live actor activations.", setup: adminActors},
+		{use: "drain NODE", summary: "Move a node's actors to the other nodes before stopping it (its name or id).", setup: noFlags(adminDrain)},
 		{use: "actor KIND ID", summary: "Show one actor's state (always as JSON: it has no fixed shape).", setup: noFlags(adminActor)},
 		{use: "frontgates", summary: "List the Frontgates (edge proxies) with a stream to the control plane.", setup: noFlags(adminFrontgates)},
 	}}
@@ -18,6 +19,14 @@ func adminNoun() noun {
 
 func adminNodes(ctx context.Context, c *cmd, _ []string) error {
 	return c.list(ctx, client.Path("v1", "admin", "nodes"), nil, nodeView())
+}
+
+func adminDrain(ctx context.Context, c *cmd, args []string) error {
+	raw, err := c.call(ctx, "POST", client.Path("v1", "admin", "nodes", args[0], "drain"), nil, nil)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c.out(), raw)
 }
 
 func adminFrontgates(ctx context.Context, c *cmd, _ []string) error {
