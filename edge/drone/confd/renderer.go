@@ -59,6 +59,9 @@ type Config struct {
 	// MaxSteps bounds loop iterations and template calls of one render;
 	// it stops hostile templates. Default one million.
 	MaxSteps int
+	// Env is the environment ("K=V") templates read with getenv: the Drone passes its
+	// commands' environment. Nil: getenv gives only defaults.
+	Env []string
 	// Logger receives per-resource outcomes at debug level and failures
 	// at warn; default discards.
 	Logger *slog.Logger
@@ -102,6 +105,7 @@ type Renderer struct {
 
 	mu            sync.Mutex
 	pendingReload map[string]bool // dest -> its last reload failed
+	env           map[string]string
 }
 
 // New returns a Renderer for cfg.
@@ -110,7 +114,7 @@ func New(cfg Config) (*Renderer, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return &Renderer{cfg: cfg, log: cfg.Logger.With("component", "confd"), pendingReload: map[string]bool{}}, nil
+	return &Renderer{cfg: cfg, log: cfg.Logger.With("component", "confd"), pendingReload: map[string]bool{}, env: envMap(cfg.Env)}, nil
 }
 
 // Status is the outcome of one resource.
@@ -212,7 +216,8 @@ func (r *Renderer) renderOne(ctx context.Context, fsys fsys, prefix string, res 
 	if err != nil {
 		return fail(err)
 	}
-	content, err := execute(res, scope(v, prefix, res.Keys), limits{maxOutput: r.cfg.MaxFileSize, maxSteps: r.cfg.MaxSteps})
+	content, err := execute(res, scope(v, prefix, res.Keys), limits{maxOutput: r.cfg.MaxFileSize, maxSteps: r.cfg.MaxSteps},
+		host{env: r.env, fs: fsys})
 	if err != nil {
 		return fail(err)
 	}
