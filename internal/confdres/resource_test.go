@@ -12,6 +12,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"multi-line string", "[template]\nsrc = \"\"\"a.tmpl\"\"\"\ndest = \"/etc/a.conf\"\nkeys = [\"/host\", \"/env\"]\nmode = \"0644\"\nreload_cmd = 'kill -HUP \"$(cat /run/a.pid)\"'\n", ""},
 		{"full", "# c\n[template]\nsrc = \"a.tmpl\" # trailing\ndest = '/etc/a.conf'\nkeys = [\n  \"/host\", # one\n  \"/env\",\n]\ncheck_cmd = \"test -s {{.src}}\"\nreload_cmd = \"kill -HUP \\\"$(cat /run/a.pid)\\\"\"\nmode = \"0644\"\nuid = 0\n", ""},
+		{"reload_fails_job", "[template]\nsrc = \"a\"\ndest = \"/a\"\nreload_fails_job = true\n", ""},
+		{"reload_fails_job not a bool", "[template]\nsrc = \"a\"\ndest = \"/a\"\nreload_fails_job = \"yes\"\n", "must be true or false"},
 		{"no table", "src = \"a\"", "no [template] table"},
 		{"no src", "[template]\ndest = \"/a\"", "src is required"},
 		{"src escapes", "[template]\nsrc = \"../x\"\ndest = \"/a\"", "relative path under templates/"},

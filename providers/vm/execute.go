@@ -275,7 +275,13 @@ func (o *Operator) render(ctx context.Context, t providers.Task) (providers.Task
 		if f.Reloaded {
 			line += " (reloaded)"
 		}
-		if f.Error != "" {
+		switch {
+		case f.Status == "reload_failed":
+			// As confd: the file is in place, the reload failed; the node's render status
+			// says so and the next render retries it. Only reload_fails_job fails the job.
+			line += ": " + f.Error
+			o.cfg.Logger.Warn("reload_cmd failed", "cluster_id", t.Cluster.ID, "instance_id", p.InstanceID, "resource", f.Name, "err", f.Error)
+		case f.Error != "":
 			bad = append(bad, f.Name+": "+f.Error)
 		}
 		lines = append(lines, line)

@@ -125,6 +125,9 @@ const (
 	StatusUnchanged Status = iota
 	StatusChanged
 	StatusError
+	// StatusReloadFailed: the file is in place but its reload_cmd failed, and the resource
+	// does not ask for that to fail the job (reload_fails_job).
+	StatusReloadFailed
 )
 
 func (s Status) String() string {
@@ -133,6 +136,8 @@ func (s Status) String() string {
 		return "changed"
 	case StatusError:
 		return "error"
+	case StatusReloadFailed:
+		return "reload_failed"
 	default:
 		return "unchanged"
 	}
@@ -145,11 +150,17 @@ type Report struct {
 	Changed  bool   // the file was replaced
 	Reloaded bool   // reload_cmd ran and succeeded
 	Err      error  // why the resource failed; the file may have changed (Changed) when only the reload failed
+	// ReloadFailed says Err is the reload_cmd's; FailsJob that the resource asks for a failed
+	// reload to fail the job (reload_fails_job).
+	ReloadFailed, FailsJob bool
 }
 
-// Status summarizes r: error if Err is set, else changed or unchanged.
+// Status summarizes r: reload_failed if only a reload failed (and the resource does not ask
+// for that to fail the job), error if Err is set, else changed or unchanged.
 func (r Report) Status() Status {
 	switch {
+	case r.Err != nil && r.ReloadFailed && !r.FailsJob:
+		return StatusReloadFailed
 	case r.Err != nil:
 		return StatusError
 	case r.Changed:
@@ -359,6 +370,7 @@ func (r *Renderer) reload(ctx context.Context, res Resource, rep *Report) {
 	if err := r.run(ctx, "reload_cmd", res.ReloadCmd); err != nil {
 		r.pendingReload[rep.Dest] = true
 		rep.Err = fmt.Errorf("%s: %w", res.Name, err)
+		rep.ReloadFailed, rep.FailsJob = true, res.ReloadFailsJob
 		return
 	}
 	delete(r.pendingReload, rep.Dest)
