@@ -89,6 +89,15 @@ type RepoSource struct {
 	Credential *RepoCredential `json:"credential"`
 }
 
+// PackageOrigin is what an upload request says of its package besides the bytes: the name and
+// version (form fields or query) and the file name. A VM package without package.json (an
+// AppCenter package) takes its name and version from them (see spec.Origin).
+type PackageOrigin struct {
+	Name     string `json:"name,omitempty"`
+	Version  string `json:"version,omitempty"`
+	FileName string `json:"file_name,omitempty"`
+}
+
 // ValidateResult answers a validate call.
 type ValidateResult struct {
 	OK     bool              `json:"ok"`
