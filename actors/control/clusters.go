@@ -270,6 +270,9 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		return nil, fault.InvalidField("action", fmt.Sprintf("%q is not one of %s", action, strings.Join(appcluster.Actions(), ", ")))
 	}
 	in.Spec = nil // only ever set here
+	if in.Force && action != providers.ActionDelete && action != providers.ActionCease {
+		return nil, fault.InvalidField("force", fmt.Sprintf("only delete and cease take force, not %s", action))
+	}
 	vm := c.AppType != catalog.AppTypeHelm
 	rt, _, err := entity.Get[runtime.Runtime](ctx, p.st, runtime.RuntimeKey(c.RuntimeID))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -304,6 +304,26 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	if err != nil {
 		return providers.TaskResult{}, err
 	}
+	res, err := o.runCommand(ctx, t, p)
+	if err == nil || p.Teardown == "" {
+		return res, err
+	}
+	if p.Force {
+		// A forced delete or cease passes over what fails: the instances go regardless.
+		msg := fmt.Sprintf("skipped (force): %v", err)
+		if res.Output != "" {
+			res.Output += "\n"
+		}
+		res.Output += msg
+		res.Skipped = err.Error()
+		return res, nil
+	}
+	return res, fmt.Errorf("%w; %s (DELETE /v1/clusters/%s?force=true, pitrix cluster %s %s --force) skips failing commands and removes the instances anyway",
+		err, p.Teardown, t.Cluster.ID, p.Teardown, t.Cluster.ID)
+}
+
+// runCommand runs one service command (see command).
+func (o *Operator) runCommand(ctx context.Context, t providers.Task, p frame.CommandParams) (providers.TaskResult, error) {
 	vpc, err := o.vpc(ctx, t)
 	if err != nil {
 		return providers.TaskResult{}, err
@@ -334,7 +354,7 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	}
 	res, err := o.cfg.Edge.Request(ctx, vpc.FrontgateID, &edgepb.RunCommand{CommandId: id, InstanceId: p.InstanceID, Cmd: p.Cmd, TimeoutSec: secs})
 	if err != nil {
-		return providers.TaskResult{}, fmt.Errorf("%s on %s via frontgate %s: %w", p.Service, p.InstanceID, vpc.FrontgateID, err)
+		return providers.TaskResult{}, fmt.Errorf("%s on node %s (%s) via frontgate %s: %w", p.Service, p.ID, p.InstanceID, vpc.FrontgateID, err)
 	}
 	cr, ok := res.(*edgepb.CommandResult)
 	if !ok {
@@ -342,7 +362,8 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	}
 	out := commandOutput(cr)
 	if cr.ExitCode != 0 {
-		return providers.TaskResult{Output: out}, providers.Permanent(fmt.Errorf("%s on %s exited %d: %s", p.Service, p.InstanceID, cr.ExitCode, tail(string(cr.Stderr)+string(cr.Stdout), 400)))
+		return providers.TaskResult{Output: out}, providers.Permanent(fmt.Errorf("%s command %q on node %s (%s) exited %d: %s",
+			p.Service, tail(p.Cmd, 200), p.ID, p.InstanceID, cr.ExitCode, tail(string(cr.Stderr)+string(cr.Stdout), 400)))
 	}
 	return providers.TaskResult{Output: out}, nil
 }

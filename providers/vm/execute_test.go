@@ -612,7 +612,7 @@ func TestExecuteCommandFails(t *testing.T) {
 		if !errors.Is(err, providers.ErrPermanent) {
 			t.Fatalf("err %v, want a permanent failure", err)
 		}
-		for _, w := range []string{"init on " + n.InstanceID + " exited 3", "init: disk full"} {
+		for _, w := range []string{"init command \"worker-init\" on node " + n.ID + " (" + n.InstanceID + ") exited 3", "init: disk full"} {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("err %q does not mention %q", err, w)
 			}
@@ -710,7 +710,7 @@ func TestExecuteCommandOnALostDrone(t *testing.T) {
 		op, _, e, n := commandSetup(t)
 		e.with(func(e *fakeEdge) { e.fail["RunCommand"] = errBoom })
 		_, err := op.Execute(testCtx(t), commandTask(t, "t-start", n, "start", "worker-start"))
-		if !errors.Is(err, errBoom) || errors.Is(err, providers.ErrPermanent) || !strings.Contains(err.Error(), "start on "+n.InstanceID) {
+		if !errors.Is(err, errBoom) || errors.Is(err, providers.ErrPermanent) || !strings.Contains(err.Error(), "start on node "+n.ID+" ("+n.InstanceID+")") {
 			t.Errorf("err %v, want a transient error naming the service and instance", err)
 		}
 	})
