@@ -151,7 +151,7 @@ func (a *Actor) advance() {
 	run := a.run
 	layer := -1
 	for _, ts := range run.tasks {
-		if ts.t.Status != appcluster.JobSuccessful {
+		if ts.t.Status != appcluster.JobSuccessful && ts.t.Status != appcluster.TaskSkipped {
 			layer = ts.t.Layer
 			break
 		}
