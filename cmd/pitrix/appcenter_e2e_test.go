@@ -359,3 +359,72 @@ func TestVMAppCenterPackage(t *testing.T) {
 		t.Fatalf("after cease: %v", c["status"])
 	}
 }
+
+// TestVMFailedCreateRetryAndDelete: a create whose init fails leaves a failed cluster that can
+// be retried from the failed task (the instances are not made again) or deleted cleanly.
+func TestVMFailedCreateRetryAndDelete(t *testing.T) {
+	e := newVMEnv(t)
+	files := zkFiles()
+	files["cluster.json.mustache"] = []byte(strings.NewReplacer(
+		`"init": {"cmd": "mkdir -p`, `"init": {"cmd": "test -f \"$PITRIX_ROOT/init-ok\" || { echo 'init: no init-ok yet' >&2; exit 4; }; mkdir -p`,
+		`"stop": {"cmd": "echo 'zkServer.sh stop: no zookeeper to stop (pid file missing)' >&2; exit 9"}`, `"stop": {"cmd": "rm -f \"$PITRIX_ROOT/data/zookeeper/running.cfg\""}`,
+	).Replace(string(files["cluster.json.mustache"])))
+	ct, body := multipartUpload(t, "package.tgz", tgz(t, "zk", files), map[string]string{"name": "zkinit", "version": "1.0.0"})
+	code, up := rawPost(t, e.s, "/v1/apps?type=vm", ct, body)
+	if code != 201 {
+		t.Fatalf("upload = %d %v", code, up)
+	}
+	e.versions["zkinit"] = up["version"].(map[string]any)["id"].(string)
+
+	// Create fails at init; retry after the cause is fixed runs the failed tasks only.
+	id, job := e.create("zkinit", obj{"cluster": obj{"zk_node": obj{"count": 1}}})
+	j := waitJob(t, e.admin, job)
+	if j["status"] != "failed" || !strings.Contains(fmt.Sprint(j["error"]), "no init-ok yet") {
+		t.Fatalf("create = %v: %v", j["status"], j["error"])
+	}
+	if c := e.cluster(id); c["status"] != "failed" {
+		t.Fatalf("after a failed create: %v", c["status"])
+	}
+	nodes := e.nodes(id)["zk_node"]
+	if len(nodes) != 1 {
+		t.Fatalf("nodes = %v", nodes)
+	}
+	if err := os.WriteFile(filepath.Join(e.root(nodes[0]["instance_id"].(string)), "init-ok"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do(t, e.admin, http.MethodPost, "/v1/jobs/"+job+"/retry", nil)
+	e.succeed(job)
+	if c := e.cluster(id); c["status"] != "active" {
+		t.Fatalf("after retry: %v", c["status"])
+	}
+	for _, tk := range e.tasksOf(job) {
+		if tk["action"] == "vm.create_instance" && tk["attempts"] != 1.0 {
+			t.Fatalf("the retry made the instance again: %v", tk)
+		}
+	}
+	if got := e.zooCfg(nodes[0]); !strings.Contains(got, "initLimit=10") {
+		t.Fatalf("zoo.cfg after retry:\n%s", got)
+	}
+
+	// Another failed create is deleted cleanly: its instance goes, then cease purges it.
+	id2, job2 := e.create("zkinit", obj{"cluster": obj{"zk_node": obj{"count": 1}}})
+	if j := waitJob(t, e.admin, job2); j["status"] != "failed" {
+		t.Fatalf("second create = %v", j)
+	}
+	inst := instanceIDs(e.nodes(id2))
+	e.act(id2, "delete", nil)
+	eventually(t, "the failed cluster's drone is gone", func() (bool, string) {
+		n := drones(inst)
+		return n == 0, fmt.Sprintf("%d drones", n)
+	})
+	for _, iid := range inst {
+		if _, err := os.Stat(e.root(iid)); !os.IsNotExist(err) {
+			t.Fatalf("instance %s root still there: %v", iid, err)
+		}
+	}
+	e.act(id2, "cease", nil)
+	if c := e.cluster(id2); c["status"] != "ceased" {
+		t.Fatalf("after cease: %v", c["status"])
+	}
+	e.act(id, "delete", nil)
+}
