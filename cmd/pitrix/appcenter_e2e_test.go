@@ -361,7 +361,8 @@ func TestVMAppCenterPackage(t *testing.T) {
 }
 
 // TestVMFailedCreateRetryAndDelete: a create whose init fails leaves a failed cluster that can
-// be retried from the failed task (the instances are not made again) or deleted cleanly.
+// be retried from the failed task (the instances are not made again) or deleted cleanly. Its
+// package keeps the confd resources under etc/confd/, as AppCenter's image sources do.
 func TestVMFailedCreateRetryAndDelete(t *testing.T) {
 	e := newVMEnv(t)
 	files := zkFiles()
@@ -369,6 +370,13 @@ func TestVMFailedCreateRetryAndDelete(t *testing.T) {
 		`"init": {"cmd": "mkdir -p`, `"init": {"cmd": "test -f \"$PITRIX_ROOT/init-ok\" || { echo 'init: no init-ok yet' >&2; exit 4; }; mkdir -p`,
 		`"stop": {"cmd": "echo 'zkServer.sh stop: no zookeeper to stop (pid file missing)' >&2; exit 9"}`, `"stop": {"cmd": "rm -f \"$PITRIX_ROOT/data/zookeeper/running.cfg\""}`,
 	).Replace(string(files["cluster.json.mustache"])))
+	// The confd resources where AppCenter's sources keep them: as on the image.
+	for name, data := range files {
+		if rel, ok := strings.CutPrefix(name, "confd/"); ok {
+			files["etc/confd/"+rel] = data
+			delete(files, name)
+		}
+	}
 	ct, body := multipartUpload(t, "package.tgz", tgz(t, "zk", files), map[string]string{"name": "zkinit", "version": "1.0.0"})
 	code, up := rawPost(t, e.s, "/v1/apps?type=vm", ct, body)
 	if code != 201 {

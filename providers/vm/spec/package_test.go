@@ -275,3 +275,30 @@ func TestLoadSchemaViolationsAllReported(t *testing.T) {
 		}
 	}
 }
+
+// TestConfdImageLayout: AppCenter sources keep confd resources as they sit on the image
+// (etc/confd/ or vm-image/etc/confd/); they load and check as confd/ does.
+func TestConfdImageLayout(t *testing.T) {
+	t.Parallel()
+	for _, root := range []string{"etc/confd/", "vm-image/etc/confd/"} {
+		files := readPackage(t, "minimal")
+		files[root+"conf.d/a.toml"] = []byte("[template]\nsrc = \"a.tmpl\"\ndest = \"/etc/a.conf\"\n")
+		files[root+"templates/a.tmpl"] = []byte(`a={{getv "/env/a" "1"}}`)
+		if _, err := LoadWith(files, LoadOptions{}); err != nil {
+			t.Fatalf("%s: %v", root, err)
+		}
+		if ConfdRoot(files) != root {
+			t.Fatalf("ConfdRoot = %q, want %q", ConfdRoot(files), root)
+		}
+		got := ConfdFiles(files)
+		if len(got) != 2 || got["conf.d/a.toml"] == nil || got["templates/a.tmpl"] == nil {
+			t.Fatalf("%s: ConfdFiles = %v", root, got)
+		}
+		files[root+"templates/a.tmpl"] = []byte(`{{if}}`)
+		delete(files, root+"templates/a.tmpl")
+		var ve *ValidationError
+		if _, err := LoadWith(files, LoadOptions{}); !errors.As(err, &ve) || !strings.Contains(ve.Files[root+"conf.d/a.toml"], root+"templates/a.tmpl") {
+			t.Fatalf("%s: missing template = %v", root, err)
+		}
+	}
+}
