@@ -126,7 +126,8 @@ type RepoEvent struct {
 	VersionsRemoved int    `json:"versions_removed"`
 	Skipped         bool   `json:"skipped"` // the index was unchanged (ETag or digest)
 	// Refused are the index's versions that were not listed because their package fails the
-	// checks of upload and create (or could not be fetched), each with every problem.
+	// checks of upload and create (or could not be fetched), each with every problem; at most
+	// 100 are listed (the result counts them all).
 	Refused    []RefusedPackage `json:"refused,omitempty"`
 	CreatedAt  time.Time        `json:"created_at"`
 	StartedAt  *time.Time       `json:"started_at,omitempty"`

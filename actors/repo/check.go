@@ -21,6 +21,9 @@ import (
 // checkWorkers bounds the packages one run fetches and checks at once.
 const checkWorkers = 4
 
+// maxRefusedListed bounds the refused versions an event lists (and names in its result).
+const maxRefusedListed = 100
+
 // checkEntries fetches and checks (pkgcheck, the rules of upload and create) the package of
 // every entry in todo, named by the index entry. It returns the refused ones with their
 // problems, and whether any could not be fetched (a transient failure: the run must not record
@@ -109,8 +112,12 @@ func refused(e entry, problems map[string]string) catalog.RefusedPackage {
 
 // refusedSummary is the refused packages for the event's result text.
 func refusedSummary(rs []catalog.RefusedPackage) string {
-	parts := make([]string, 0, len(rs))
-	for _, r := range rs {
+	parts := make([]string, 0, min(len(rs), maxRefusedListed)+1)
+	for i, r := range rs {
+		if i == maxRefusedListed {
+			parts = append(parts, fmt.Sprintf("and %d more", len(rs)-i))
+			break
+		}
 		keys := make([]string, 0, len(r.Problems))
 		for k := range r.Problems {
 			keys = append(keys, k)

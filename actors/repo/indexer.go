@@ -128,6 +128,9 @@ func (ix *Indexer) Run(ctx context.Context, r catalog.StoredRepo, ev *catalog.Re
 	ev.Result = fmt.Sprintf("%d charts, %d versions read", stats.Charts, stats.Versions)
 	if len(ev.Refused) > 0 {
 		ev.Result += fmt.Sprintf("; %d refused: %s", len(ev.Refused), refusedSummary(ev.Refused))
+		if len(ev.Refused) > maxRefusedListed {
+			ev.Refused = ev.Refused[:maxRefusedListed] // the event stays small; the count is in the result
+		}
 	}
 	if retry {
 		// A package could not be fetched: read the index again next time.
