@@ -158,6 +158,9 @@ type Observed struct {
 type TaskResult struct {
 	Output   string    // for people: what was done ("installed revision 1", "unchanged")
 	Observed *Observed // what changed in the cluster, if anything
+	// Skipped is the error of a task that failed but was passed over, as the job asked (a
+	// forced delete): the engine records the task as skipped with it and goes on.
+	Skipped string
 }
 
 // Operator is a provider that runs app clusters: it plans actions into task layers and

@@ -21,6 +21,7 @@ type Operator struct {
 	runs      map[string]int             // task id → executions
 	fails     map[string]int             // task action → transient failures left
 	permanent map[string]bool            // task action → fail permanently
+	skips     map[string]bool            // task action → fail but be passed over (TaskResult.Skipped)
 	gates     map[string]chan struct{}   // task action → blocks until closed
 	started   chan string                // task ids as they start, if someone listens
 }
@@ -30,7 +31,7 @@ var _ providers.Operator = (*Operator)(nil)
 // New returns an empty fake.
 func New() *Operator {
 	return &Operator{instances: map[string]map[string]bool{}, runs: map[string]int{}, fails: map[string]int{},
-		permanent: map[string]bool{}, gates: map[string]chan struct{}{}, started: make(chan string, 1024)}
+		permanent: map[string]bool{}, skips: map[string]bool{}, gates: map[string]chan struct{}{}, started: make(chan string, 1024)}
 }
 
 // Name implements providers.Provider.
@@ -50,6 +51,14 @@ func (o *Operator) ValidateCredential(context.Context, providers.Credential) err
 
 // ValidateRuntime implements providers.Provider.
 func (o *Operator) ValidateRuntime(context.Context, string, providers.Credential) error { return nil }
+
+// SkipAlways makes every execution of tasks with action fail and be passed over, as a forced
+// delete passes over a failing command (TaskResult.Skipped).
+func (o *Operator) SkipAlways(action string, on bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.skips[action] = on
+}
 
 // FailNext makes the next n executions of tasks with action fail with a transient error.
 func (o *Operator) FailNext(action string, n int) {
@@ -147,6 +156,9 @@ func (o *Operator) Execute(ctx context.Context, t providers.Task) (providers.Tas
 	defer o.mu.Unlock()
 	if o.permanent[t.Spec.Action] {
 		return providers.TaskResult{}, providers.Permanent(fmt.Errorf("%s refused", t.Spec.Action))
+	}
+	if o.skips[t.Spec.Action] {
+		return providers.TaskResult{Output: "skipped (force)", Skipped: t.Spec.Action + " failed"}, nil
 	}
 	if o.fails[t.Spec.Action] > 0 {
 		o.fails[t.Spec.Action]--

@@ -151,7 +151,7 @@ func (a *Actor) advance() {
 	run := a.run
 	layer := -1
 	for _, ts := range run.tasks {
-		if ts.t.Status != appcluster.JobSuccessful {
+		if ts.t.Status != appcluster.JobSuccessful && ts.t.Status != appcluster.TaskSkipped {
 			layer = ts.t.Layer
 			break
 		}
@@ -269,6 +269,10 @@ func (a *Actor) taskDone(m taskDone) {
 		a.log.Warn("task failed", "job_id", m.jobID, "task_id", m.taskID, "action", ts.t.Action, "attempts", m.attempts, "err", m.err)
 	} else {
 		ts.t.Status, ts.t.Error = appcluster.JobSuccessful, ""
+		if m.result.Skipped != "" {
+			ts.t.Status, ts.t.Error = appcluster.TaskSkipped, m.result.Skipped
+			a.log.Warn("task skipped", "job_id", m.jobID, "task_id", m.taskID, "action", ts.t.Action, "err", m.result.Skipped)
+		}
 		run.js.job.TasksDone++
 		if a.observe(m.result.Observed) {
 			a.cl.UpdatedAt = now

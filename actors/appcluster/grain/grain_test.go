@@ -345,3 +345,30 @@ func (f *fixture) task(jobID, id string) appcluster.Task {
 	}
 	return appcluster.Task{}
 }
+
+// TestSkippedTaskCountsAsDone: a task the provider passed over (a forced delete's failing
+// command) is recorded as skipped with its error, and the job goes on to succeed.
+func TestSkippedTaskCountsAsDone(t *testing.T) {
+	f := newFixture(t)
+	f.op.SkipAlways("start", true)
+	acc := f.create(1)
+	j := f.waitJob(acc.JobID)
+	if j.Status != appcluster.JobSuccessful || j.TasksDone != j.TasksTotal {
+		t.Fatalf("job = %+v", j)
+	}
+	skipped := 0
+	for _, tk := range f.tasks(acc.JobID) {
+		if tk.Action == "start" {
+			if tk.Status != appcluster.TaskSkipped || tk.Error != "start failed" || tk.Output != "skipped (force)" {
+				t.Fatalf("start task = %+v", tk)
+			}
+			skipped++
+		}
+	}
+	if skipped != 1 {
+		t.Fatalf("%d skipped tasks", skipped)
+	}
+	if c := f.cluster(acc.ClusterID); c.Status != appcluster.StatusActive {
+		t.Fatalf("cluster = %+v", c)
+	}
+}
