@@ -77,6 +77,9 @@ type RuntimeSpec struct {
 	ID         string
 	Zone       string // a namespace for kubernetes
 	Credential Credential
+	// Node is the control-plane node the runtime belongs to (a local runtime's machine); ""
+	// for runtimes any node reaches alike.
+	Node string
 }
 
 // PlanRequest asks a provider for the plan of one action.

@@ -209,6 +209,19 @@ cd / && setsid sleep 301 </dev/null >/dev/null 2>&1 &`)
 	}
 	waitDrones(t, gw2, vpc.FrontgateID, "i-2", "i-3")
 
+	// More nodes join: the list grows, this node's address still first. The Frontgate that
+	// names this node is adopted, not restarted (its stream and its Drones' stay up).
+	fgPid = pidOf(t, fgAgent)
+	grown := addr2 + "," + r.gw.Addr()
+	r.control.Store(&grown)
+	if _, err := d.EnsureVPC(ctx, r.rt, "alice"); err != nil {
+		t.Fatalf("EnsureVPC with a grown list: %v", err)
+	}
+	if p := pidOf(t, fgAgent); p != fgPid {
+		t.Fatalf("frontgate pid %d after the list grew; want it adopted (%d)", p, fgPid)
+	}
+	r.control.Store(&addr2)
+
 	// Purge leaves nothing running.
 	all, err := procsUnder(d.Dir())
 	if err != nil || len(all) != 1 {

@@ -8,7 +8,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pitrix/pitrix/edge/pki"
@@ -141,6 +143,9 @@ func (d *Driver) createVPC(ctx context.Context, rtID, owner string) (vpcState, e
 
 // ensureFrontgate adopts the VPC's running Frontgate when it serves the current control
 // address with a valid certificate, and (re)starts it otherwise.
+// With several control addresses (a cluster of nodes, this node's first), a Frontgate whose
+// list holds this node's address is adopted as it is: a list that grew or was reordered is no
+// reason to cut its stream (it is started with the whole list the next time it starts).
 func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	control := d.cfg.Control()
 	if control == "" {
@@ -150,7 +155,7 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	files := certFilesOf(a)
 	if p, argv, ok := d.find(a); ok {
 		why := d.certStale(files)
-		if cur, _ := flagValue(argv[2:], "--control"); cur != control {
+		if cur, _ := flagValue(argv[2:], "--control"); !servesControl(cur, control) {
 			why = fmt.Sprintf("control address %s, now %s", cur, control)
 		} else if cur, _ := flagValue(argv[2:], "--listen"); cur != s.frontgateAddr() {
 			why = fmt.Sprintf("listening on %s, not %s", cur, s.frontgateAddr())
@@ -196,6 +201,16 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 		return d.redirectDrones(ctx, s)
 	}
 	return nil
+}
+
+// servesControl reports whether a Frontgate started with --control cur serves the control
+// plane whose addresses are want (HOST:PORT[,...], this node's first): cur names want's first.
+func servesControl(cur, want string) bool {
+	if cur == want {
+		return true
+	}
+	first, _, _ := strings.Cut(want, ",")
+	return first != "" && slices.Contains(strings.Split(cur, ","), first)
 }
 
 // freePort returns a port on ip that can be bound now.
@@ -310,4 +325,19 @@ func (d *Driver) DeleteVPC(ctx context.Context, id string) error {
 	}
 	d.log.Info("vpc deleted", "vpc", id, "cidr", s.cidr())
 	return nil
+}
+
+// HasRuntime reports whether this driver holds a VPC of runtime rtID (its instances are on
+// this machine).
+func (d *Driver) HasRuntime(rtID string) bool {
+	ids, err := d.entries(vpcsDir)
+	if err != nil {
+		return false
+	}
+	for _, id := range ids {
+		if s, err := d.loadVPC(id); err == nil && s.RuntimeID == rtID {
+			return true
+		}
+	}
+	return false
 }
