@@ -146,7 +146,8 @@ func (r *Router) here(rt providers.RuntimeSpec) (bool, node.Member, error) {
 		if m.Self {
 			return true, node.Member{}, nil
 		}
-		if (m.Status == gossip.Alive || m.Status == gossip.Suspect) && m.Address != "" {
+		// A suspect member may be dead: calls wait for gossip to say it is alive again.
+		if m.Status == gossip.Alive && m.Address != "" {
 			return false, m, nil
 		}
 		state = m.Status.String()
@@ -176,10 +177,20 @@ func (r *Router) remote(ctx context.Context, m node.Member, c call) (reply, erro
 		defer close(done)
 		res, err = f.Result()
 	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return reply{}, fmt.Errorf("%s for runtime %s on node %s: %w", c.Method, c.Runtime, m.Name, ctx.Err())
+	// A node that dies mid-call never answers: watch its membership meanwhile.
+	watch := time.NewTicker(time.Second)
+	defer watch.Stop()
+	for waiting := true; waiting; {
+		select {
+		case <-done:
+			waiting = false
+		case <-ctx.Done():
+			return reply{}, fmt.Errorf("%s for runtime %s on node %s: %w", c.Method, c.Runtime, m.Name, ctx.Err())
+		case <-watch.C:
+			if _, _, err := r.here(providers.RuntimeSpec{ID: c.Runtime, Node: c.Node}); err != nil {
+				return reply{}, fmt.Errorf("%s: %w", c.Method, err)
+			}
+		}
 	}
 	if err != nil {
 		return reply{}, fmt.Errorf("%s for runtime %s: node %s (%s) did not answer: %w", c.Method, c.Runtime, m.Name, m.Address, err)
