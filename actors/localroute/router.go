@@ -43,6 +43,9 @@ type Config struct {
 	Name   string
 	Driver vm.Driver // this node's local driver; required
 	Logger *slog.Logger
+	// Grace is how long a call waits for its runtime's node to be alive again before failing
+	// with ErrNodeDown; default 5 s.
+	Grace time.Duration
 }
 
 // Router is the vm.Driver of the local runtimes of every node. Safe for concurrent use.
@@ -69,6 +72,9 @@ func New(cfg Config) (*Router, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 5 * time.Second
 	}
 	return &Router{cfg: cfg, log: cfg.Logger.With("component", "localroute"), stop: make(chan struct{})}, nil
 }
@@ -213,99 +219,122 @@ func (r *Router) remote(ctx context.Context, m node.Member, c call) (reply, erro
 	return rep, nil
 }
 
-// do runs c on its runtime's node (here, if the runtime became this node's meanwhile).
-func (r *Router) do(ctx context.Context, rt providers.RuntimeSpec, c call) (reply, error) {
-	c.Runtime, c.Zone, c.Node = rt.ID, rt.Zone, rt.Node
+// locate is here, waiting up to Config.Grace (within ctx) for an owner that is not alive to
+// come back: a node restarting, or one gossip suspects for a moment.
+func (r *Router) locate(ctx context.Context, rt providers.RuntimeSpec) (bool, node.Member, error) {
 	local, m, err := r.here(rt)
-	if err != nil {
-		return reply{}, err
+	if err == nil || !errors.Is(err, ErrNodeDown) {
+		return local, m, err
 	}
-	if local {
-		rep := r.serveLocal(ctx, c)
-		if rep.Err != "" {
-			if rep.NoInstance {
-				return rep, fmt.Errorf("%w (%s)", vm.ErrNoInstance, rep.Err)
-			}
-			return rep, errors.New(rep.Err)
+	deadline := time.Now().Add(r.cfg.Grace)
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return false, node.Member{}, err
+		case <-t.C:
 		}
-		return rep, nil
+		if local, m, err = r.here(rt); err == nil {
+			return local, m, nil
+		}
 	}
+	return false, node.Member{}, err
+}
+
+// do sends c to member m, the node of runtime rt.
+func (r *Router) do(ctx context.Context, m node.Member, rt providers.RuntimeSpec, c call) (reply, error) {
+	c.Runtime, c.Zone, c.Node = rt.ID, rt.Zone, rt.Node
 	return r.remote(ctx, m, c)
 }
 
 // EnsureVPC implements vm.Driver.
 func (r *Router) EnsureVPC(ctx context.Context, rt providers.RuntimeSpec, owner string) (vm.VPC, error) {
-	if ok, _, err := r.here(rt); err != nil {
+	ok, m, err := r.locate(ctx, rt)
+	if err != nil {
 		return vm.VPC{}, err
-	} else if ok {
+	}
+	if ok {
 		return r.cfg.Driver.EnsureVPC(ctx, rt, owner)
 	}
-	rep, err := r.do(ctx, rt, call{Method: mEnsureVPC, Owner: owner})
+	rep, err := r.do(ctx, m, rt, call{Method: mEnsureVPC, Owner: owner})
 	return rep.VPC, err
 }
 
 // CreateInstance implements vm.Driver.
 func (r *Router) CreateInstance(ctx context.Context, rt providers.RuntimeSpec, vpc vm.VPC, in vm.InstanceSpec) (vm.Instance, error) {
-	if ok, _, err := r.here(rt); err != nil {
+	ok, m, err := r.locate(ctx, rt)
+	if err != nil {
 		return vm.Instance{}, err
-	} else if ok {
+	}
+	if ok {
 		return r.cfg.Driver.CreateInstance(ctx, rt, vpc, in)
 	}
-	rep, err := r.do(ctx, rt, call{Method: mCreate, VPC: vpc, Spec: &in})
+	rep, err := r.do(ctx, m, rt, call{Method: mCreate, VPC: vpc, Spec: &in})
 	return rep.Instance, err
 }
 
 // StartInstance implements vm.Driver.
 func (r *Router) StartInstance(ctx context.Context, rt providers.RuntimeSpec, vpc vm.VPC, id string) (vm.Instance, error) {
-	if ok, _, err := r.here(rt); err != nil {
+	ok, m, err := r.locate(ctx, rt)
+	if err != nil {
 		return vm.Instance{}, err
-	} else if ok {
+	}
+	if ok {
 		return r.cfg.Driver.StartInstance(ctx, rt, vpc, id)
 	}
-	rep, err := r.do(ctx, rt, call{Method: mStart, VPC: vpc, ID: id})
+	rep, err := r.do(ctx, m, rt, call{Method: mStart, VPC: vpc, ID: id})
 	return rep.Instance, err
 }
 
 // StopInstance implements vm.Driver.
 func (r *Router) StopInstance(ctx context.Context, rt providers.RuntimeSpec, vpc vm.VPC, id string) error {
-	if ok, _, err := r.here(rt); err != nil {
+	ok, m, err := r.locate(ctx, rt)
+	if err != nil {
 		return err
-	} else if ok {
+	}
+	if ok {
 		return r.cfg.Driver.StopInstance(ctx, rt, vpc, id)
 	}
-	_, err := r.do(ctx, rt, call{Method: mStop, VPC: vpc, ID: id})
+	_, err = r.do(ctx, m, rt, call{Method: mStop, VPC: vpc, ID: id})
 	return err
 }
 
 // ResizeInstance implements vm.Driver.
 func (r *Router) ResizeInstance(ctx context.Context, rt providers.RuntimeSpec, vpc vm.VPC, in vm.InstanceSpec) (vm.Instance, error) {
-	if ok, _, err := r.here(rt); err != nil {
+	ok, m, err := r.locate(ctx, rt)
+	if err != nil {
 		return vm.Instance{}, err
-	} else if ok {
+	}
+	if ok {
 		return r.cfg.Driver.ResizeInstance(ctx, rt, vpc, in)
 	}
-	rep, err := r.do(ctx, rt, call{Method: mResize, VPC: vpc, Spec: &in})
+	rep, err := r.do(ctx, m, rt, call{Method: mResize, VPC: vpc, Spec: &in})
 	return rep.Instance, err
 }
 
 // DeleteInstance implements vm.Driver.
 func (r *Router) DeleteInstance(ctx context.Context, rt providers.RuntimeSpec, vpc vm.VPC, id string) error {
-	if ok, _, err := r.here(rt); err != nil {
+	ok, m, err := r.locate(ctx, rt)
+	if err != nil {
 		return err
-	} else if ok {
+	}
+	if ok {
 		return r.cfg.Driver.DeleteInstance(ctx, rt, vpc, id)
 	}
-	_, err := r.do(ctx, rt, call{Method: mDelete, VPC: vpc, ID: id})
+	_, err = r.do(ctx, m, rt, call{Method: mDelete, VPC: vpc, ID: id})
 	return err
 }
 
 // Instance implements vm.Driver.
 func (r *Router) Instance(ctx context.Context, rt providers.RuntimeSpec, vpc vm.VPC, id string) (vm.Instance, error) {
-	if ok, _, err := r.here(rt); err != nil {
+	ok, m, err := r.locate(ctx, rt)
+	if err != nil {
 		return vm.Instance{}, err
-	} else if ok {
+	}
+	if ok {
 		return r.cfg.Driver.Instance(ctx, rt, vpc, id)
 	}
-	rep, err := r.do(ctx, rt, call{Method: mInstance, VPC: vpc, ID: id})
+	rep, err := r.do(ctx, m, rt, call{Method: mInstance, VPC: vpc, ID: id})
 	return rep.Instance, err
 }
