@@ -55,6 +55,7 @@ type Router struct {
 	node atomic.Pointer[clusterRef]
 	wg   sync.WaitGroup // calls served for other nodes
 	stop chan struct{}
+	once sync.Once // Close
 }
 
 type clusterRef struct {
@@ -93,12 +94,15 @@ func (r *Router) Serve(c Cluster) error {
 	return nil
 }
 
-// Close stops the actor and waits for the calls it is serving (their contexts end).
+// Close stops the actor and waits for the calls it is serving (their contexts end). A second
+// Close does nothing.
 func (r *Router) Close() {
-	if ref := r.node.Load(); ref != nil {
-		_ = ref.c.System().Root.StopFuture(ref.pid).Wait()
-	}
-	close(r.stop)
+	r.once.Do(func() {
+		if ref := r.node.Load(); ref != nil {
+			_ = ref.c.System().Root.StopFuture(ref.pid).Wait()
+		}
+		close(r.stop)
+	})
 	r.wg.Wait()
 }
 
