@@ -104,9 +104,12 @@ func TestRoutesToTheOwner(t *testing.T) {
 			_, err := a.r.CreateInstance(ctx, rt, vpc, vm.InstanceSpec{ID: "i-1", Role: "web"})
 			return err
 		},
-		"StartInstance i-1":  func(rt providers.RuntimeSpec) error { _, err := a.r.StartInstance(ctx, rt, vpc, "i-1"); return err },
-		"StopInstance i-1":   func(rt providers.RuntimeSpec) error { return a.r.StopInstance(ctx, rt, vpc, "i-1") },
-		"ResizeInstance i-1": func(rt providers.RuntimeSpec) error { _, err := a.r.ResizeInstance(ctx, rt, vpc, vm.InstanceSpec{ID: "i-1"}); return err },
+		"StartInstance i-1": func(rt providers.RuntimeSpec) error { _, err := a.r.StartInstance(ctx, rt, vpc, "i-1"); return err },
+		"StopInstance i-1":  func(rt providers.RuntimeSpec) error { return a.r.StopInstance(ctx, rt, vpc, "i-1") },
+		"ResizeInstance i-1": func(rt providers.RuntimeSpec) error {
+			_, err := a.r.ResizeInstance(ctx, rt, vpc, vm.InstanceSpec{ID: "i-1"})
+			return err
+		},
 		"DeleteInstance i-1": func(rt providers.RuntimeSpec) error { return a.r.DeleteInstance(ctx, rt, vpc, "i-1") },
 	}
 	for what, call := range calls {
