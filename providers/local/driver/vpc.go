@@ -145,7 +145,8 @@ func (d *Driver) createVPC(ctx context.Context, rtID, owner string) (vpcState, e
 // address with a valid certificate, and (re)starts it otherwise.
 // With several control addresses (a cluster of nodes, this node's first), a Frontgate whose
 // list holds this node's address is adopted as it is: a list that grew or was reordered is no
-// reason to cut its stream (it is started with the whole list the next time it starts).
+// reason to cut its stream. The whole list goes to its control file, which it reads before
+// every dial.
 func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	control := d.cfg.Control()
 	if control == "" {
@@ -153,6 +154,9 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	}
 	a := d.frontgateAgent(s)
 	files := certFilesOf(a)
+	if err := d.writeControl(s, control); err != nil {
+		return fmt.Errorf("frontgate %s: %w", s.FrontgateID, err)
+	}
 	if p, argv, ok := d.find(a); ok {
 		why := d.certStale(files)
 		if cur, _ := flagValue(argv[2:], "--control"); !servesControl(cur, control) {
@@ -192,7 +196,7 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	if err := d.issue(files, pki.KindFrontgate, s.FrontgateID, s.ip(1)); err != nil {
 		return fmt.Errorf("start frontgate %s on %s: %w", s.FrontgateID, addr, err)
 	}
-	args := []string{"--id", s.FrontgateID, "--vpc", s.ID, "--control", control, "--listen", addr,
+	args := []string{"--id", s.FrontgateID, "--vpc", s.ID, "--control", control, "--control-file", d.controlFile(s.ID), "--listen", addr,
 		"--data-dir", data, "--cert", files.cert, "--key", files.key, "--ca", files.ca}
 	if _, err := d.start(ctx, a, args, "pitrix: frontgate "+s.FrontgateID+" serving drones on ", nil); err != nil {
 		return fmt.Errorf("start frontgate %s on %s: %w", s.FrontgateID, addr, err)
@@ -201,6 +205,27 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 		return d.redirectDrones(ctx, s)
 	}
 	return nil
+}
+
+// controlFile is the file a VPC's Frontgate reads its control addresses from before every dial
+// (its --control-file): rewritten as nodes join, so it learns of them without a restart.
+func (d *Driver) controlFile(vpcID string) string {
+	return filepath.Join(d.vpcDir(vpcID), "control")
+}
+
+// controlIs reports whether the VPC's control file holds control.
+func (d *Driver) controlIs(vpcID, control string) bool {
+	b, err := os.ReadFile(d.controlFile(vpcID))
+	return err == nil && strings.TrimSpace(string(b)) == control
+}
+
+// writeControl writes control (HOST:PORT[,...]) to the VPC's control file unless it holds it.
+// The caller holds the VPC's lock.
+func (d *Driver) writeControl(s vpcState, control string) error {
+	if d.controlIs(s.ID, control) {
+		return nil
+	}
+	return writeFileAtomic(d.controlFile(s.ID), []byte(control+"\n"), 0o600)
 }
 
 // servesControl reports whether a Frontgate started with --control cur serves the control
