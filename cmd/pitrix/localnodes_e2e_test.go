@@ -199,6 +199,10 @@ func TestLocalRuntimeAcrossNodes(t *testing.T) {
 	if want := n1.edge + "," + n2.edge + "," + n3.edge; flagOf(fgArgs, "--control") != want {
 		t.Fatalf("frontgate --control %q, want %q", flagOf(fgArgs, "--control"), want)
 	}
+	if cf := flagOf(fgArgs, "--control-file"); !strings.HasPrefix(cf, filepath.Join(n1.dir, "local")) ||
+		strings.TrimSpace(readFile(t, cf)) != n1.edge+","+n2.edge+","+n3.edge {
+		t.Fatalf("frontgate --control-file %q: want n1's, holding every node's edge address", cf)
+	}
 	fgPid := strings.Join(fgArgs, " ")
 
 	// kill -9 of the owner: the Frontgate moves to n2; work on n1's runtime fails, naming n1.
