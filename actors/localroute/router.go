@@ -25,8 +25,9 @@ const ActorName = "local-driver"
 // DefaultTimeout bounds a remote call whose context has no deadline.
 const DefaultTimeout = 10 * time.Minute
 
-// ErrNodeDown: the node a local runtime belongs to is not a live member of the cluster.
-var ErrNodeDown = errors.New("localroute: the local runtime's node is down")
+// ErrNodeDown: the node a local runtime belongs to is not a live member of the cluster. It
+// wraps providers.ErrUnreachable: the job engine parks the job until the node is back.
+var ErrNodeDown = fmt.Errorf("localroute: the local runtime's node is down (%w)", providers.ErrUnreachable)
 
 // ErrNotServing: the router has no cluster yet (Serve was not called): the node is starting.
 var ErrNotServing = errors.New("localroute: this node is not serving yet")

@@ -68,10 +68,11 @@ func flagOf(args []string, name string) string {
 // first.
 //
 //   - kill -9 of n1 (the runtime's owner): the Frontgate redials another node, which records
-//     itself as the holder; a scale-out through a surviving node fails with a retryable error
-//     naming n1, and nothing runs on the other nodes' drivers.
+//     itself as the holder; a scale-out through a surviving node waits, unfinished, its task's
+//     error naming n1, and nothing runs on the other nodes' drivers.
 //   - n1 restarts with its data dir: the Frontgate, whose list names n1, is adopted (not
-//     restarted); the failed job, retried, succeeds, its new instance on n1.
+//     restarted); the waiting job resumes (the leader's resume round) and succeeds, its new
+//     instance on n1.
 //   - kill -9 of the node holding the Frontgate's stream (not the owner): the Frontgate
 //     redials, GET /v1/frontgates names the new node, and a scale-out and a custom service
 //     through a surviving node succeed.
@@ -216,20 +217,19 @@ func TestLocalRuntimeAcrossNodes(t *testing.T) {
 		return len(fgs) == 1 && fgs[0]["node_name"] == "n2" && fgs[0]["connected"] == true, fmt.Sprint(fgs)
 	})
 	acc = do(t, via(n3), http.MethodPost, "/v1/clusters/"+id+"/add_nodes", obj{"role": "node", "count": 1})
-	failedJob := acc["job_id"].(string)
-	j := waitJob(t, via(n2), failedJob)
-	if j["status"] != "failed" {
-		t.Fatalf("add_nodes with n1 down: %v, want failed", j)
-	}
-	var taskErr string
-	for _, tk := range list(t, via(n2), "/v1/jobs/"+failedJob+"/tasks", nil) {
-		if s, _ := tk["error"].(string); s != "" {
-			taskErr = s
+	parkedJob := acc["job_id"].(string)
+	eventually(t, "the job waits, a task's error naming n1", func() (bool, string) {
+		j := do(t, via(n2), http.MethodGet, "/v1/jobs/"+parkedJob, nil)
+		if j["status"] != "working" {
+			return false, fmt.Sprintf("job %v", j)
 		}
-	}
-	if !strings.Contains(taskErr, "node n1") || !strings.Contains(taskErr, runtimes["n1"]) {
-		t.Fatalf("task error %q: want it to name node n1 and runtime %s", taskErr, runtimes["n1"])
-	}
+		for _, tk := range list(t, via(n2), "/v1/jobs/"+parkedJob+"/tasks", nil) {
+			if e, _ := tk["error"].(string); strings.Contains(e, "node n1") && strings.Contains(e, runtimes["n1"]) {
+				return true, ""
+			}
+		}
+		return false, "no task error names node n1 yet"
+	})
 	if got := append(instancesOn(n2), instancesOn(n3)...); len(got) > 0 {
 		t.Fatalf("instances on other nodes' drivers while n1 is down: %v", got)
 	}
@@ -241,8 +241,7 @@ func TestLocalRuntimeAcrossNodes(t *testing.T) {
 		st2, st3 := nodeStatus(t, via(n2), "n1"), nodeStatus(t, via(n3), "n1")
 		return st2 == "alive" && st3 == "alive", st2 + " " + st3
 	})
-	acc = do(t, via(n3), http.MethodPost, "/v1/jobs/"+failedJob+"/retry", nil)
-	succeed(via(n1), failedJob)
+	succeed(via(n1), parkedJob) // the leader's resume round runs it again
 	hostNow(n1, n2, n3)
 	checkPlacement(via(n2), 2)
 	if got := strings.Join(frontgateArgs(fgID), " "); got != fgPid {
