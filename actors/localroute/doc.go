@@ -6,8 +6,8 @@
 // sent to that node's local-driver actor (a plain named actor every node runs, like the
 // edge relay), which runs it on its own driver and answers. When the owning node is not a
 // live member (dead, or suspect), the call waits a short grace (Config.Grace) for it and then
-// fails with ErrNodeDown naming the node: a transient error, never a call to another node's
-// driver. A call in flight fails the same way when the node stops being alive meanwhile.
+// fails with ErrNodeDown naming the node (it wraps providers.ErrUnreachable: the job engine
+// parks the job until the node is back), never a call to another node's driver. A call in flight fails the same way when the node stops being alive meanwhile.
 //
 // Remote messages are protobuf (protoactor's remote): a call and its reply travel as JSON in
 // a wrapperspb.BytesValue.
