@@ -16,7 +16,7 @@ func ExampleCommand() {
 		Hide:  []string{"/var/lib/pitrix"},
 		Binds: []sandbox.Bind{{Src: "/srv/i-1/volume", Dst: "/data"}},
 		Path:  "/bin/sh", Argv: []string{"sh", "-c", "echo hello > /etc/motd"},
-		Env:   []string{"PATH=/usr/bin:/bin"},
+		Env: []string{"PATH=/usr/bin:/bin"},
 	})
 	if err != nil {
 		fmt.Println(err)
