@@ -669,7 +669,7 @@ func (p *Plane) RuntimeSpec(ctx context.Context, id string) (providers.RuntimeSp
 	if err != nil {
 		return providers.RuntimeSpec{}, fmt.Errorf("read runtime %s: %w", id, err)
 	}
-	spec := providers.RuntimeSpec{ID: id, Zone: rt.Zone}
+	spec := providers.RuntimeSpec{ID: id, Zone: rt.Zone, Node: rt.Node}
 	if rt.CredentialID != "" {
 		c, _, err := entity.Get[runtime.StoredCredential](ctx, p.st, runtime.CredentialKey(rt.CredentialID))
 		if err != nil {
