@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is Debian's chromium, which scripts/test-deps.sh installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// browser is one headless chromium driven over the DevTools protocol, with a fresh profile,
+// stopped by the test's cleanup.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+	url string // the server's base URL
+}
+
+func newBrowser(t *testing.T, serverURL string) *browser {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("dashboard browser test skipped: %s is missing (scripts/test-deps.sh installs chromium)", chromiumPath)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	b := &browser{t: t, ctx: ctx, url: serverURL}
+	// The first call starts the browser: no deadline on it, or the deadline would end the browser.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return b
+}
+
+// run runs actions with a deadline, failing the test with what was being done.
+func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		body, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		b.t.Fatalf("browser: %s: %v\npage text:\n%s", what, err, body)
+	}
+}
+
+// text returns the text of the first element matching sel ("" when none).
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return eval[string](b, fmt.Sprintf(`(document.querySelector(%q)||{}).innerText||""`, sel))
+}
+
+// eval evaluates js in the page and returns its value.
+func eval[T any](b *browser, js string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("browser: eval %s: %v", js, err)
+	}
+	return v
+}
+
+// until waits for a JS condition to be true, showing why not on timeout.
+func (b *browser) until(what, cond string) {
+	b.t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if eval[bool](b, `!!(`+cond+`)`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browser: %s: timed out; page:\n%s", what, b.text("main"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// shot saves a 1280x800 screenshot to docs/screenshots/NAME.png.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := filepath.Join(projectRoot(), "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// signIn opens the dashboard and signs in with token.
+func (b *browser) signIn(token string, shot bool) {
+	b.t.Helper()
+	b.run("open the dashboard", chromedp.Navigate(b.url+"/"), chromedp.WaitVisible(chromedp.CSS("#token")))
+	if shot {
+		b.shot("signin")
+	}
+	b.run("sign in", chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=whoami]`)))
+}
+
+// TestDashboardVM drives the dashboard in a real chromium against the real binary: sign in,
+// find the demo VM app by search, open it, try an invalid value (the field shows the error and
+// nothing is created), deploy on the local runtime, watch the job's layers progress live, see the
+// cluster active with its nodes, scale out, delete; then sign out. Screenshots of each page go
+// to docs/screenshots/.
+func TestDashboardVM(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("dashboard browser test skipped: %s is missing (scripts/test-deps.sh installs chromium)", chromiumPath)
+	}
+	e := newVMEnv(t)
+	b := newBrowser(t, e.s.url)
+	b.signIn(e.s.token(), true)
+	if who := b.text(`[data-testid=whoami]`); !strings.Contains(who, "admin") {
+		t.Fatalf("whoami shows %q, want the admin role", who)
+	}
+
+	// Store: search finds the demo VM app and only it.
+	b.until("the store lists the demo apps", `document.querySelectorAll('.cards .card').length === 3`)
+	b.until("cards show the latest version", `![...document.querySelectorAll('.cards .ver')].some(e => e.innerText === '…')`)
+	b.shot("store")
+	b.run("search hello", chromedp.SendKeys(chromedp.CSS("#search"), "hello"), chromedp.Click(chromedp.CSS(`form[role=search] button`)))
+	b.until("the search shows hello alone", `document.querySelectorAll('.cards .card').length === 1 && document.querySelector('.cards h2').innerText === 'hello'`)
+	if tag := b.text(".cards .tag"); tag != "VM" {
+		t.Fatalf("hello's card type = %q", tag)
+	}
+
+	// App page: versions, runtimes, maintainers.
+	b.run("open hello", chromedp.Click(chromedp.CSS(`.cards h2 a`)))
+	b.until("the app page shows its version and runtime", `document.querySelector('table[aria-label=Versions]') && document.querySelector('.version-detail .inline li')`)
+	if m := b.text(".app-head .meta"); !strings.Contains(m, "Pitrix") {
+		t.Fatalf("maintainers line = %q", m)
+	}
+	b.shot("app")
+
+	// Deploy form: an invalid count shows its error next to the field and creates nothing.
+	b.run("open the deploy form", chromedp.Click(chromedp.CSS(`a.button.primary`)), chromedp.WaitVisible(chromedp.CSS(`#f-cluster_node_count`)))
+	b.until("runtimes are loaded", `document.querySelector('#cl-runtime').value !== ''`)
+	b.run("enter an invalid count", chromedp.SetValue(chromedp.CSS(`#f-cluster_node_count`), ""), chromedp.SendKeys(chromedp.CSS(`#f-cluster_node_count`), "9"))
+	b.run("deploy", chromedp.Click(chromedp.CSS(`form[aria-label=Deploy] button[type=submit]`)))
+	b.until("the count field shows its error", `document.querySelector('#f-cluster_node_count-error').innerText.includes('at most 3')`)
+	b.shot("deploy-invalid")
+	if got := list(t, e.admin, "/v1/clusters", nil); len(got) != 0 {
+		t.Fatalf("an invalid form created clusters: %v", got)
+	}
+	// The server refuses the same value with the same rule (the form is not the only guard).
+	err := e.admin.Do(t.Context(), http.MethodPost, "/v1/clusters", nil, obj{"name": "x", "version_id": e.versions["hello"], "runtime_id": e.runtimeID,
+		"conf": obj{"cluster": obj{"node": obj{"count": 9}}}}, nil)
+	if ae := apiErr(t, err, 400, "invalid_argument"); ae.Details["conf.cluster.node.count"] == nil {
+		t.Fatalf("server's details for count 9 = %v", ae.Details)
+	}
+
+	// A valid deploy: the job page shows the layers as they progress, from the events stream.
+	b.run("fix the count", chromedp.SetValue(chromedp.CSS(`#f-cluster_node_count`), ""), chromedp.SendKeys(chromedp.CSS(`#f-cluster_node_count`), "1"))
+	b.run("deploy", chromedp.Click(chromedp.CSS(`form[aria-label=Deploy] button[type=submit]`)))
+	b.until("the job page opens", `location.pathname.startsWith('/ui/jobs/') && document.querySelector('.layer .task')`)
+	jobLoad := b.navigations()
+	unfinished := eval[bool](b, `[...document.querySelectorAll('.task')].some(e => e.dataset.status !== 'successful')`)
+	statuses := b.watchTasks()
+	b.until("the create job succeeds", `document.querySelector('.job h1 .status').innerText === 'successful'`)
+	if !unfinished && len(statuses) < 2 {
+		t.Fatalf("the job page never showed a task before it finished: %v", statuses)
+	}
+	if b.navigations() != jobLoad {
+		t.Fatal("the job page reloaded while it progressed")
+	}
+	b.shot("job")
+	clusters := list(t, e.admin, "/v1/clusters", nil)
+	if len(clusters) != 1 {
+		t.Fatalf("clusters after deploy = %v", clusters)
+	}
+	id := clusters[0]["id"].(string)
+
+	// Cluster page: active, with its node and address.
+	b.run("open the cluster", chromedp.Click(chromedp.CSS(`.job .muted a`)))
+	b.until("the cluster is active with one node", `document.querySelector('.cluster h1 .status').innerText === 'active' && document.querySelectorAll('table[aria-label=Nodes] tbody tr').length === 1`)
+	b.shot("cluster")
+
+	// Scale out by one node.
+	b.run("scale out", chromedp.Click(`//summary[contains(., "Scale out")]`),
+		chromedp.SetValue(chromedp.CSS(`#sc-count`), "1"), chromedp.Click(`//button[text()="Add nodes"]`))
+	b.until("the scale-out job succeeds", `location.pathname.startsWith('/ui/jobs/') && document.querySelector('.job h1') && document.querySelector('.job h1').innerText.includes('add_nodes') && document.querySelector('.job h1 .status').innerText === 'successful'`)
+	if n := len(e.nodes(id)["node"]); n != 2 {
+		t.Fatalf("nodes after scale out = %d, want 2", n)
+	}
+	b.run("back to the cluster", chromedp.Click(chromedp.CSS(`.job .muted a`)))
+	b.until("the cluster page shows two nodes", `document.querySelectorAll('table[aria-label=Nodes] tbody tr').length === 2`)
+
+	// Clusters list.
+	b.run("open the clusters list", chromedp.Click(chromedp.CSS(`nav a[href="/ui/clusters"]`)))
+	b.until("the list shows the cluster", `document.querySelector('table[aria-label=Clusters] tbody tr')`)
+	b.shot("clusters")
+
+	// Delete asks first, then runs.
+	b.run("open the cluster", chromedp.Click(chromedp.CSS(`table[aria-label=Clusters] tbody a`)))
+	b.until("the cluster page", `document.querySelector('.cluster .actions')`)
+	b.run("delete", chromedp.Click(`//div[contains(@class,"actions")]//button[text()="Delete"]`))
+	b.until("the confirmation asks", `document.querySelector('dialog.confirm[open]')`)
+	b.shot("cluster-delete-confirm")
+	b.run("confirm", chromedp.Click(chromedp.CSS(`dialog.confirm button.danger`)))
+	b.until("the delete job succeeds", `location.pathname.startsWith('/ui/jobs/') && document.querySelector('.job h1') && document.querySelector('.job h1').innerText.includes('delete') && document.querySelector('.job h1 .status').innerText === 'successful'`)
+	if c := e.cluster(id); c["status"] != "deleted" {
+		t.Fatalf("cluster after delete = %v", c["status"])
+	}
+
+	// Admin pages render for the admin.
+	for _, p := range []struct{ path, ready, shot string }{
+		{"/ui/runtimes", `table[aria-label=Runtimes]`, "runtimes"},
+		{"/ui/repos", `table[aria-label=Repos]`, "repos"},
+		{"/ui/admin/review", `section h1`, "review"},
+		{"/ui/admin/nodes", `table[aria-label=Nodes]`, "admin-nodes"},
+		{"/ui/admin/actors", `table[aria-label=Actors]`, "admin-actors"},
+		{"/ui/admin/frontgates", `section h1`, "admin-frontgates"},
+		{"/ui/admin/users", `table[aria-label=Users]`, "admin-users"},
+	} {
+		b.run("open "+p.path, chromedp.Click(chromedp.CSS(fmt.Sprintf(`nav a[href=%q]`, p.path))))
+		b.until(p.path+" renders", fmt.Sprintf(`location.pathname === %q && document.querySelector(%q) && !document.querySelector('[aria-busy]')`, p.path, p.ready))
+		b.shot(p.shot)
+	}
+
+	// Phone width: the store still reads (no horizontal overflow).
+	b.run("phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(b.url+"/ui/store"))
+	b.until("the store at phone width", `document.querySelectorAll('.cards .card').length === 3`)
+	if eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
+		t.Error("the store overflows a 390 px wide screen")
+	}
+	b.run("desktop width", chromedp.EmulateViewport(1280, 800))
+
+	// Sign out.
+	b.run("sign out", chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible(chromedp.CSS("#token")))
+}
+
+// navigations counts full page loads of the tab (performance navigation entries survive only
+// within one document, so a reload resets the marker this sets).
+func (b *browser) navigations() string {
+	b.t.Helper()
+	return eval[string](b, `window.__pitrixDoc = window.__pitrixDoc || Math.random().toString(36); window.__pitrixDoc`)
+}
+
+// watchTasks records the task statuses the job page shows until the job ends.
+func (b *browser) watchTasks() []string {
+	b.t.Helper()
+	var seen []string
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		st := eval[string](b, `[...document.querySelectorAll('.task')].map(e => e.dataset.status).join(',') + '|' + ((document.querySelector('.job h1 .status')||{}).innerText||'')`)
+		if len(seen) == 0 || seen[len(seen)-1] != st {
+			seen = append(seen, st)
+		}
+		if strings.HasSuffix(st, "|successful") || strings.HasSuffix(st, "|failed") {
+			return seen
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return seen
+}
+
+// TestDashboardNonAdmin: a user who is not an admin sees no admin pages, and the API refuses
+// them if forced.
+func TestDashboardNonAdmin(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("dashboard browser test skipped: %s is missing (scripts/test-deps.sh installs chromium)", chromiumPath)
+	}
+	s := startServer(t, t.TempDir(), "--demo-src", filepath.Join(projectRoot(), "demo", "packages"))
+	admin := s.client(s.token())
+	u := do(t, admin, http.MethodPost, "/v1/users", obj{"name": "ann", "email": "ann@example.invalid", "role": "user"})
+	tok := do(t, admin, http.MethodPost, "/v1/users/"+u["id"].(string)+"/tokens", obj{"name": "web", "ttl_days": 1})
+	userTok := tok["token"].(string)
+	b := newBrowser(t, s.url)
+	b.signIn(userTok, false)
+	if who := b.text(`[data-testid=whoami]`); !strings.Contains(who, "user") {
+		t.Fatalf("whoami shows %q", who)
+	}
+	adminLinks := eval[int](b, `document.querySelectorAll('nav a[href^="/ui/admin/"]').length`)
+	if adminLinks != 0 {
+		t.Fatalf("a user sees %d admin links", adminLinks)
+	}
+	b.run("force an admin page", chromedp.Navigate(s.url+"/ui/admin/nodes"))
+	b.until("the page says it is for admins", `document.querySelector('main h1') && document.querySelector('main h1').innerText === 'Not allowed'`)
+	b.shot("non-admin")
+	userC := s.client(userTok)
+	for _, p := range []string{"/v1/admin/nodes", "/v1/admin/actors", "/v1/users", "/v1/frontgates"} {
+		apiErr(t, userC.Do(t.Context(), http.MethodGet, p, nil, nil, nil), 403, "permission_denied")
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+}
