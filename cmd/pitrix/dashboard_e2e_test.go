@@ -91,7 +91,7 @@ func (b *browser) until(what, cond string) {
 	b.t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		if eval[bool](b, `!!(`+cond+`)`) {
+		if eval[bool](b, `(() => { try { return !!(`+cond+`) } catch { return false } })()`) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -159,8 +159,8 @@ func TestDashboardVM(t *testing.T) {
 	// App page: versions, runtimes, maintainers.
 	b.run("open hello", chromedp.Click(chromedp.CSS(`.cards h2 a`)))
 	b.until("the app page shows its version and runtime", `document.querySelector('table[aria-label=Versions]') && document.querySelector('.version-detail .inline li')`)
-	if m := b.text(".app-head .meta"); !strings.Contains(m, "Pitrix") {
-		t.Fatalf("maintainers line = %q", m)
+	if m := b.text(".app-head .meta"); !strings.Contains(m, "Maintainers") || !strings.Contains(m, "demo") {
+		t.Fatalf("maintainers and keywords line = %q", m)
 	}
 	b.shot("app")
 
