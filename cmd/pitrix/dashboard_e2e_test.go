@@ -195,6 +195,15 @@ func TestDashboardVM(t *testing.T) {
 	if b.navigations() != jobLoad {
 		t.Fatal("the job page reloaded while it progressed")
 	}
+	t.Logf("task statuses the job page showed, in order: %q", statuses)
+	// Live from the stream, not by polling: the tasks were read once per stream connection.
+	if n := b.requests("/tasks"); n > 2 {
+		t.Errorf("the job page fetched its tasks %d times: it polls", n)
+	}
+	// (A stream still open has no resource timing entry: the page marks it live once connected.)
+	if !eval[bool](b, `!!document.querySelector('.job .live.on')`) {
+		t.Error("the job page's events stream is not connected")
+	}
 	b.shot("job")
 	clusters := list(t, e.admin, "/v1/clusters", nil)
 	if len(clusters) != 1 {
@@ -268,6 +277,12 @@ func (b *browser) navigations() string {
 	return eval[string](b, `window.__pitrixDoc = window.__pitrixDoc || Math.random().toString(36); window.__pitrixDoc`)
 }
 
+// requests counts the page's fetches whose URL contains part since the page loaded.
+func (b *browser) requests(part string) int {
+	b.t.Helper()
+	return eval[int](b, fmt.Sprintf(`performance.getEntriesByType('resource').filter(e => e.name.includes(%q)).length`, part))
+}
+
 // watchTasks records the task statuses the job page shows until the job ends.
 func (b *browser) watchTasks() []string {
 	b.t.Helper()
@@ -315,5 +330,62 @@ func TestDashboardNonAdmin(t *testing.T) {
 	}
 	if err := s.stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDashboardHelm is the deploy flow for the demo Helm chart on the test Kubernetes: the
+// values form comes from values.schema.json (an invalid replica count is shown next to its field
+// and creates nothing), the YAML editor holds values.yaml, and the chart deploys and is deleted.
+func TestDashboardHelm(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("dashboard browser test skipped: %s is missing (scripts/test-deps.sh installs chromium)", chromiumPath)
+	}
+	e := newHelmEnv(t, t.TempDir())
+	b := newBrowser(t, e.s.url)
+	b.signIn(e.s.token(), false)
+	b.run("search web", chromedp.SendKeys(chromedp.CSS("#search"), "web"), chromedp.Click(chromedp.CSS(`form[role=search] button`)))
+	b.until("the chart's card", `document.querySelectorAll('.cards .card').length === 1 && document.querySelector('.cards .tag').innerText === 'Helm'`)
+	b.run("open web", chromedp.Click(chromedp.CSS(`.cards h2 a`)))
+	b.until("its versions and the Kubernetes runtime", `document.querySelector('table[aria-label=Versions]') && document.querySelector('.version-detail .inline li')`)
+	b.run("open the deploy form", chromedp.Click(chromedp.CSS(`a.button.primary`)), chromedp.WaitVisible(chromedp.CSS(`#f-replicaCount`)))
+	b.until("runtimes are loaded", `document.querySelector('#cl-runtime').value !== ''`)
+	// The schema's fields: enum as a select, defaults from values.yaml.
+	if got := eval[string](b, `document.querySelector('#f-image_pullPolicy').tagName + ' ' + document.querySelector('#f-image_pullPolicy').value + ' ' + document.querySelector('#f-image_tag').value`); got != "SELECT IfNotPresent 1.27" {
+		t.Fatalf("pullPolicy and tag fields = %q", got)
+	}
+	b.run("enter an invalid replica count", chromedp.SetValue(chromedp.CSS(`#f-replicaCount`), ""), chromedp.SendKeys(chromedp.CSS(`#f-replicaCount`), "-3"))
+	b.run("deploy", chromedp.Click(chromedp.CSS(`form[aria-label=Deploy] button[type=submit]`)))
+	b.until("the replica count shows its error", `document.querySelector('#f-replicaCount-error').innerText.includes('at least 0')`)
+	b.shot("deploy-helm-invalid")
+	if got := list(t, e.admin, "/v1/clusters", nil); len(got) != 0 {
+		t.Fatalf("an invalid form created clusters: %v", got)
+	}
+	// The YAML editor holds the chart's values.yaml.
+	b.run("open the YAML editor", chromedp.Click(`//label[contains(., "Edit values as YAML")]/input`))
+	b.until("values.yaml in the editor", `document.querySelector('#values-yaml').value.includes('replicaCount: 1')`)
+	b.shot("deploy-helm-yaml")
+	b.run("back to the form", chromedp.Click(`//label[contains(., "Edit values as YAML")]/input`))
+	b.run("a valid count", chromedp.SetValue(chromedp.CSS(`#f-replicaCount`), ""), chromedp.SendKeys(chromedp.CSS(`#f-replicaCount`), "2"))
+	b.run("deploy", chromedp.Click(chromedp.CSS(`form[aria-label=Deploy] button[type=submit]`)))
+	b.until("the job page opens", `location.pathname.startsWith('/ui/jobs/') && document.querySelector('.layer .task')`)
+	b.until("the install job succeeds", `document.querySelector('.job h1 .status').innerText === 'successful'`)
+	b.shot("job-helm")
+	clusters := list(t, e.admin, "/v1/clusters", nil)
+	if len(clusters) != 1 {
+		t.Fatalf("clusters after deploy = %v", clusters)
+	}
+	id := clusters[0]["id"].(string)
+	if r, ready, _, ok := e.deployment(t, id); !ok || r != 2 || ready != 2 {
+		t.Fatalf("deployment on the API server: replicas %d ready %d found %v", r, ready, ok)
+	}
+	b.run("open the cluster", chromedp.Click(chromedp.CSS(`.job .muted a`)))
+	b.until("the release is active", `document.querySelector('.cluster h1 .status').innerText === 'active'`)
+	b.shot("cluster-helm")
+	b.run("delete", chromedp.Click(`//div[contains(@class,"actions")]//button[text()="Delete"]`))
+	b.until("the confirmation asks", `document.querySelector('dialog.confirm[open]')`)
+	b.run("confirm", chromedp.Click(chromedp.CSS(`dialog.confirm button.danger`)))
+	b.until("the delete job succeeds", `location.pathname.startsWith('/ui/jobs/') && document.querySelector('.job h1') && document.querySelector('.job h1').innerText.includes('delete') && document.querySelector('.job h1 .status').innerText === 'successful'`)
+	if c := do(t, e.admin, http.MethodGet, "/v1/clusters/"+id, nil); c["status"] != "deleted" {
+		t.Fatalf("release after delete = %v", c["status"])
 	}
 }
