@@ -46,6 +46,7 @@ bench: build
 	$(GO) run ./bench/floodbench -bin $(BIN)
 	$(GO) run ./bench/helmbench -bin $(BIN)   # needs a Kubernetes: ../shared/scripts/k8s-up.sh
 	$(GO) run ./bench/vmbench -bin $(BIN)     # the Redis row needs redis-server
+	$(GO) run ./bench/webbench -bin $(BIN)    # the dashboard's store page; needs chromium
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
