@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,6 +175,15 @@ func TestDashboardVM(t *testing.T) {
 	b.shot("deploy-invalid")
 	if got := list(t, e.admin, "/v1/clusters", nil); len(got) != 0 {
 		t.Fatalf("an invalid form created clusters: %v", got)
+	}
+	// The CLI shows the same form description.
+	var out, errb bytes.Buffer
+	env := func(k string) string {
+		return map[string]string{"PITRIX_SERVER": e.s.url, "PITRIX_TOKEN": e.s.token()}[k]
+	}
+	if code := run(ctxT(t), []string{"version", "form", e.versions["hello"]}, env, nil, &out, &errb); code != 0 ||
+		!strings.Contains(out.String(), "cluster.node.count") || !strings.Contains(out.String(), "KEY") {
+		t.Fatalf("pitrix version form = %d:\n%s%s", code, out.String(), errb.String())
 	}
 	// The server refuses the same value with the same rule (the form is not the only guard).
 	err := e.admin.Do(t.Context(), http.MethodPost, "/v1/clusters", nil, obj{"name": "x", "version_id": e.versions["hello"], "runtime_id": e.runtimeID,
@@ -387,5 +398,57 @@ func TestDashboardHelm(t *testing.T) {
 	b.until("the delete job succeeds", `location.pathname.startsWith('/ui/jobs/') && document.querySelector('.job h1') && document.querySelector('.job h1').innerText.includes('delete') && document.querySelector('.job h1 .status').innerText === 'successful'`)
 	if c := do(t, e.admin, http.MethodGet, "/v1/clusters/"+id, nil); c["status"] != "deleted" {
 		t.Fatalf("release after delete = %v", c["status"])
+	}
+}
+
+// TestDashboardReview: a developer's version is submitted from its app page (whose README is
+// rendered and sanitized), an admin rejects it with a message from the review queue, and the
+// version page's history shows the step.
+func TestDashboardReview(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("dashboard browser test skipped: %s is missing (scripts/test-deps.sh installs chromium)", chromiumPath)
+	}
+	s := startServer(t, t.TempDir(), "--local-runtime=false")
+	admin := s.client(s.token())
+	u := do(t, admin, http.MethodPost, "/v1/users", obj{"name": "dev", "email": "dev@example.invalid", "role": "isv"})
+	devTok := do(t, admin, http.MethodPost, "/v1/users/"+u["id"].(string)+"/tokens", obj{"name": "web", "ttl_days": 1})["token"].(string)
+	dev := s.client(devTok)
+	files := vmFiles("greeter", "1.0.0", "a greeter to review")
+	files["README.md"] = []byte("# Greeter\n\nSays **hello**.\n\n<script>window.pwned = 1</script>\n\n[more](javascript:alert(1))\n")
+	var up struct{ App, Version obj }
+	if err := dev.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(t, "greeter", files)), &up); err != nil {
+		t.Fatal(err)
+	}
+	appID, vid := up.App["id"].(string), up.Version["id"].(string)
+
+	b := newBrowser(t, s.url)
+	b.signIn(devTok, false)
+	b.run("open the app", chromedp.Navigate(s.url+"/ui/apps/"+appID))
+	b.until("the README is rendered", `document.querySelector('.readme strong') && document.querySelector('.readme strong').innerText === 'hello'`)
+	if got := eval[string](b, `[!!document.querySelector('.readme script'), window.pwned === 1, !!document.querySelector('.readme a[href^="javascript"]')].join()`); got != "false,false,false" {
+		t.Fatalf("README not sanitized (script element, script ran, javascript: link) = %s", got)
+	}
+	b.run("submit for review", chromedp.SendKeys(chromedp.CSS(`#msg-`+vid), "please review"), chromedp.Click(`//form[contains(@class,"review")]//button[text()="submit"]`))
+	eventually(t, "the version is submitted", func() (bool, string) {
+		v := do(t, admin, http.MethodGet, "/v1/app_versions/"+vid, nil)
+		return v["status"] == "submitted", fmt.Sprint(v["status"])
+	})
+	b.run("sign out", chromedp.Click(`//button[text()="Sign out"]`), chromedp.WaitVisible(chromedp.CSS("#token")))
+
+	b.signIn(s.token(), false)
+	b.run("open the review queue", chromedp.Click(chromedp.CSS(`nav a[href="/ui/admin/review"]`)))
+	b.until("the queue shows the version", `document.querySelector('table[aria-label="Review queue"] tbody tr')`)
+	b.shot("review-queue")
+	b.run("reject with a message", chromedp.SendKeys(chromedp.CSS(`#rv-`+vid), "needs a license"),
+		chromedp.Click(`//table[@aria-label="Review queue"]//button[text()="Reject"]`))
+	b.until("the queue is empty", `document.querySelector('.empty') && document.querySelector('.empty').innerText.includes('Nothing waits')`)
+	b.run("open the app", chromedp.Navigate(s.url+"/ui/apps/"+appID))
+	b.until("the history shows the rejection", `[...document.querySelectorAll('table[aria-label="Review history"] tbody tr')].some(r => r.innerText.includes('reject') && r.innerText.includes('needs a license'))`)
+	audits := list(t, admin, "/v1/app_versions/"+vid+"/audits", nil)
+	if len(audits) != 2 || audits[0]["action"] != "reject" || audits[0]["message"] != "needs a license" {
+		t.Fatalf("audits = %v", audits)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -51,7 +51,7 @@ export function AdminUsers() {
         <div class="row wrap">
           <Field id="us-name" label="Name"><input id="us-name" required value={f.name} onInput={e => setF({ ...f, name: (e.target as HTMLInputElement).value })} /></Field>
           <Field id="us-email" label="Email"><input id="us-email" type="email" required value={f.email} onInput={e => setF({ ...f, email: (e.target as HTMLInputElement).value })} /></Field>
-          <Field id="us-role" label="Role"><select id="us-role" value={f.role} onChange={e => setF({ ...f, role: (e.target as HTMLSelectElement).value })}>{['user', 'developer', 'isv', 'admin'].map(r => <option key={r}>{r}</option>)}</select></Field>
+          <Field id="us-role" label="Role"><select id="us-role" value={f.role} onChange={e => setF({ ...f, role: (e.target as HTMLSelectElement).value })}>{['user', 'isv', 'admin'].map(r => <option key={r}>{r}</option>)}</select></Field>
         </div>
         <button type="submit" class="primary">Add user</button>
       </form>
