@@ -28,9 +28,12 @@ function Input({ f, raw, set, error }: { f: FormField; raw: Raw; set: (r: Raw) =
   } else if (f.type === 'text' || f.type === 'yaml') {
     input = <textarea {...common} rows={4} value={String(raw)} onInput={e => set((e.target as HTMLTextAreaElement).value)} />
   } else {
-    const type = f.type === 'password' ? 'password' : f.type === 'integer' || f.type === 'number' ? 'number' : 'text'
-    input = <input {...common} type={type} inputMode={f.type === 'integer' ? 'numeric' : undefined} step={f.type === 'number' ? 'any' : undefined}
-      autocomplete={f.type === 'password' ? 'new-password' : 'off'} value={String(raw)} onInput={e => set((e.target as HTMLInputElement).value)} />
+    const onInput = (e: Event) => set((e.target as HTMLInputElement).value)
+    input = f.type === 'password'
+      ? <input {...common} type="password" autocomplete="new-password" value={String(raw)} onInput={onInput} />
+      : f.type === 'integer' || f.type === 'number'
+        ? <input {...common} type="number" step={f.type === 'number' ? 'any' : '1'} autocomplete="off" value={String(raw)} onInput={onInput} />
+        : <input {...common} type="text" autocomplete="off" value={String(raw)} onInput={onInput} />
   }
   const hint = [f.description, f.min != null || f.max != null ? `Range ${f.min ?? '…'}–${f.max ?? '…'}` : ''].filter(Boolean).join(' · ')
   return <Field id={id} label={label} error={error} hint={hint || undefined}>{input}</Field>
