@@ -452,3 +452,52 @@ func TestDashboardReview(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDashboardFailedJob: a job whose start command fails shows the failed task's error, and
+// the retry button runs the job again from its failed task.
+func TestDashboardFailedJob(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("dashboard browser test skipped: %s is missing (scripts/test-deps.sh installs chromium)", chromiumPath)
+	}
+	e := newVMEnv(t)
+	files := vmFiles("failing", "1.0.0", "a start command that fails")
+	files["cluster.json.tmpl"] = []byte(`{"name": "{{cluster.name}}", "nodes": [{"container": {"type": "process"}, "count": {{cluster.node.count}},
+  "services": {"start": {"cmd": "echo 'no luck today' >&2; exit 3"}}}]}`)
+	var up struct{ App, Version obj }
+	if err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(t, "failing", files)), &up); err != nil {
+		t.Fatal(err)
+	}
+	vid := up.Version["id"].(string)
+	for _, step := range []string{"submit", "pass", "release"} {
+		do(t, e.admin, http.MethodPost, "/v1/app_versions/"+vid+"/"+step, obj{"message": step})
+	}
+	acc := do(t, e.admin, http.MethodPost, "/v1/clusters", obj{"name": "failing", "version_id": vid, "runtime_id": e.runtimeID, "conf": obj{}})
+	jobID, clusterID := acc["job_id"].(string), acc["cluster_id"].(string)
+
+	b := newBrowser(t, e.s.url)
+	b.signIn(e.s.token(), false)
+	b.run("open the job", chromedp.Navigate(e.s.url+"/ui/jobs/"+jobID))
+	b.until("the job fails and shows the failed task's error", `document.querySelector('.job h1 .status').innerText === 'failed' && document.querySelector('.task[data-status=failed] .task-error')`)
+	b.shot("job-failed")
+	failed := ""
+	for _, tk := range list(t, e.admin, "/v1/jobs/"+jobID+"/tasks", nil) {
+		if tk["status"] == "failed" {
+			failed = tk["id"].(string)
+		}
+	}
+	if failed == "" {
+		t.Fatal("no failed task")
+	}
+	b.run("retry", chromedp.Click(`//button[text()="Retry failed tasks"]`))
+	eventually(t, "the failed task runs again", func() (bool, string) {
+		jobs := list(t, e.admin, "/v1/jobs", url.Values{"cluster_id": {clusterID}})
+		for _, tk := range list(t, e.admin, "/v1/jobs/"+jobID+"/tasks", nil) {
+			if tk["id"] == failed && (tk["run"] != nil && tk["run"].(float64) >= 1 || tk["attempts"].(float64) > 1) {
+				return true, ""
+			}
+		}
+		return len(jobs) > 1, fmt.Sprint(jobs)
+	})
+	b.until("the page shows the job failed again, live", `document.querySelector('.job h1 .status').innerText === 'failed'`)
+	waitJob(t, e.admin, do(t, e.admin, http.MethodDelete, "/v1/clusters/"+clusterID, nil)["job_id"].(string))
+}

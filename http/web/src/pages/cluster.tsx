@@ -27,7 +27,7 @@ function Actions({ c, onStarted }: { c: Cluster; onStarted: (job: string) => voi
     if (a.danger && !(await ask({ title: `${a.label}: ${c.name}?`, body: `This will ${a.label.toLowerCase()} cluster ${c.name} (${c.id}).`, ok: a.label }))) return
     try {
       const body = a.body?.()
-      const acc = a.name === 'delete' ? await api.deleteCluster(c.id) : a.name === 'delete_force' ? await api.deleteCluster(c.id, true) : await api.clusterAction(c.id, a.name, body)
+      const acc = a.name === 'delete' ? await api.deleteCluster(c.id) : await api.clusterAction(c.id, a.name, body)
       onStarted(acc.job_id)
     } catch (x) { setErr(x) }
   }
@@ -42,7 +42,6 @@ function Actions({ c, onStarted }: { c: Cluster; onStarted: (job: string) => voi
         {btn({ name: 'recover', label: 'Recover' })}
         {btn({ name: 'rollback', label: 'Roll back', danger: true })}
         {btn({ name: 'delete', label: 'Delete', danger: true })}
-        {btn({ name: 'delete_force', label: 'Force delete', danger: true })}
         {btn({ name: 'cease', label: 'Cease', danger: true })}
       </div>
       <details>
