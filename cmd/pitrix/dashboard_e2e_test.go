@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -118,6 +119,16 @@ func (b *browser) shot(name string) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
+	}
+}
+
+// fill sets a control's value as typing would (an input event; a change event for a select).
+func (b *browser) fill(sel, value string) {
+	b.t.Helper()
+	v, _ := json.Marshal(value)
+	if !eval[bool](b, fmt.Sprintf(`(() => { const el = document.querySelector(%q); if (!el) return false;
+		el.value = %s; el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', { bubbles: true })); return true })()`, sel, v)) {
+		b.t.Fatalf("browser: fill %s: no such element; page:\n%s", sel, b.text("main"))
 	}
 }
 
@@ -254,6 +265,15 @@ func TestDashboardVM(t *testing.T) {
 		t.Fatalf("cluster after delete = %v", c["status"])
 	}
 
+	// Repos: index a demo repo now and see its new event.
+	b.run("open repos", chromedp.Click(chromedp.CSS(`nav a[href="/ui/repos"]`)))
+	b.until("the repos page", `document.querySelector('table[aria-label=Repos]') && document.querySelector('section > details')`)
+	b.run("open a repo's events", chromedp.Click(chromedp.CSS(`section > details summary`)))
+	b.until("its events", `document.querySelector('section > details table tbody tr')`)
+	before := eval[int](b, `document.querySelectorAll('section > details table tbody tr').length`)
+	b.run("index now", chromedp.Click(`//section/details[1]//button[text()="Index now"]`))
+	b.until("a new index event", fmt.Sprintf(`document.querySelectorAll('section > details table tbody tr').length > %d`, before))
+
 	// Admin pages render for the admin.
 	for _, p := range []struct{ path, ready, shot string }{
 		{"/ui/runtimes", `table[aria-label=Runtimes]`, "runtimes"},
@@ -354,6 +374,31 @@ func TestDashboardHelm(t *testing.T) {
 	e := newHelmEnv(t, t.TempDir())
 	b := newBrowser(t, e.s.url)
 	b.signIn(e.s.token(), false)
+
+	// A kubeconfig credential and a runtime made on the Runtimes page.
+	b.run("open runtimes", chromedp.Click(chromedp.CSS(`nav a[href="/ui/runtimes"]`)))
+	b.until("the runtimes page", `document.querySelector('form[aria-label="Upload kubeconfig"]') && document.querySelectorAll('#rt-prov option').length > 1`)
+	b.fill("#cr-name", "ui-k8s")
+	b.fill("#cr-kube", e.kubeconfig)
+	b.run("create the credential", chromedp.Click(`//button[text()="Create credential"]`))
+	b.until("the credential is listed", `[...document.querySelectorAll('table[aria-label=Credentials] tbody tr')].some(r => r.innerText.includes('ui-k8s'))`)
+	b.run("check it", chromedp.Click(`//table[@aria-label="Credentials"]//tr[contains(., "ui-k8s")]//button[text()="Check"]`))
+	b.until("the check passes", `[...document.querySelectorAll('table[aria-label=Credentials] tbody tr')].some(r => r.innerText.includes('ui-k8s') && r.innerText.includes('ok'))`)
+	var credID string
+	for _, c := range list(t, e.admin, "/v1/runtime_credentials", nil) {
+		if c["name"] == "ui-k8s" {
+			credID = c["id"].(string)
+		}
+	}
+	b.fill("#rt-name", "ui-k8s-runtime")
+	b.fill("#rt-prov", "kubernetes")
+	b.fill("#rt-zone", e.ns)
+	b.fill("#rt-cred", credID)
+	b.run("create the runtime", chromedp.Click(`//button[text()="Create runtime"]`))
+	b.until("the runtime is listed", `[...document.querySelectorAll('table[aria-label=Runtimes] tbody tr')].some(r => r.innerText.includes('ui-k8s-runtime') && r.innerText.includes('kubernetes'))`)
+	b.shot("runtimes-helm")
+
+	b.run("open the store", chromedp.Click(chromedp.CSS(`nav a[href="/ui/store"]`)))
 	b.run("search web", chromedp.SendKeys(chromedp.CSS("#search"), "web"), chromedp.Click(chromedp.CSS(`form[role=search] button`)))
 	b.until("the chart's card", `document.querySelectorAll('.cards .card').length === 1 && document.querySelector('.cards .tag').innerText === 'Helm'`)
 	b.run("open web", chromedp.Click(chromedp.CSS(`.cards h2 a`)))
