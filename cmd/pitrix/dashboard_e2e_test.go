@@ -132,6 +132,14 @@ func (b *browser) fill(sel, value string) {
 	}
 }
 
+// unlabeled lists the form controls of the page that have no label (none may).
+func (b *browser) unlabeled() []string {
+	b.t.Helper()
+	return eval[[]string](b, `[...document.querySelectorAll('input, select, textarea')]
+		.filter(el => el.type !== 'hidden' && !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+		.map(el => el.outerHTML.slice(0, 80))`)
+}
+
 // signIn opens the dashboard and signs in with token.
 func (b *browser) signIn(token string, shot bool) {
 	b.t.Helper()
@@ -180,6 +188,9 @@ func TestDashboardVM(t *testing.T) {
 	// Deploy form: an invalid count shows its error next to the field and creates nothing.
 	b.run("open the deploy form", chromedp.Click(chromedp.CSS(`a.button.primary`)), chromedp.WaitVisible(chromedp.CSS(`#f-cluster_node_count`)))
 	b.until("runtimes are loaded", `document.querySelector('#cl-runtime').value !== ''`)
+	if u := b.unlabeled(); len(u) > 0 {
+		t.Errorf("deploy form controls without a label: %v", u)
+	}
 	b.run("enter an invalid count", chromedp.SetValue(chromedp.CSS(`#f-cluster_node_count`), ""), chromedp.SendKeys(chromedp.CSS(`#f-cluster_node_count`), "9"))
 	b.run("deploy", chromedp.Click(chromedp.CSS(`form[aria-label=Deploy] button[type=submit]`)))
 	b.until("the count field shows its error", `document.querySelector('#f-cluster_node_count-error').innerText.includes('at most 3')`)
@@ -208,6 +219,9 @@ func TestDashboardVM(t *testing.T) {
 	b.run("deploy", chromedp.Click(chromedp.CSS(`form[aria-label=Deploy] button[type=submit]`)))
 	b.until("the job page opens", `location.pathname.startsWith('/ui/jobs/') && document.querySelector('.layer .task')`)
 	jobLoad := b.navigations()
+	// Layout shifts (not caused by input) while the layers progress are summed from here.
+	eval[bool](b, `window.__shift = 0; new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) window.__shift += e.value })
+		.observe({ type: 'layout-shift' }); true`)
 	unfinished := eval[bool](b, `[...document.querySelectorAll('.task')].some(e => e.dataset.status !== 'successful')`)
 	statuses := b.watchTasks()
 	b.until("the create job succeeds", `document.querySelector('.job h1 .status').innerText === 'successful'`)
@@ -218,6 +232,9 @@ func TestDashboardVM(t *testing.T) {
 		t.Fatal("the job page reloaded while it progressed")
 	}
 	t.Logf("task statuses the job page showed, in order: %q", statuses)
+	if shift := eval[float64](b, `window.__shift`); shift > 0.01 {
+		t.Errorf("live updates shifted the job page's layout by %.3f", shift)
+	}
 	// Live from the stream, not by polling: the tasks were read once per stream connection.
 	if n := b.requests("/tasks"); n > 2 {
 		t.Errorf("the job page fetched its tasks %d times: it polls", n)
@@ -237,6 +254,9 @@ func TestDashboardVM(t *testing.T) {
 	b.run("open the cluster", chromedp.Click(chromedp.CSS(`.job .muted a`)))
 	b.until("the cluster is active with one node", `document.querySelector('.cluster h1 .status').innerText === 'active' && document.querySelectorAll('table[aria-label=Nodes] tbody tr').length === 1`)
 	b.shot("cluster")
+	if u := b.unlabeled(); len(u) > 0 {
+		t.Errorf("cluster page controls without a label: %v", u)
+	}
 
 	// Scale out by one node.
 	b.run("scale out", chromedp.Click(`//summary[contains(., "Scale out")]`),
@@ -287,6 +307,9 @@ func TestDashboardVM(t *testing.T) {
 		b.run("open "+p.path, chromedp.Click(chromedp.CSS(fmt.Sprintf(`nav a[href=%q]`, p.path))))
 		b.until(p.path+" renders", fmt.Sprintf(`location.pathname === %q && document.querySelector(%q) && !document.querySelector('[aria-busy]')`, p.path, p.ready))
 		b.shot(p.shot)
+		if u := b.unlabeled(); len(u) > 0 {
+			t.Errorf("%s: controls without a label: %v", p.path, u)
+		}
 	}
 
 	// Phone width: the store still reads (no horizontal overflow).
@@ -295,6 +318,7 @@ func TestDashboardVM(t *testing.T) {
 	if eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
 		t.Error("the store overflows a 390 px wide screen")
 	}
+	b.shot("store-phone")
 	b.run("desktop width", chromedp.EmulateViewport(1280, 800))
 
 	// Sign out.
@@ -348,6 +372,13 @@ func TestDashboardNonAdmin(t *testing.T) {
 	if who := b.text(`[data-testid=whoami]`); !strings.Contains(who, "user") {
 		t.Fatalf("whoami shows %q", who)
 	}
+	// Keyboard: the first Tab reaches the skip link, Enter on it moves focus to the content.
+	b.run("tab", chromedp.KeyEvent("\t"))
+	if got := eval[string](b, `document.activeElement.className + ' ' + document.activeElement.innerText`); got != "skip Skip to content" {
+		t.Errorf("first Tab focuses %q, want the skip link", got)
+	}
+	b.run("enter", chromedp.KeyEvent("\r"))
+	b.until("focus on the content", `document.activeElement && document.activeElement.id === 'main'`)
 	adminLinks := eval[int](b, `document.querySelectorAll('nav a[href^="/ui/admin/"]').length`)
 	if adminLinks != 0 {
 		t.Fatalf("a user sees %d admin links", adminLinks)

@@ -91,7 +91,7 @@ function Shell() {
   }
   return (
     <>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main" onClick={e => { e.preventDefault(); document.getElementById('main')?.focus() }}>Skip to content</a>
       <header>
         <a class="brand" href="/ui/store">Pitrix</a>
         <Nav me={me} path={path} />

@@ -39,6 +39,7 @@ export function interceptLinks() {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return
     const a = (e.target as Element).closest?.('a')
     if (!a || a.target || a.origin !== location.origin || !a.pathname.startsWith(base)) return
+    if (a.hash && a.pathname === location.pathname) return // an anchor in this page
     e.preventDefault()
     navigate(a.pathname + a.search)
     window.scrollTo(0, 0)
