@@ -268,6 +268,21 @@ func TestDashboardVM(t *testing.T) {
 	b.run("back to the cluster", chromedp.Click(chromedp.CSS(`.job .muted a`)))
 	b.until("the cluster page shows two nodes", `document.querySelectorAll('table[aria-label=Nodes] tbody tr').length === 2`)
 
+	// Update env from the version's form: a bad greeting is refused in place, a good one runs.
+	b.run("open the env form", chromedp.Click(`//summary[contains(., "Update env")]`))
+	b.until("the greeting field holds the current value", `document.querySelector('#f-env_greeting') && document.querySelector('#f-env_greeting').value === 'hello'`)
+	b.fill("#f-env_greeting", "no <tags>")
+	b.run("update env", chromedp.Click(`//fieldset[legend="Env"]//button[text()="Update env"]`))
+	b.until("the greeting shows its error", `document.querySelector('#f-env_greeting-error').innerText.includes('Must match')`)
+	b.fill("#f-env_greeting", "howdy")
+	b.run("update env", chromedp.Click(`//fieldset[legend="Env"]//button[text()="Update env"]`))
+	b.until("the update_env job succeeds", `location.pathname.startsWith('/ui/jobs/') && document.querySelector('.job h1') && document.querySelector('.job h1').innerText.includes('update_env') && document.querySelector('.job h1 .status').innerText === 'successful'`)
+	for _, n := range e.nodes(id)["node"] {
+		if got := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "etc", "hello.conf")); !strings.Contains(got, "greeting = howdy") {
+			t.Fatalf("hello.conf of %s after update_env:\n%s", n["id"], got)
+		}
+	}
+
 	// Clusters list.
 	b.run("open the clusters list", chromedp.Click(chromedp.CSS(`nav a[href="/ui/clusters"]`)))
 	b.until("the list shows the cluster", `document.querySelector('table[aria-label=Clusters] tbody tr')`)

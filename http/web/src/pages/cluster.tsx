@@ -1,11 +1,49 @@
 // pages/cluster.tsx: one cluster — roles, nodes, endpoints, env (its conf), the history of its
 // jobs, and every action the API has; destructive ones ask first. Live over the events stream.
 import { useEffect, useState } from 'preact/hooks'
-import { api, subscribe, type Cluster } from '../api'
+import { api, subscribe, type Cluster, type FormField } from '../api'
+import { check, nest, type Raw } from '../form'
+import { getLang } from '../lang'
+import { Input } from './deploy'
 import { navigate } from '../router'
 import { Empty, ErrorBox, Field, Loaded, Status, Table, time, useConfirm, useLoad } from '../ui'
 
 type Act = { name: string; label: string; danger?: boolean; body?: () => unknown }
+
+// EnvForm edits a VM cluster's env with the fields of its version's form that may change after
+// create (checked like the deploy form); other apps edit the env as JSON.
+function EnvForm({ c, run }: { c: Cluster; run: (body: () => unknown) => void }) {
+  const form = useLoad(() => api.form(c.version_id, getLang()), [c.version_id])
+  const cur = ((c.conf ?? {}) as { env?: Record<string, unknown> }).env ?? {}
+  const fields: FormField[] = (form.data?.fields ?? []).filter(f => f.key.startsWith('env.') && f.changeable)
+    .map(f => ({ ...f, key: f.key.slice(4) }))
+  const [raws, setRaws] = useState<Record<string, Raw>>({})
+  const [errs, setErrs] = useState<Record<string, string>>({})
+  const [json, setJson] = useState('')
+  const rawOf = (f: FormField): Raw => raws[f.key] ?? (f.type === 'boolean' ? cur[f.key] === true : cur[f.key] === undefined ? '' : String(cur[f.key]))
+  if (form.data?.app_type === 'vm' && fields.length) {
+    const submit = () => {
+      const all = Object.fromEntries(fields.map(f => [f.key, rawOf(f)]))
+      const e = Object.fromEntries(fields.map(f => [f.key, check(f, all[f.key])]))
+      setErrs(e)
+      if (!Object.values(e).some(Boolean)) run(() => ({ env: nest(fields, all) }))
+    }
+    return (
+      <fieldset>
+        <legend>Env</legend>
+        {fields.map(f => <Input key={f.key} f={{ ...f, key: 'env.' + f.key }} raw={rawOf(f)} error={errs[f.key]}
+          set={r => { setRaws(x => ({ ...x, [f.key]: r })); setErrs(x => ({ ...x, [f.key]: check(f, r) })) }} />)}
+        <button type="button" onClick={submit}>Update env</button>
+      </fieldset>
+    )
+  }
+  return (
+    <div>
+      <Field id="env-json" label="Env (JSON object)"><textarea id="env-json" class="code" rows={3} value={json || JSON.stringify(cur)} onInput={e => setJson((e.target as HTMLTextAreaElement).value)} /></Field>
+      <button type="button" onClick={() => run(() => ({ env: JSON.parse(json || JSON.stringify(cur)) }))}>Update env</button>
+    </div>
+  )
+}
 
 function Actions({ c, onStarted }: { c: Cluster; onStarted: (job: string) => void }) {
   const [ask, dialog] = useConfirm()
@@ -16,7 +54,6 @@ function Actions({ c, onStarted }: { c: Cluster; onStarted: (job: string) => voi
   const [nodeSel, setNodeSel] = useState<string[]>([])
   const [cpu, setCpu] = useState('')
   const [mem, setMem] = useState('')
-  const [env, setEnv] = useState('')
   const [ver, setVer] = useState('')
   const [svc, setSvc] = useState('')
   const versions = useLoad(() => api.versions(c.app_id), [c.app_id])
@@ -69,8 +106,7 @@ function Actions({ c, onStarted }: { c: Cluster; onStarted: (job: string) => voi
       </details>
       <details>
         <summary>Update env / upgrade / custom service</summary>
-        <Field id="env-json" label="Env (JSON object)"><textarea id="env-json" class="code" rows={3} value={env} onInput={e => setEnv((e.target as HTMLTextAreaElement).value)} /></Field>
-        {btn({ name: 'update_env', label: 'Update env', body: () => JSON.parse(env || '{}') && { env: JSON.parse(env || '{}') } })}
+        <EnvForm c={c} run={body => run({ name: 'update_env', label: 'Update env', body })} />
         <div class="row wrap">
           <Field id="up-ver" label="Upgrade to"><select id="up-ver" value={ver} onChange={e => setVer((e.target as HTMLSelectElement).value)}>
             <option value="">—</option>{(versions.data?.items ?? []).filter(v => v.id !== c.version_id).map(v => <option key={v.id} value={v.id}>{v.name}</option>)}</select></Field>

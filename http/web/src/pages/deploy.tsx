@@ -9,7 +9,7 @@ import { getLang } from '../lang'
 import { navigate } from '../router'
 import { Empty, ErrorBox, Field, Loaded, useLoad } from '../ui'
 
-function Input({ f, raw, set, error }: { f: FormField; raw: Raw; set: (r: Raw) => void; error?: string }) {
+export function Input({ f, raw, set, error }: { f: FormField; raw: Raw; set: (r: Raw) => void; error?: string }) {
   const id = 'f-' + f.key.replace(/[^A-Za-z0-9_-]/g, '_')
   const common = {
     id, name: f.key, 'aria-invalid': error ? true : undefined,
