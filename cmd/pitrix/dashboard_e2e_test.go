@@ -98,7 +98,7 @@ func (b *browser) until(what, cond string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("browser: %s: timed out; page:\n%s", what, b.text("main"))
+			b.t.Fatalf("browser: %s: timed out at %s; page:\n%s", what, eval[string](b, `location.href`), b.text("body"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -327,6 +327,15 @@ func TestDashboardVM(t *testing.T) {
 		}
 	}
 
+	// The Redis app: its README rendered, and a deploy form with per-role groups (cpu, memory
+	// and counts as choices from config.json's ranges).
+	b.run("open redis", chromedp.Navigate(b.url+"/ui/apps/"+byName(list(t, e.admin, "/v1/apps", nil), "name")["redis"]["id"].(string)))
+	b.until("its README", `document.querySelector('.readme h1')`)
+	b.shot("app-readme")
+	b.run("open its deploy form", chromedp.Click(chromedp.CSS(`a.button.primary`)))
+	b.until("the role groups", `[...document.querySelectorAll('legend')].some(l => l.innerText === 'master') && document.querySelector('#f-cluster_master_cpu').tagName === 'SELECT'`)
+	b.shot("deploy-vm-roles")
+
 	// Phone width: the store still reads (no horizontal overflow).
 	b.run("phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(b.url+"/ui/store"))
 	b.until("the store at phone width", `document.querySelectorAll('.cards .card').length === 3`)
@@ -382,6 +391,26 @@ func TestDashboardNonAdmin(t *testing.T) {
 	u := do(t, admin, http.MethodPost, "/v1/users", obj{"name": "ann", "email": "ann@example.invalid", "role": "user"})
 	tok := do(t, admin, http.MethodPost, "/v1/users/"+u["id"].(string)+"/tokens", obj{"name": "web", "ttl_days": 1})
 	userTok := tok["token"].(string)
+	// The form and README routes, as any user sees them.
+	eventually(t, "demo apps are listed", func() (bool, string) {
+		got := list(t, admin, "/v1/apps", nil)
+		return len(got) == 3, fmt.Sprint(got)
+	})
+	apps := byName(list(t, admin, "/v1/apps", nil), "name")
+	helloV, redisV := apps["hello"]["latest_version_id"].(string), apps["redis"]["latest_version_id"].(string)
+	userC0 := s.client(userTok)
+	f := do(t, userC0, http.MethodGet, "/v1/app_versions/"+helloV+"/form?lang=zh-CN", nil)
+	if f["app_type"] != "vm" || f["lang"] != "zh-CN" || len(f["fields"].([]any)) != 3 {
+		t.Fatalf("hello's form = %v", f)
+	}
+	apiErr(t, userC0.Do(t.Context(), http.MethodGet, "/v1/app_versions/"+helloV+"/form", url.Values{"lang": {"fr"}}, nil, nil), 400, "invalid_argument")
+	if html := do(t, userC0, http.MethodGet, "/v1/app_versions/"+redisV+"/readme", nil)["html"].(string); !strings.Contains(html, "<h1") {
+		t.Fatalf("redis README html = %q", html)
+	}
+	if html := do(t, userC0, http.MethodGet, "/v1/app_versions/"+helloV+"/readme", nil)["html"]; html != "" {
+		t.Fatalf("hello has no README, got %q", html)
+	}
+
 	b := newBrowser(t, s.url)
 	b.signIn(userTok, false)
 	if who := b.text(`[data-testid=whoami]`); !strings.Contains(who, "user") {
