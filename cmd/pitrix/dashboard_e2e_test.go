@@ -333,7 +333,7 @@ func TestDashboardVM(t *testing.T) {
 	b.until("its README", `document.querySelector('.readme h1')`)
 	b.shot("app-readme")
 	b.run("open its deploy form", chromedp.Click(chromedp.CSS(`a.button.primary`)))
-	b.until("the role groups", `[...document.querySelectorAll('legend')].some(l => l.innerText === 'master') && document.querySelector('#f-cluster_master_cpu').tagName === 'SELECT'`)
+	b.until("the role groups", `[...document.querySelectorAll('legend')].some(l => l.innerText === 'Master') && document.querySelector('#f-cluster_master_cpu').tagName === 'SELECT'`)
 	b.shot("deploy-vm-roles")
 
 	// Phone width: the store still reads (no horizontal overflow).

@@ -41,7 +41,8 @@ type Field struct {
 	Enum        []any    `json:"enum,omitempty"`
 	Multichoice bool     `json:"multichoice,omitempty"`
 	Changeable  bool     `json:"changeable"`
-	Group       string   `json:"group"` // the VM role the field belongs to, or ""
+	Group       string   `json:"group"`                 // the VM role the field belongs to, or ""
+	GroupLabel  string   `json:"group_label,omitempty"` // the role's label (translated)
 }
 
 // Translate maps a text of the package to lang; nil is the identity.
@@ -70,11 +71,15 @@ func VM(p *spec.Package, lang string, tr Translate) Form {
 	if p == nil || p.Config == nil {
 		return f
 	}
+	groupLabels := map[string]string{} // role → its group item's label
 	var walk func(items []*spec.Item, prefix []string)
 	walk = func(items []*spec.Item, prefix []string) {
 		for _, it := range items {
 			path := append(slices.Clone(prefix), it.Key)
 			if !it.Leaf() {
+				if len(path) == 2 && path[0] == "cluster" && it.Label != "" {
+					groupLabels[it.Key] = tr(lang, it.Label)
+				}
 				walk(it.Properties, path)
 				continue
 			}
@@ -90,6 +95,7 @@ func VM(p *spec.Package, lang string, tr Translate) Form {
 				Key: strings.Join(path, "."), Label: tr(lang, label), Description: tr(lang, it.Description),
 				Type: it.Type, Default: it.Default, Required: it.Required, Min: it.Min, Max: it.Max,
 				Pattern: it.Pattern, Multichoice: it.Multichoice, Changeable: it.Changeable, Group: group,
+				GroupLabel: groupLabels[group],
 			}
 			if len(it.Range) > 0 {
 				fd.Enum = slices.Clone(it.Range)

@@ -75,6 +75,22 @@ func TestVMForm(t *testing.T) {
 
 // TestHelmForm: values.schema.json's leaves become fields (local $refs followed), defaults come
 // from values.yaml; a chart without a schema has only the YAML editor.
+// TestVMFormRoles: a package with roles groups each role's fields under the role's label.
+func TestVMFormRoles(t *testing.T) {
+	p, err := spec.Load(loadDir(t, "../../../demo/packages/vm/redis"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := VM(p, "en", nil)
+	cpu := field(t, f, "cluster.master.cpu")
+	if cpu.Group != "master" || cpu.GroupLabel != "Master" || len(cpu.Enum) != 4 || !cpu.Required {
+		t.Errorf("master cpu %+v", cpu)
+	}
+	if c := field(t, f, "cluster.master.count"); c.Changeable {
+		t.Errorf("master count is changeable: %+v", c)
+	}
+}
+
 func TestHelmForm(t *testing.T) {
 	files := loadDir(t, "../../../demo/packages/helm/web")
 	var values map[string]any

@@ -36,7 +36,7 @@ export interface Task {
 export interface Accepted { cluster_id: string; job_id: string }
 export interface FormField {
   key: string; label: string; description: string; type: string; default?: unknown; required: boolean;
-  min?: number; max?: number; pattern?: string; enum?: unknown[]; changeable: boolean; group: string; multichoice?: boolean
+  min?: number; max?: number; pattern?: string; enum?: unknown[]; changeable: boolean; group: string; group_label?: string; multichoice?: boolean
 }
 export interface Form { app_type: 'vm' | 'helm'; lang: string; fields: FormField[]; values_yaml?: string }
 export interface Repo { id: string; name: string; description: string; type: string; url: string; visibility: string; providers: string[] | null; status: string; app_default_status: string; last_indexed_at?: string }

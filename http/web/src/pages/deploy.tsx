@@ -39,14 +39,17 @@ export function Input({ f, raw, set, error }: { f: FormField; raw: Raw; set: (r:
   return <Field id={id} label={label} error={error} hint={hint || undefined}>{input}</Field>
 }
 
+// groupsOf splits the fields by role (in order of first appearance), named by the role's label.
 function groupsOf(fields: FormField[]): [string, FormField[]][] {
   const m = new Map<string, FormField[]>()
+  const names = new Map<string, string>()
   for (const f of fields) {
     const g = f.group || ''
     if (!m.has(g)) m.set(g, [])
     m.get(g)!.push(f)
+    if (f.group_label) names.set(g, f.group_label)
   }
-  return [...m.entries()]
+  return [...m.entries()].map(([g, fs]) => [names.get(g) ?? g, fs])
 }
 
 function DeployForm({ versionID, form, appName, appID }: { versionID: string; form: Form; appName: string; appID: string }) {
