@@ -495,6 +495,13 @@ func TestDashboardHelm(t *testing.T) {
 	b.run("open the YAML editor", chromedp.Click(`//label[contains(., "Edit values as YAML")]/input`))
 	b.until("values.yaml in the editor", `document.querySelector('#values-yaml').value.includes('replicaCount: 1')`)
 	b.shot("deploy-helm-yaml")
+	// Values the form cannot check are refused by the server, next to the editor.
+	b.fill("#values-yaml", "replicaCount: 1\nimage:\n  repository: nginx\n  extra: 1\n")
+	b.run("deploy the YAML", chromedp.Click(chromedp.CSS(`form[aria-label=Deploy] button[type=submit]`)))
+	b.until("the server's error shows at the editor", `document.querySelector('#values-yaml-error').innerText.includes('image')`)
+	if got := list(t, e.admin, "/v1/clusters", nil); len(got) != 0 {
+		t.Fatalf("invalid YAML values created clusters: %v", got)
+	}
 	b.run("back to the form", chromedp.Click(`//label[contains(., "Edit values as YAML")]/input`))
 	b.run("a valid count", chromedp.SetValue(chromedp.CSS(`#f-replicaCount`), ""), chromedp.SendKeys(chromedp.CSS(`#f-replicaCount`), "2"))
 	b.run("deploy", chromedp.Click(chromedp.CSS(`form[aria-label=Deploy] button[type=submit]`)))

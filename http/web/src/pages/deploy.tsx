@@ -125,7 +125,8 @@ function DeployForm({ versionID, form, appName, appID }: { versionID: string; fo
         </p>
       )}
       {yamlMode ? (
-        <Field id="values-yaml" label="Values (YAML)" error={errors['']}>
+        <Field id="values-yaml" label="Values (YAML)"
+          error={Object.entries(errors).filter(([k, m]) => m && k !== 'name' && k !== 'runtime_id').map(([k, m]) => (k ? k + ': ' : '') + m).join('; ') || undefined}>
           <textarea id="values-yaml" class="code" rows={16} spellcheck={false} value={yaml} onInput={e => setYaml((e.target as HTMLTextAreaElement).value)} />
         </Field>
       ) : groups.map(([g, fs]) => (
