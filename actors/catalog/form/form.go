@@ -1,9 +1,11 @@
 package form
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pitrix/pitrix/providers/vm/spec"
@@ -123,46 +125,95 @@ func Helm(schema, valuesYAML []byte, values map[string]any, lang string) (Form, 
 	if err := json.Unmarshal(schema, &doc); err != nil {
 		return f, fmt.Errorf("values.schema.json: %w", err)
 	}
-	b := helmBuilder{doc: doc, values: values}
-	b.object(doc, nil, &f.Fields, 0)
+	b := helmBuilder{doc: doc, values: values, order: keyOrder(schema)}
+	b.object(doc, "", nil, &f.Fields, 0)
 	return f, nil
 }
 
 type helmBuilder struct {
 	doc    map[string]any
 	values map[string]any
+	order  map[string][]string // JSON pointer of a "properties" object → its keys as written
 }
 
-// resolve follows a local $ref chain (bounded).
-func (b *helmBuilder) resolve(s map[string]any) map[string]any {
+// keyOrder returns the keys of every "properties" object of a JSON document in the order they
+// are written, by the object's JSON pointer ("/properties/image/properties").
+func keyOrder(data []byte) map[string][]string {
+	out := map[string][]string{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var walk func(ptr string) bool
+	walk = func(ptr string) bool {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch tok {
+		case json.Delim('{'):
+			var keys []string
+			for dec.More() {
+				kt, err := dec.Token()
+				k, ok := kt.(string)
+				if err != nil || !ok {
+					return false
+				}
+				keys = append(keys, k)
+				if !walk(ptr + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)) {
+					return false
+				}
+			}
+			if strings.HasSuffix(ptr, "/properties") {
+				out[ptr] = keys
+			}
+			_, err = dec.Token()
+			return err == nil
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if !walk(ptr + "/" + strconv.Itoa(i)) {
+					return false
+				}
+			}
+			_, err = dec.Token()
+			return err == nil
+		}
+		return true
+	}
+	walk("")
+	return out
+}
+
+// resolve follows a local $ref chain (bounded), returning the schema and its JSON pointer.
+func (b *helmBuilder) resolve(s map[string]any, ptr string) (map[string]any, string) {
 	for range 16 {
 		ref, ok := s["$ref"].(string)
 		if !ok {
-			return s
+			return s, ptr
 		}
 		if !strings.HasPrefix(ref, "#/") {
-			return map[string]any{}
+			return map[string]any{}, ""
 		}
+		ptr = ref[1:]
 		var cur any = b.doc
 		for _, seg := range strings.Split(ref[2:], "/") {
 			seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
 			m, ok := cur.(map[string]any)
 			if !ok {
-				return map[string]any{}
+				return map[string]any{}, ""
 			}
 			cur = m[seg]
 		}
 		next, ok := cur.(map[string]any)
 		if !ok {
-			return map[string]any{}
+			return map[string]any{}, ""
 		}
 		s = next
 	}
-	return s
+	return s, ptr
 }
 
-func (b *helmBuilder) object(s map[string]any, path []string, out *[]Field, depth int) {
-	s = b.resolve(s)
+// object adds the fields of schema s (at JSON pointer ptr) for value path, its properties in
+// the order the schema writes them.
+func (b *helmBuilder) object(s map[string]any, ptr string, path []string, out *[]Field, depth int) {
+	s, ptr = b.resolve(s, ptr)
 	props, _ := s["properties"].(map[string]any)
 	required := map[string]bool{}
 	if rs, ok := s["required"].([]any); ok {
@@ -172,22 +223,27 @@ func (b *helmBuilder) object(s map[string]any, path []string, out *[]Field, dept
 			}
 		}
 	}
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
+	keys := slices.Clone(b.order[ptr+"/properties"])
+	if len(keys) != len(props) {
+		keys = keys[:0]
+		for k := range props {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
 	}
-	slices.Sort(keys)
+	esc := strings.NewReplacer("~", "~0", "/", "~1")
 	for _, k := range keys {
 		ps, ok := props[k].(map[string]any)
 		if !ok {
 			continue
 		}
-		ps = b.resolve(ps)
+		pptr := ptr + "/properties/" + esc.Replace(k)
+		ps, pptr = b.resolve(ps, pptr)
 		p := append(slices.Clone(path), k)
 		typ := schemaType(ps)
 		if typ == "object" && depth < maxSchemaDepth {
 			if _, has := ps["properties"]; has {
-				b.object(ps, p, out, depth+1)
+				b.object(ps, pptr, p, out, depth+1)
 				continue
 			}
 		}

@@ -118,6 +118,13 @@ func TestHelmForm(t *testing.T) {
 	if port := field(t, f, "service.port"); port.Type != "integer" || *port.Max != 65535 {
 		t.Errorf("service.port (via $ref) %+v", port)
 	}
+	var keys []string
+	for _, x := range f.Fields {
+		keys = append(keys, x.Key)
+	}
+	if want := "replicaCount image.repository image.tag image.pullPolicy service.port"; strings.Join(keys, " ") != want {
+		t.Errorf("fields in order %q, want the schema's %q", strings.Join(keys, " "), want)
+	}
 	none, err := Helm(nil, []byte("a: 1\n"), nil, "en")
 	if err != nil || len(none.Fields) != 0 || none.ValuesYAML != "a: 1\n" {
 		t.Errorf("no schema: %+v %v", none, err)
