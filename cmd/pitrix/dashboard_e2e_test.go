@@ -434,6 +434,14 @@ func TestDashboardNonAdmin(t *testing.T) {
 	for _, p := range []string{"/v1/admin/nodes", "/v1/admin/actors", "/v1/users", "/v1/frontgates"} {
 		apiErr(t, userC.Do(t.Context(), http.MethodGet, p, nil, nil, nil), 403, "permission_denied")
 	}
+	// A revoked token sends the page back to sign-in with a clear message.
+	do(t, admin, http.MethodDelete, "/v1/tokens/"+tok["id"].(string), nil)
+	eventually(t, "the revoked token fails", func() (bool, string) {
+		err := userC.Do(t.Context(), http.MethodGet, "/v1/whoami", nil, nil, nil)
+		return err != nil, fmt.Sprint(err)
+	})
+	b.run("open clusters", chromedp.Click(chromedp.CSS(`nav a[href="/ui/clusters"]`)))
+	b.until("back at sign-in, told why", `document.querySelector('#token') && document.body.innerText.includes('no longer valid')`)
 	if err := s.stop(); err != nil {
 		t.Fatal(err)
 	}

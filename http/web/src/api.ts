@@ -56,6 +56,8 @@ export class ApiError extends Error {
 }
 
 const tokenKey = 'pitrix.token'
+// signedOut is dispatched on window when the API refuses the token.
+export const signedOut = 'pitrix:signed-out'
 export const token = {
   get: (): string => sessionStorage.getItem(tokenKey) ?? '',
   set: (t: string) => sessionStorage.setItem(tokenKey, t),
@@ -73,6 +75,11 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   const text = await res.text()
   let data: any = null
   try { data = text ? JSON.parse(text) : null } catch { /* not JSON */ }
+  if (res.status === 401 && token.get()) {
+    // The token was revoked or expired: back to the sign-in page.
+    token.clear()
+    dispatchEvent(new Event(signedOut))
+  }
   if (!res.ok) {
     const e = data?.error ?? {}
     throw new ApiError(res.status, e.code ?? 'http_' + res.status, e.message ?? res.statusText, e.details ?? {})

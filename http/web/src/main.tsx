@@ -2,7 +2,7 @@
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import './style.css'
-import { api, token, type Whoami } from './api'
+import { api, signedOut, token, type Whoami } from './api'
 import { base, interceptLinks, match, navigate, useLocation } from './router'
 import { ErrorBox } from './ui'
 import { SignIn } from './pages/signin'
@@ -71,6 +71,11 @@ function Shell() {
     api.whoami().then(w => { setMe(w); setErr(null) }, e => { setMe(null); setErr(e); token.clear() }).finally(() => setChecked(true))
   }
   useEffect(check, [])
+  useEffect(() => {
+    const out = () => { setMe(null); setErr(new Error('Your token is no longer valid: sign in again.')) }
+    addEventListener(signedOut, out)
+    return () => removeEventListener(signedOut, out)
+  }, [])
   useEffect(() => {
     if (checked && me && (path === '/' || path === base || path === base + '/')) navigate(base + '/store', true)
   }, [checked, me, path])
