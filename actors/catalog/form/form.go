@@ -234,8 +234,8 @@ func (b *helmBuilder) object(s map[string]any, ptr string, path []string, out *[
 	esc := strings.NewReplacer("~", "~0", "/", "~1")
 	for _, k := range keys {
 		ps, ok := props[k].(map[string]any)
-		if !ok {
-			continue
+		if !ok || k == "" || strings.Contains(k, ".") {
+			continue // a key a dotted path cannot name is left to the YAML editor
 		}
 		pptr := ptr + "/properties/" + esc.Replace(k)
 		ps, pptr = b.resolve(ps, pptr)

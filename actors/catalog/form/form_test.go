@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,4 +144,24 @@ func TestCheckLang(t *testing.T) {
 	if _, err := CheckLang("fr"); err == nil || !strings.Contains(err.Error(), "zh-CN") {
 		t.Errorf("CheckLang(fr): %v", err)
 	}
+}
+
+// FuzzHelm: any schema bytes give a form or an error, never a panic, and every field has a key
+// and a known type.
+func FuzzHelm(f *testing.F) {
+	f.Add([]byte(`{"properties": {"a": {"$ref": "#/definitions/x"}}, "definitions": {"x": {"$ref": "#/definitions/x"}}}`))
+	f.Add([]byte(`{"type": "object", "properties": {"a~/b": {"type": ["integer", "null"], "minimum": 1}}, "required": ["a~/b"]}`))
+	f.Add([]byte(`{"properties": {"a": {"properties": {"b": {"enum": [1, "x", null]}}}}}`))
+	f.Add([]byte(`[1, {"properties": 3}]`))
+	f.Fuzz(func(t *testing.T, schema []byte) {
+		form, err := Helm(schema, nil, map[string]any{"a": map[string]any{"b": 1}}, "en")
+		if err != nil {
+			return
+		}
+		for _, fd := range form.Fields {
+			if fd.Key == "" || !slices.Contains([]string{"string", "integer", "number", "boolean", TypeYAML}, fd.Type) {
+				t.Fatalf("bad field %+v from %q", fd, schema)
+			}
+		}
+	})
 }
