@@ -98,7 +98,8 @@ func (b *browser) until(what, cond string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("browser: %s: timed out at %s; page:\n%s", what, eval[string](b, `location.href`), b.text("body"))
+			b.t.Fatalf("browser: %s: timed out at %s; errors: %s; page:\n%s", what, eval[string](b, `location.href`),
+				eval[string](b, `JSON.stringify(window.__errors || [])`), eval[string](b, `document.body.innerHTML.slice(0, 3000)`))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -147,6 +148,8 @@ func (b *browser) signIn(token string, shot bool) {
 	if shot {
 		b.shot("signin")
 	}
+	eval[bool](b, `window.__errors = []; addEventListener('error', e => __errors.push(String(e.message) + ' ' + (e.error && e.error.stack)));
+		addEventListener('unhandledrejection', e => __errors.push('rejection: ' + String(e.reason && e.reason.stack || e.reason))); true`)
 	b.run("sign in", chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=whoami]`)))
 }

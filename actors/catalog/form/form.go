@@ -32,6 +32,7 @@ type Form struct {
 // Field is one value of the form, by its dotted key in the conf ("cluster.node.count").
 type Field struct {
 	Key         string   `json:"key"`
+	Path        []string `json:"path"` // Key's segments (a VM item's key may itself hold dots)
 	Label       string   `json:"label"`
 	Description string   `json:"description,omitempty"`
 	Type        string   `json:"type"` // string|integer|number|boolean|password|text|yaml
@@ -94,7 +95,7 @@ func VM(p *spec.Package, lang string, tr Translate) Form {
 				label = it.Key
 			}
 			fd := Field{
-				Key: strings.Join(path, "."), Label: tr(lang, label), Description: tr(lang, it.Description),
+				Key: strings.Join(path, "."), Path: path, Label: tr(lang, label), Description: tr(lang, it.Description),
 				Type: it.Type, Default: it.Default, Required: it.Required, Min: it.Min, Max: it.Max,
 				Pattern: it.Pattern, Multichoice: it.Multichoice, Changeable: it.Changeable, Group: group,
 				GroupLabel: groupLabels[group],
@@ -253,7 +254,7 @@ func (b *helmBuilder) object(s map[string]any, ptr string, path []string, out *[
 
 func (b *helmBuilder) leaf(s map[string]any, path []string, typ string, required bool) Field {
 	key := strings.Join(path, ".")
-	fd := Field{Key: key, Label: key, Required: required, Changeable: true}
+	fd := Field{Key: key, Path: path, Label: key, Required: required, Changeable: true}
 	if t, ok := s["title"].(string); ok && t != "" {
 		fd.Label = t
 	}

@@ -57,6 +57,9 @@ func TestVMForm(t *testing.T) {
 	if count.Type != "integer" || *count.Min != 1 || *count.Max != 3 || count.Default != int64(1) || count.Group != "node" || count.Label != "zh-CN:count" {
 		t.Errorf("count %+v", count)
 	}
+	if !slices.Equal(count.Path, []string{"cluster", "node", "count"}) {
+		t.Errorf("count path %q", count.Path)
+	}
 	g := field(t, f, "env.greeting")
 	if g.Pattern == "" || g.Group != "" || g.Default != "hello" {
 		t.Errorf("greeting %+v", g)

@@ -35,7 +35,7 @@ export interface Task {
 }
 export interface Accepted { cluster_id: string; job_id: string }
 export interface FormField {
-  key: string; label: string; description: string; type: string; default?: unknown; required: boolean;
+  key: string; path?: string[]; label: string; description: string; type: string; default?: unknown; required: boolean;
   min?: number; max?: number; pattern?: string; enum?: unknown[]; changeable: boolean; group: string; group_label?: string; multichoice?: boolean
 }
 export interface Form { app_type: 'vm' | 'helm'; lang: string; fields: FormField[]; values_yaml?: string }

@@ -51,13 +51,13 @@ export function value(f: FormField, raw: Raw): unknown {
   return s
 }
 
-// nest builds the nested conf object from dotted keys.
+// nest builds the nested conf object from each field's path (its dotted key when it has none).
 export function nest(fields: FormField[], raws: Record<string, Raw>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const f of fields) {
     const v = value(f, raws[f.key])
     if (v === undefined) continue
-    const segs = f.key.split('.')
+    const segs = f.path?.length ? f.path : f.key.split('.')
     let m = out
     for (const s of segs.slice(0, -1)) {
       if (typeof m[s] !== 'object' || m[s] === null) m[s] = {}

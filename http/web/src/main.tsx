@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks'
 import './style.css'
 import { api, signedOut, token, type Whoami } from './api'
 import { base, interceptLinks, match, navigate, useLocation } from './router'
-import { ErrorBox } from './ui'
+import { Boundary, ErrorBox } from './ui'
 import { SignIn } from './pages/signin'
 import { Store } from './pages/store'
 import { AppPage } from './pages/app'
@@ -111,7 +111,7 @@ function Shell() {
         </div>
       </header>
       <ErrorBox error={err} />
-      <main id="main" tabIndex={-1} key={lang}>{body}</main>
+      <main id="main" tabIndex={-1} key={lang}><Boundary key={path}>{body}</Boundary></main>
     </>
   )
 }

@@ -1,5 +1,5 @@
 // ui.tsx: the small shared pieces every page uses.
-import type { ComponentChildren } from 'preact'
+import { Component, type ComponentChildren } from 'preact'
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError } from './api'
 
@@ -88,4 +88,22 @@ export function Table({ head, children, label }: { head: string[]; children: Com
       </table>
     </div>
   )
+}
+
+// Boundary keeps a page's error from blanking the whole dashboard: it shows the error and lets
+// the user try again.
+export class Boundary extends Component<{ children: ComponentChildren }, { error: unknown }> {
+  state = { error: null as unknown }
+  static getDerivedStateFromError(error: unknown) { return { error } }
+  componentDidCatch(error: unknown) { console.error('pitrix: page error', error) }
+  render() {
+    if (!this.state.error) return <>{this.props.children}</>
+    return (
+      <section role="alert">
+        <h1>Something went wrong</h1>
+        <p class="error">{errorText(this.state.error)}</p>
+        <button type="button" onClick={() => this.setState({ error: null })}>Try again</button>
+      </section>
+    )
+  }
 }

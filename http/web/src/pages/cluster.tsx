@@ -16,7 +16,7 @@ function EnvForm({ c, run }: { c: Cluster; run: (body: () => unknown) => void })
   const form = useLoad(() => api.form(c.version_id, getLang()), [c.version_id])
   const cur = ((c.conf ?? {}) as { env?: Record<string, unknown> }).env ?? {}
   const fields: FormField[] = (form.data?.fields ?? []).filter(f => f.key.startsWith('env.') && f.changeable)
-    .map(f => ({ ...f, key: f.key.slice(4) }))
+    .map(f => ({ ...f, key: f.key.slice(4), path: f.path?.slice(1) }))
   const [raws, setRaws] = useState<Record<string, Raw>>({})
   const [errs, setErrs] = useState<Record<string, string>>({})
   const [json, setJson] = useState('')
