@@ -77,21 +77,27 @@ function Shell() {
     return () => removeEventListener(signedOut, out)
   }, [])
   useEffect(() => {
-    if (checked && me && (path === '/' || path === base || path === base + '/')) navigate(base + '/store', true)
+    if (token.get() && (path === '/' || path === base || path === base + '/')) navigate(base + '/store', true)
   }, [checked, me, path])
 
-  if (!checked) return <p class="boot">Loading…</p>
+  // With a token the page starts loading at once, while who-am-I is still on its way (its data
+  // requests run beside it); only admin pages wait for the answer.
+  const pending = !checked && token.get() !== ''
+  if (!checked && !pending) return <p class="boot">Loading…</p>
   const signOut = () => { token.clear(); setMe(null); navigate(base + '/store') }
-  if (!me) {
+  if (!me && !pending) {
     return <SignIn error={err} onSignedIn={(w) => { setMe(w); setErr(null) }} />
   }
+  const who: Whoami = me ?? { user_id: '', role: '', is_admin: false }
   let body: preact.JSX.Element = <section><h1>Not found</h1><p>No page at {path}. <a href="/ui/store">Go to the store</a>.</p></section>
   for (const [pattern, Comp, admin] of routes) {
     const params = match(pattern, path)
     if (!params) continue
-    body = admin && !me.is_admin
-      ? <section><h1>Not allowed</h1><p>This page is for admins; you are signed in as {me.role}.</p></section>
-      : <Comp params={params} me={me} query={query} />
+    body = admin && pending
+      ? <p class="muted" aria-busy="true">Loading…</p>
+      : admin && !who.is_admin
+        ? <section><h1>Not allowed</h1><p>This page is for admins; you are signed in as {who.role}.</p></section>
+        : <Comp params={params} me={who} query={query} />
     break
   }
   return (
@@ -99,14 +105,14 @@ function Shell() {
       <a class="skip" href="#main" onClick={e => { e.preventDefault(); document.getElementById('main')?.focus() }}>Skip to content</a>
       <header>
         <a class="brand" href="/ui/store">Pitrix</a>
-        <Nav me={me} path={path} />
+        <Nav me={who} path={path} />
         <div class="who">
           <label class="sr" for="lang">Language</label>
           <select id="lang" value={lang} onChange={e => { const l = (e.target as HTMLSelectElement).value as Lang; setLang(l); setLangState(l) }}>
             <option value="en">English</option>
             <option value="zh-CN">中文</option>
           </select>
-          <span data-testid="whoami" title={me.user_id}>{me.user_id} <span class="role">{me.role}</span></span>
+          {me && <span data-testid="whoami" title={me.user_id}>{me.user_id} <span class="role">{me.role}</span></span>}
           <button type="button" onClick={signOut}>Sign out</button>
         </div>
       </header>
