@@ -45,7 +45,7 @@ export interface User { id: string; name: string; email: string; role: string; s
 export interface Token { id: string; name: string; user_id: string; scopes?: string[] | null; expires_at?: string; created_at: string; token?: string }
 export interface NodeInfo { id: string; address: string; status: string; raft_role: string; actors: number }
 export interface ActorInfo { kind: string; id: string; node: string; activated_at: string; mailbox_len: number; last_message_at?: string }
-export interface Frontgate { id: string; vpc: string; runtime_id: string; node: string; connected: boolean; last_seen: string; drones: unknown[] | null }
+export interface Frontgate { id: string; vpc: string; runtime_id: string; node: string; connected: boolean; last_seen: string; drones: string[] | null }
 export interface StreamEvent { seq: number; type: 'cluster' | 'job' | 'task'; cluster_id: string; data: unknown; at: string }
 
 // ApiError is an error answer: status, code and the details naming each bad field.
