@@ -124,10 +124,20 @@ export function ClusterPage({ params }: { params: Record<string, string> }) {
   const s = useLoad(() => api.cluster(params.id), [params.id])
   const jobs = useLoad(() => api.jobs(params.id), [params.id])
   const [live, setLive] = useState(false)
-  useEffect(() => subscribe(params.id, e => {
-    if (e.type === 'cluster') s.set(e.data as Cluster)
-    if (e.type === 'job') jobs.reload()
-  }, setLive), [params.id])
+  useEffect(() => {
+    let clusterEvents = 0
+    return subscribe(params.id, e => {
+      if (e.type === 'cluster') { clusterEvents++; s.set(e.data as Cluster) }
+      if (e.type === 'job') jobs.reload()
+    }, l => {
+      setLive(l)
+      if (!l) return
+      // Read again once connected (nothing is missed), unless the stream already said newer.
+      const seen = clusterEvents
+      api.cluster(params.id).then(c => { if (clusterEvents === seen) s.set(c) }, () => {})
+      jobs.reload()
+    })
+  }, [params.id])
   return (
     <Loaded s={s}>{c => (
       <section class="cluster">

@@ -13,16 +13,28 @@ export function JobPage({ params }: { params: Record<string, string> }) {
   const clusterID = job.data?.cluster_id
   useEffect(() => {
     if (!clusterID) return
-    // Subscribe first, then load, so no change between the two is missed.
+    // Subscribe first, then read the job and its tasks once the stream is connected, so no
+    // change is missed; what the stream has already said wins over a read that started earlier.
+    let jobEvents = 0
     const stop = subscribe(clusterID, e => {
       if (e.type === 'task') {
         const t = e.data as Task
         if (t.job_id === params.id) setTasks(m => new Map(m).set(t.id, t))
       } else if (e.type === 'job') {
         const j = e.data as Job
-        if (j.id === params.id) job.set(j)
+        if (j.id === params.id) { jobEvents++; job.set(j) }
       }
-    }, l => { setLive(l); if (l) api.tasks(params.id).then(p => setTasks(m => { const n = new Map(m); for (const t of p.items) if (!n.has(t.id) || n.get(t.id)!.status !== t.status) n.set(t.id, t); return n }), setErr) })
+    }, l => {
+      setLive(l)
+      if (!l) return
+      const seen = jobEvents
+      api.job(params.id).then(j => { if (jobEvents === seen) job.set(j) }, setErr)
+      api.tasks(params.id).then(p => setTasks(m => {
+        const n = new Map(m)
+        for (const t of p.items) if (!n.has(t.id)) n.set(t.id, t)
+        return n
+      }), setErr)
+    })
     return stop
   }, [clusterID, params.id])
   const layers = new Map<number, Task[]>()
