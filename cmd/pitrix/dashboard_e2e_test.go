@@ -152,6 +152,7 @@ func (b *browser) signIn(token string, shot bool) {
 		addEventListener('unhandledrejection', e => __errors.push('rejection: ' + String(e.reason && e.reason.stack || e.reason))); true`)
 	b.run("sign in", chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Click(chromedp.CSS(`main form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=whoami]`)))
+	b.until("signed in, on the store", `location.pathname === '/ui/store'`)
 }
 
 // TestDashboardVM drives the dashboard in a real chromium against the real binary: sign in,
@@ -169,9 +170,20 @@ func TestDashboardVM(t *testing.T) {
 	if who := b.text(`[data-testid=whoami]`); !strings.Contains(who, "admin") {
 		t.Fatalf("whoami shows %q, want the admin role", who)
 	}
+	if eval[bool](b, `!!document.querySelector('.boot')`) {
+		t.Error("the boot placeholder stays on the page")
+	}
 
-	// Store: search finds the demo VM app and only it.
+	// Store: a category holds hello; search finds the demo VM app and only it.
+	ctg := do(t, e.admin, http.MethodPost, "/v1/categories", obj{"name": "Demos", "description": "small demo apps"})
+	helloApp := byName(list(t, e.admin, "/v1/apps", nil), "name")["hello"]
+	do(t, e.admin, http.MethodPatch, "/v1/apps/"+helloApp["id"].(string), obj{"category_ids": []string{ctg["id"].(string)}})
+	b.run("reload the store", chromedp.Navigate(b.url+"/ui/store"))
 	b.until("the store lists the demo apps", `document.querySelectorAll('.cards .card').length === 3`)
+	b.run("pick the category", chromedp.Click(`//aside//a[text()="Demos"]`))
+	b.until("the category shows hello alone", `document.querySelectorAll('.cards .card').length === 1 && document.querySelector('.cards h2').innerText === 'hello'`)
+	b.run("all categories", chromedp.Click(`//aside//a[text()="All"]`))
+	b.until("the store lists the demo apps again", `document.querySelectorAll('.cards .card').length === 3`)
 	b.until("cards show the latest version", `![...document.querySelectorAll('.cards .ver')].some(e => e.innerText === '…')`)
 	b.shot("store")
 	b.run("search hello", chromedp.SendKeys(chromedp.CSS("#search"), "hello"), chromedp.Click(chromedp.CSS(`form[role=search] button`)))

@@ -77,7 +77,9 @@ function Shell() {
     return () => removeEventListener(signedOut, out)
   }, [])
   useEffect(() => {
-    if (token.get() && (path === '/' || path === base || path === base + '/')) navigate(base + '/store', true)
+    // The location now, not the render's: a click may have navigated since.
+    const now = location.pathname
+    if (token.get() && (now === '/' || now === base || now === base + '/')) navigate(base + '/store', true)
   }, [checked, me, path])
 
   // With a token the page starts loading at once, while who-am-I is still on its way (its data
@@ -123,4 +125,6 @@ function Shell() {
 }
 
 interceptLinks()
-render(<Shell />, document.getElementById('app')!)
+const root = document.getElementById('app')!
+root.textContent = '' // the static "Loading Pitrix…" of index.html: Preact 11 renders beside existing children
+render(<Shell />, root)
