@@ -14,7 +14,7 @@ MULTI_PKGS = ./cluster/... ./actors/relay/ ./actors/localroute/ ./actors/store/r
 TEST_ENV  = .pitrix/test-env
 LOAD_TEST_ENV = if [ -f $(TEST_ENV) ]; then . ./$(TEST_ENV); fi;
 
-.PHONY: all build run test test-deps test-race test-multi bench lint proto clean
+.PHONY: all build run test test-deps test-race test-multi bench lint proto clean web
 
 all: build
 
@@ -48,6 +48,7 @@ bench: build
 	$(GO) run ./bench/floodbench -bin $(BIN)
 	$(GO) run ./bench/helmbench -bin $(BIN)   # needs a Kubernetes: ../shared/scripts/k8s-up.sh
 	$(GO) run ./bench/vmbench -bin $(BIN)     # the Redis row needs redis-server
+	$(GO) run ./bench/webbench -bin $(BIN)    # the dashboard's store page; needs chromium
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -57,6 +58,11 @@ lint:
 proto:
 	protoc --plugin=protoc-gen-go=$$($(GO) env GOPATH)/bin/protoc-gen-go --go_out=. --go_opt=paths=source_relative actors/actorpb/actor.proto
 	protoc --plugin=protoc-gen-go=$$($(GO) env GOPATH)/bin/protoc-gen-go --go_out=. --go_opt=paths=source_relative edge/edgepb/edge.proto
+
+# Rebuilds the dashboard's bundle (http/web/dist, committed) from http/web/src with esbuild's Go
+# API: no Node.js needed. TestDistMatchesSources fails when the two differ.
+web:
+	$(GO) generate ./http/web
 
 clean:
 	rm -rf bin .pitrix

@@ -40,6 +40,11 @@ var table = func() []Rule {
 		{Action: "ops.healthz", Method: "GET", Path: "/healthz", Public: true, Scope: ScopeNone},
 		{Action: "ops.readyz", Method: "GET", Path: "/readyz", Public: true, Scope: ScopeNone},
 		{Action: "ops.openapi", Method: "GET", Path: "/v1/openapi.json", Public: true, Scope: ScopeNone},
+
+		// The dashboard: embedded files only, no data (the page calls the API with its token).
+		{Action: "web.page", Method: "GET", Path: "/", Public: true, Scope: ScopeNone},
+		{Action: "web.ui", Method: "GET", Path: "/ui", Public: true, Scope: ScopeNone},
+		{Action: "web.asset", Method: "GET", Path: "/ui/{path...}", Public: true, Scope: ScopeNone},
 		{Action: "ops.metrics", Method: "GET", Path: "/metrics", Roles: admin, Scope: ScopeNone},
 
 		// Repos.
@@ -65,6 +70,8 @@ var table = func() []Rule {
 		{Action: "version.list", Method: "GET", Path: "/v1/apps/{id}/versions", Roles: all, Scope: ScopeVisible},
 		{Action: "version.get", Method: "GET", Path: "/v1/app_versions/{id}", Roles: all, Scope: ScopeVisible},
 		{Action: "version.package", Method: "GET", Path: "/v1/app_versions/{id}/package", Roles: all, Scope: ScopeVisible},
+		{Action: "version.form", Method: "GET", Path: "/v1/app_versions/{id}/form", Roles: all, Scope: ScopeVisible},
+		{Action: "version.readme", Method: "GET", Path: "/v1/app_versions/{id}/readme", Roles: all, Scope: ScopeVisible},
 		{Action: "version.files", Method: "GET", Path: "/v1/app_versions/{id}/files", Roles: all, Scope: ScopeVisible},
 		{Action: "version.file", Method: "GET", Path: "/v1/app_versions/{id}/files/{path...}", Roles: all, Scope: ScopeVisible},
 		{Action: "version.audits", Method: "GET", Path: "/v1/app_versions/{id}/audits", Roles: all, Scope: ScopeVisible},

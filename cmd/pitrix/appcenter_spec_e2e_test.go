@@ -44,6 +44,19 @@ func TestVMAppCenterConfigAndMustache(t *testing.T) {
 	}
 	e.versions["kvstore"] = up.Version["id"].(string)
 
+	// The deploy form speaks the package's locale: zh-CN labels from locale/zh-cn.json.
+	labels := map[string]bool{}
+	var f struct{ Fields []obj }
+	if err := e.admin.Do(ctxT(t), http.MethodGet, "/v1/app_versions/"+e.versions["kvstore"]+"/form", url.Values{"lang": {"zh-CN"}}, nil, &f); err != nil {
+		t.Fatalf("form in zh-CN: %v", err)
+	}
+	for _, fl := range f.Fields {
+		labels[fmt.Sprint(fl["label"])] = true
+	}
+	if !labels["数量"] || !labels["日志级别"] {
+		t.Fatalf("zh-CN form labels = %v, want the locale's 数量 and 日志级别", labels)
+	}
+
 	// Every bad value is named in one answer: lookahead, lookbehind, range, required.
 	bad := obj{"cluster": obj{"worker": obj{"count": 9}}, "env": obj{"user": "rootish", "passwd": "weak", "data.dir": "/data/", "-p": "0"}}
 	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": bad}, nil)

@@ -461,6 +461,7 @@ func welcome(w io.Writer, url, tokenPath, localID string) {
 	fmt.Fprintf(w, `
 Pitrix is up at %[1]s
   admin token file: %[2]s (readable by this user only; the token is not printed)
+  dashboard: %[1]s/ (sign in with the token in that file)
 Try:
   export PITRIX_SERVER=%[1]s PITRIX_TOKEN=$(cat %[2]s)
   bin/pitrix app list

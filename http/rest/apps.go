@@ -252,3 +252,33 @@ func (s *Server) versionRuntimes(r *request) error {
 	writeOK(r.fc, page(p))
 	return nil
 }
+
+func (s *Server) versionForm(r *request) error {
+	params, err := parseParams(r.fc.QueryArgs(), "lang")
+	if err != nil {
+		return err
+	}
+	f, err := s.be.VersionForm(r.ctx, r.principal, r.param("id"), params["lang"])
+	if err != nil {
+		return err
+	}
+	writeOK(r.fc, f)
+	return nil
+}
+
+// readmeView is GET /v1/app_versions/{id}/readme: the README as sanitized HTML.
+type readmeView struct {
+	HTML string `json:"html"`
+}
+
+func (s *Server) versionReadme(r *request) error {
+	if err := noQuery(r); err != nil {
+		return err
+	}
+	html, err := s.be.VersionReadme(r.ctx, r.principal, r.param("id"))
+	if err != nil {
+		return err
+	}
+	writeOK(r.fc, readmeView{HTML: html})
+	return nil
+}

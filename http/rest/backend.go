@@ -8,6 +8,7 @@ import (
 	"github.com/pitrix/pitrix/actors/appcluster"
 	"github.com/pitrix/pitrix/actors/audit"
 	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/catalog/form"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/inspect"
 	"github.com/pitrix/pitrix/actors/runtime"
@@ -78,6 +79,10 @@ type Apps interface {
 	ReviewVersion(ctx context.Context, p identity.Principal, id, action, message string) (*catalog.Version, error)
 	ListAudits(ctx context.Context, p identity.Principal, versionID string, q catalog.ListQuery) (catalog.Page[catalog.Audit], error)
 	VersionRuntimes(ctx context.Context, p identity.Principal, versionID string) (catalog.Page[runtime.Runtime], error)
+	// VersionForm is the version's deploy form in lang (en|zh-CN; "" is en).
+	VersionForm(ctx context.Context, p identity.Principal, versionID, lang string) (*form.Form, error)
+	// VersionReadme is the version's README as sanitized HTML ("" when it has none).
+	VersionReadme(ctx context.Context, p identity.Principal, versionID string) (string, error)
 }
 
 // Categories is the category part of the API.

@@ -12,6 +12,9 @@
 // /v1/openapi.json (openapi.json, embedded, kept true by a test against the route table), and
 // the server-sent-events stream GET /v1/events (events.go): framing, pings, and ending the stream
 // and its Backend subscription when the client leaves, the backend closes it or Serve shuts down.
+// The web dashboard's public routes (web.go) serve http/web's embedded files: GET / and every
+// /ui path without an extension answer index.html, /ui/assets/NAME the hashed bundle files
+// (gzip when accepted), with a strict Content-Security-Policy; they hold no data.
 // Cluster mutations answer 202 with the job that carries them out. Every authenticated mutation
 // is queued to the audit writer (auditlog.go: who, route, resource, status, client address;
 // never bodies) that Serve runs, which stores queued entries in groups through

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pitrix/pitrix/actors/audit"
 	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/catalog/form"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/inspect"
@@ -983,4 +984,23 @@ func (b *memBackend) AddGroupMember(_ context.Context, _ identity.Principal, id 
 }
 func (b *memBackend) RemoveGroupMember(_ context.Context, _ identity.Principal, id, _ string) (*identity.Group, error) {
 	return nil, fault.NotFound("group", id)
+}
+
+func (b *memBackend) VersionForm(_ context.Context, _ identity.Principal, versionID, lang string) (*form.Form, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	v, ok := b.versions[versionID]
+	if !ok {
+		return nil, fault.NotFound("version", versionID)
+	}
+	return &form.Form{AppType: v.Type, Lang: lang, Fields: []form.Field{}}, nil
+}
+
+func (b *memBackend) VersionReadme(_ context.Context, _ identity.Principal, versionID string) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.versions[versionID]; !ok {
+		return "", fault.NotFound("version", versionID)
+	}
+	return "", nil
 }

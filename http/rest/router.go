@@ -53,7 +53,10 @@ func (rt *router) add(method, pattern string, public bool, h handlerFunc) (*rout
 		return nil, fmt.Errorf("rest: route %s %q: pattern must start with /", method, pattern)
 	}
 	n := &rt.root
-	segs := strings.Split(pattern[1:], "/")
+	var segs []string // "/" is the root node itself
+	if pattern != "/" {
+		segs = strings.Split(pattern[1:], "/")
+	}
 	for i, seg := range segs {
 		switch {
 		case seg == "":
@@ -111,7 +114,10 @@ func (rt *router) lookup(method, path string, ps []param) (r *route, params []pa
 	if !strings.HasPrefix(path, "/") {
 		return nil, ps, nil
 	}
-	segs := strings.Split(path[1:], "/")
+	var segs []string
+	if path != "/" {
+		segs = strings.Split(path[1:], "/")
+	}
 	want := method
 	if method == "HEAD" {
 		want = "GET"

@@ -51,6 +51,11 @@ func (s *Server) routes() error {
 		{"GET", "/metrics", false, (*Server).metrics},
 		{"GET", "/v1/openapi.json", true, (*Server).openAPI},
 
+		// The dashboard (http/web): embedded static files, the same for everyone.
+		{"GET", "/", true, (*Server).webPage},
+		{"GET", "/ui", true, (*Server).webPage},
+		{"GET", "/ui/{path...}", true, (*Server).webPage},
+
 		// Repos.
 		{"POST", "/v1/repos", false, (*Server).createRepo},
 		{"GET", "/v1/repos", false, (*Server).listRepos},
@@ -76,6 +81,8 @@ func (s *Server) routes() error {
 		{"GET", "/v1/app_versions/{id}/files/{path...}", false, (*Server).versionFile},
 		{"GET", "/v1/app_versions/{id}/audits", false, (*Server).listAudits},
 		{"GET", "/v1/app_versions/{id}/runtimes", false, (*Server).versionRuntimes},
+		{"GET", "/v1/app_versions/{id}/form", false, (*Server).versionForm},
+		{"GET", "/v1/app_versions/{id}/readme", false, (*Server).versionReadme},
 
 		// Categories.
 		{"POST", "/v1/categories", false, (*Server).createCategory},

@@ -439,7 +439,7 @@ func TestRouting(t *testing.T) {
 		}
 	})
 	t.Run("404 for unknown paths", func(t *testing.T) {
-		for _, p := range []string{"/v1/clusterz", "/v1/jobs/j-1/nope", "/nope", "/", "/v1/repos/r/unknown"} {
+		for _, p := range []string{"/v1/clusterz", "/v1/jobs/j-1/nope", "/nope", "/ui/nope.png", "/ui/assets/missing.js", "/v1/repos/r/unknown"} {
 			wantError(t, e.call("GET", p, ""), 404, fault.CodeNotFound)
 		}
 	})

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +43,7 @@ func versionNoun() noun {
 	verbs = append(verbs,
 		verb{use: "audits ID", summary: "List every review step of a version.", setup: versionSubList("audits", auditView())},
 		verb{use: "runtimes ID", summary: "List the runtimes a version can be deployed to.", setup: versionSubList("runtimes", runtimeView())},
+		verb{use: "form ID", summary: "Show a version's deploy form: each conf key with its type, default and constraints.", setup: versionForm},
 	)
 	return noun{name: "version", summary: "app versions and their review", ids: versionIDs, verbs: verbs}
 }
@@ -138,4 +141,29 @@ func (c *cmd) download(ctx context.Context, path, dest string) error {
 		fmt.Fprintf(c.out(), "wrote %s (%d bytes)\n", dest, n)
 	}
 	return nil
+}
+
+// versionForm shows GET /v1/app_versions/{id}/form: the fields as a list (-o json: the form).
+func versionForm(c *cmd) runFunc {
+	lang := c.fs.String("lang", "en", "`language` of labels and descriptions (en or zh-CN)")
+	return func(ctx context.Context, args []string) error {
+		raw, err := c.call(ctx, "GET", client.Path("v1", "app_versions", args[0], "form"), url.Values{"lang": {*lang}}, nil)
+		if err != nil {
+			return err
+		}
+		if c.s.g.json() {
+			return writeJSON(c.out(), raw)
+		}
+		var f struct {
+			Fields []json.RawMessage `json:"fields"`
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return fmt.Errorf("form of %s: %w", args[0], err)
+		}
+		list, err := json.Marshal(map[string]any{"total_count": len(f.Fields), "items": f.Fields})
+		if err != nil {
+			return err
+		}
+		return c.showList(list, formFieldView())
+	}
 }

@@ -41,6 +41,11 @@ func runtimeView() view {
 		col("STATUS"), col("LABELS")}
 }
 
+func formFieldView() view {
+	return view{col("KEY"), col("TYPE"), col("DEFAULT"), col("REQUIRED"), col("MIN"), col("MAX"), col("PATTERN"),
+		col("ENUM"), col("GROUP"), col("LABEL")}
+}
+
 func credentialView() view {
 	return view{col("ID"), col("NAME"), col("PROVIDER"), col("URL"), col("STATUS"), col("CREATED_AT")}
 }

@@ -1,0 +1,9 @@
+package form
+
+import (
+	"testing"
+
+	"github.com/pitrix/pitrix/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.VerifyTestMain(m) }

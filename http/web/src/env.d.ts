@@ -1,0 +1,2 @@
+// Types for the type checker only (esbuild bundles the CSS import itself).
+declare module '*.css'
