@@ -352,7 +352,7 @@ func (o *Operator) runCommand(ctx context.Context, t providers.Task, p frame.Com
 	if timeout > 0 {
 		secs = uint32(max(timeout/time.Second-1, 1))
 	}
-	res, err := o.cfg.Edge.Request(ctx, vpc.FrontgateID, &edgepb.RunCommand{CommandId: id, InstanceId: p.InstanceID, Cmd: p.Cmd, TimeoutSec: secs})
+	res, err := o.cfg.Edge.Request(ctx, vpc.FrontgateID, &edgepb.RunCommand{CommandId: id, InstanceId: p.InstanceID, Cmd: p.Cmd, Env: p.Env, TimeoutSec: secs})
 	if err != nil {
 		return providers.TaskResult{}, fmt.Errorf("%s on node %s (%s) via frontgate %s: %w", p.Service, p.ID, p.InstanceID, vpc.FrontgateID, err)
 	}
