@@ -33,7 +33,7 @@ type Input struct {
 	// the service's parameters as the template renders them: the command gets them in its
 	// environment (ServiceEnv).
 	ServiceParams map[string]json.RawMessage
-	Force   bool     // delete, cease: failing stop and destroy commands are skipped
+	Force         bool // delete, cease: failing stop and destroy commands are skipped
 }
 
 // PlanJob returns the task layers of one job: the tasks of a layer run in parallel, layers in
