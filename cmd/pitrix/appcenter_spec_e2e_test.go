@@ -40,6 +40,18 @@ func appcenterFiles(t *testing.T) map[string][]byte {
 // custom services (one with an empty cmd), delete.
 func TestVMAppCenterConfigAndMustache(t *testing.T) {
 	e := newVMEnv(t)
+	// A package that requires a link to another cluster could never be created here: the
+	// upload is refused, naming the item.
+	linked := appcenterFiles(t)
+	linked["config.json"] = bytes.Replace(linked["config.json"], []byte(`"limits": {"app-kvstore": []},
+      "default": "",
+      "required": "no"`), []byte(`"limits": {"app-kvstore": []},
+      "default": "",
+      "required": "yes"`), 1)
+	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(t, "kvlinked", linked)), nil)
+	if ae := apiErr(t, err, http.StatusBadRequest, "invalid_argument"); !strings.Contains(fmt.Sprint(ae.Details["config.json:cluster.upstream_service"]), "type service") || len(ae.Details) != 1 {
+		t.Fatalf("upload of a package requiring a link: %v", ae.Details)
+	}
 	var up struct{ Version obj }
 	if err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(t, "kvstore", appcenterFiles(t))), &up); err != nil {
 		t.Fatalf("upload: %v", err)
@@ -48,7 +60,7 @@ func TestVMAppCenterConfigAndMustache(t *testing.T) {
 
 	// Every bad value is named in one answer: lookahead, lookbehind, range, required.
 	bad := obj{"cluster": obj{"worker": obj{"count": 9}}, "env": obj{"user": "rootish", "passwd": "weak", "data.dir": "/data/", "-p": "0"}}
-	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": bad}, nil)
+	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": bad}, nil)
 	ae := apiErr(t, err, http.StatusBadRequest, "invalid_argument")
 	for _, key := range []string{"conf.cluster.vxnet", "conf.cluster.worker.count", "conf.env.user", "conf.env.passwd", "conf.env.data.dir", "conf.env.-p"} {
 		if _, ok := ae.Details[key]; !ok {
@@ -56,8 +68,8 @@ func TestVMAppCenterConfigAndMustache(t *testing.T) {
 		}
 	}
 	// A link to another cluster is something the local runtime cannot give: said at create.
-	linked := obj{"cluster": obj{"vxnet": "vx-local", "upstream_service": "cl-other"}, "env": obj{"passwd": "Secr3tPass"}}
-	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": linked}, nil)
+	withLink := obj{"cluster": obj{"vxnet": "vx-local", "upstream_service": "cl-other"}, "env": obj{"passwd": "Secr3tPass"}}
+	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": withLink}, nil)
 	ae = apiErr(t, err, http.StatusBadRequest, "invalid_argument")
 	if !strings.Contains(fmt.Sprint(ae.Details["conf.cluster.upstream_service"]), "type service") {
 		t.Fatalf("a link is not refused by name: %v", ae.Details)
