@@ -51,6 +51,11 @@ type Node struct {
 	PrivateIP  string `json:"private_ip"`
 	Status     string `json:"status"`
 	Health     string `json:"health"`
+	// RenderStatus is the node's last confd render (VM apps): "ok", or "reload_failed" when
+	// the files are in place but a reload_cmd failed (RenderError names each resource and
+	// its error); "" before any render.
+	RenderStatus string `json:"render_status,omitempty"`
+	RenderError  string `json:"render_error,omitempty"`
 }
 
 // Cluster is one deployed app cluster.
