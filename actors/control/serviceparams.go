@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pitrix/pitrix/actors/appcluster"
 	"github.com/pitrix/pitrix/actors/catalog"
@@ -48,14 +49,16 @@ func (p *Plane) checkServiceParams(ctx context.Context, c appcluster.Cluster, na
 		conf = resolveSecretRefs(conf, known).(map[string]any)
 	}
 	conf = sp.Known(conf)
-	conf[spec.ServiceParamsKey] = params
+	if len(params) > 0 {
+		conf[spec.ServiceParamsKey] = params
+	}
 	merged, err := sp.Merge(conf)
 	var ce *spec.ConfError
 	if errors.As(err, &ce) {
 		fields := map[string]string{}
 		for k, msg := range ce.Fields {
 			// Only the parameters are the caller's: the conf was checked when it was set.
-			if len(k) > len(spec.ServiceParamsKey) && k[:len(spec.ServiceParamsKey)+1] == spec.ServiceParamsKey+"." {
+			if k == spec.ServiceParamsKey || strings.HasPrefix(k, spec.ServiceParamsKey+".") {
 				fields[k] = msg
 			}
 		}
