@@ -161,6 +161,21 @@ type Observed struct {
 	// Nodes are added or updated (by id); DropNodes are removed.
 	Nodes     []Node   `json:"nodes,omitempty"`
 	DropNodes []string `json:"drop_nodes,omitempty"`
+	// Renders are the render status of nodes (by id) a config render reported.
+	Renders map[string]NodeRender `json:"renders,omitempty"`
+}
+
+// Render statuses of a node (NodeRender.Status), as confd reports them.
+const (
+	RenderOK           = "ok"            // every file rendered, every reload_cmd succeeded
+	RenderReloadFailed = "reload_failed" // the files are in place, a reload_cmd failed
+)
+
+// NodeRender is a node's last config render: Status (RenderOK, RenderReloadFailed) and, when
+// a reload failed, Error naming each resource with its error.
+type NodeRender struct {
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
 }
 
 // TaskResult is what one successful task reports.

@@ -51,6 +51,11 @@ type Node struct {
 	PrivateIP  string `json:"private_ip"`
 	Status     string `json:"status"`
 	Health     string `json:"health"`
+	// RenderStatus is the node's last confd render (VM apps): "ok", or "reload_failed" when
+	// the files are in place but a reload_cmd failed (RenderError names each resource and
+	// its error); "" before any render.
+	RenderStatus string `json:"render_status,omitempty"`
+	RenderError  string `json:"render_error,omitempty"`
 }
 
 // Cluster is one deployed app cluster.
@@ -145,6 +150,13 @@ type ActionInput struct {
 	Force   bool         `json:"force,omitempty"`
 	Roles   []ResizeRole `json:"roles,omitempty"`   // resize
 	Service string       `json:"service,omitempty"` // service: a custom service's name
+	// ServiceParams (service) are the custom service's run-time parameters, an object shaped
+	// as config.json's service_params group; recorded checked, password values as references.
+	ServiceParams json.RawMessage `json:"service_params,omitempty"`
+	// RoleParams are, per role (its name, "" for a one-role app), the service's
+	// service_params as the template renders them with ServiceParams: what the command
+	// gets. Set by the control plane, never taken from a caller.
+	RoleParams map[string]json.RawMessage `json:"role_params,omitempty"`
 	// Spec is the rendered spec the job leads to (VM apps); set by the control plane, never
 	// taken from a caller.
 	Spec json.RawMessage `json:"spec,omitempty"`

@@ -302,7 +302,10 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 	if !appcluster.Known(action) || action == providers.ActionCreate {
 		return nil, fault.InvalidField("action", fmt.Sprintf("%q is not one of %s", action, strings.Join(appcluster.Actions(), ", ")))
 	}
-	in.Spec = nil // only ever set here
+	in.Spec, in.RoleParams = nil, nil // only ever set here
+	if len(in.ServiceParams) > 0 && action != providers.ActionService {
+		return nil, fault.InvalidField("service_params", fmt.Sprintf("only service takes service_params, not %s", action))
+	}
 	if in.Force && action != providers.ActionDelete && action != providers.ActionCease {
 		return nil, fault.InvalidField("force", fmt.Sprintf("only delete and cease take force, not %s", action))
 	}
@@ -402,6 +405,9 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 			return nil, fault.InvalidField("action", "custom services are for VM apps")
 		}
 		if err := checkService(c, in.Service); err != nil {
+			return nil, err
+		}
+		if in.ServiceParams, in.RoleParams, err = p.checkServiceParams(ctx, c, in.Service, in.ServiceParams); err != nil {
 			return nil, err
 		}
 	case providers.ActionRestart:

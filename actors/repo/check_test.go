@@ -13,7 +13,8 @@ import (
 )
 
 // appCenterRepo builds a local repo of AppCenter folders (no package.json): a good one, and a
-// broken one whose config.json does not parse and whose template is missing.
+// broken one whose config.json does not parse and whose template is missing, and one that
+// requires a link to another cluster (no runtime here provides one).
 func appCenterRepo(t *testing.T) string {
 	t.Helper()
 	src, out := t.TempDir(), t.TempDir()
@@ -34,6 +35,11 @@ func appCenterRepo(t *testing.T) string {
 		"locale/zh-cn.json":     `{"Name": "名称"}`,
 	})
 	write("broken-1.0.0", map[string]string{"config.json": `{"type": "array"`, "locale/en.json": `[`})
+	// linked loads, but requires a link to another cluster: no runtime here can create it.
+	write("linked-1.0.0", map[string]string{
+		"config.json":           `{"type": "array", "properties": [{"key": "cluster", "type": "array", "properties": [{"key": "name", "type": "string", "default": "ln"}, {"key": "zk_service", "type": "service", "tags": ["zk"], "required": "yes"}]}]}`,
+		"cluster.json.mustache": `{"name": {{cluster.name}}, "nodes": [{"container": {"type": "process"}, "count": 1}]}`,
+	})
 	if _, err := pkgrepo.Build(src, out, time.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +66,7 @@ func TestIndexChecksPackages(t *testing.T) {
 		return len(evs) == 1 && evs[0].Status == catalog.EventSuccessful
 	})
 	ev = evs[0]
-	if ev.VersionsAdded != 0 || len(ev.Refused) != 2 {
+	if ev.VersionsAdded != 0 || len(ev.Refused) != 3 {
 		t.Fatalf("first run = %+v", ev)
 	}
 	byName := map[string]catalog.RefusedPackage{}
@@ -70,10 +76,13 @@ func TestIndexChecksPackages(t *testing.T) {
 	if p := byName["broken"].Problems; p["config.json"] == "" || p["cluster.json.tmpl"] == "" || p["locale/en.json"] == "" {
 		t.Fatalf("broken's problems = %v", p)
 	}
+	if p := byName["linked"].Problems; !strings.Contains(p["config.json:cluster.zk_service"], "type service") || len(p) != 1 {
+		t.Fatalf("linked's problems = %v", p)
+	}
 	if p := byName["zookeeper"].Problems; !strings.Contains(p["package"], "cannot be fetched") {
 		t.Fatalf("zookeeper's problems = %v", p)
 	}
-	if !strings.Contains(ev.Result, "2 refused") || !strings.Contains(ev.Result, "broken 1.0.0") {
+	if !strings.Contains(ev.Result, "3 refused") || !strings.Contains(ev.Result, "broken 1.0.0") || !strings.Contains(ev.Result, "linked 1.0.0") {
 		t.Fatalf("result = %q", ev.Result)
 	}
 	if apps, total, _ := entity.List(t.Context(), f.st, entity.Query[catalog.App]{Prefix: catalog.AppPrefix, Term: catalog.TermRepo(id)}); total != 0 {
@@ -96,7 +105,7 @@ func TestIndexChecksPackages(t *testing.T) {
 			second = e
 		}
 	}
-	if second.Skipped || second.VersionsAdded != 1 || len(second.Refused) != 1 || second.Refused[0].Name != "broken" {
+	if second.Skipped || second.VersionsAdded != 1 || len(second.Refused) != 2 || second.Refused[0].Name != "broken" || second.Refused[1].Name != "linked" {
 		t.Fatalf("second run = %+v", second)
 	}
 	apps, total, err := entity.List(t.Context(), f.st, entity.Query[catalog.App]{Prefix: catalog.AppPrefix, Term: catalog.TermRepo(id)})

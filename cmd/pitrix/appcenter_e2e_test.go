@@ -270,6 +270,12 @@ func TestVMAppCenterPackage(t *testing.T) {
 	if renders != 3 {
 		t.Fatalf("%d render tasks, want 3", renders)
 	}
+	// ... and on each node of GET /v1/clusters/{id}/nodes.
+	for _, n := range e.nodes(id)["zk_node"] {
+		if n["render_status"] != "reload_failed" || !strings.Contains(fmt.Sprint(n["render_error"]), "exited with 7") {
+			t.Fatalf("node %s: render_status %v, render_error %v", n["id"], n["render_status"], n["render_error"])
+		}
+	}
 	for _, n := range e.nodes(id)["zk_node"] {
 		if got := readFile(t, filepath.Join(e.root(n["instance_id"].(string)), "data", "zookeeper", "myid")); strings.TrimSpace(got) != n["instance_id"] {
 			t.Fatalf("myid of %s = %q", n["id"], got)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // appcenterFiles reads the AppCenter-shaped test package of providers/vm/spec (config.json
@@ -38,6 +40,18 @@ func appcenterFiles(t *testing.T) map[string][]byte {
 // custom services (one with an empty cmd), delete.
 func TestVMAppCenterConfigAndMustache(t *testing.T) {
 	e := newVMEnv(t)
+	// A package that requires a link to another cluster could never be created here: the
+	// upload is refused, naming the item.
+	linked := appcenterFiles(t)
+	linked["config.json"] = bytes.Replace(linked["config.json"], []byte(`"limits": {"app-kvstore": []},
+      "default": "",
+      "required": "no"`), []byte(`"limits": {"app-kvstore": []},
+      "default": "",
+      "required": "yes"`), 1)
+	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(t, "kvlinked", linked)), nil)
+	if ae := apiErr(t, err, http.StatusBadRequest, "invalid_argument"); !strings.Contains(fmt.Sprint(ae.Details["config.json:cluster.upstream_service"]), "type service") || len(ae.Details) != 1 {
+		t.Fatalf("upload of a package requiring a link: %v", ae.Details)
+	}
 	var up struct{ Version obj }
 	if err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/apps", url.Values{"type": {"vm"}}, bytes.NewReader(tgz(t, "kvstore", appcenterFiles(t))), &up); err != nil {
 		t.Fatalf("upload: %v", err)
@@ -59,7 +73,7 @@ func TestVMAppCenterConfigAndMustache(t *testing.T) {
 
 	// Every bad value is named in one answer: lookahead, lookbehind, range, required.
 	bad := obj{"cluster": obj{"worker": obj{"count": 9}}, "env": obj{"user": "rootish", "passwd": "weak", "data.dir": "/data/", "-p": "0"}}
-	err := e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": bad}, nil)
+	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": bad}, nil)
 	ae := apiErr(t, err, http.StatusBadRequest, "invalid_argument")
 	for _, key := range []string{"conf.cluster.vxnet", "conf.cluster.worker.count", "conf.env.user", "conf.env.passwd", "conf.env.data.dir", "conf.env.-p"} {
 		if _, ok := ae.Details[key]; !ok {
@@ -67,8 +81,8 @@ func TestVMAppCenterConfigAndMustache(t *testing.T) {
 		}
 	}
 	// A link to another cluster is something the local runtime cannot give: said at create.
-	linked := obj{"cluster": obj{"vxnet": "vx-local", "upstream_service": "cl-other"}, "env": obj{"passwd": "Secr3tPass"}}
-	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": linked}, nil)
+	withLink := obj{"cluster": obj{"vxnet": "vx-local", "upstream_service": "cl-other"}, "env": obj{"passwd": "Secr3tPass"}}
+	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "kv", "version_id": e.versions["kvstore"], "runtime_id": e.runtimeID, "conf": withLink}, nil)
 	ae = apiErr(t, err, http.StatusBadRequest, "invalid_argument")
 	if !strings.Contains(fmt.Sprint(ae.Details["conf.cluster.upstream_service"]), "type service") {
 		t.Fatalf("a link is not refused by name: %v", ae.Details)
@@ -120,11 +134,53 @@ func TestVMAppCenterConfigAndMustache(t *testing.T) {
 		}
 	}
 
-	// Custom services: one with a command, one whose cmd is empty (a no-op, not an error).
-	e.act(id, "service", obj{"service": "dump"})
+	// Custom services with their run-time parameters (config.json's service_params): dump
+	// uses the required node.ip, so it is refused without it, and every bad parameter is
+	// named in one answer.
+	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/service", nil, obj{"service": "dump"}, nil)
+	if ae = apiErr(t, err, http.StatusBadRequest, "invalid_argument"); !strings.Contains(fmt.Sprint(ae.Details["service_params.node.ip"]), "required by service dump") {
+		t.Fatalf("dump without node.ip: %v", ae.Details)
+	}
+	err = e.admin.Do(ctxT(t), http.MethodPost, "/v1/clusters/"+id+"/service", nil, obj{"service": "dump", "service_params": obj{"node.ip": "not-an-ip", "nope": 1}}, nil)
+	ae = apiErr(t, err, http.StatusBadRequest, "invalid_argument")
+	if !strings.Contains(fmt.Sprint(ae.Details["service_params.node.ip"]), "pattern") || !strings.Contains(fmt.Sprint(ae.Details["service_params.nope"]), "unknown") || len(ae.Details) != 2 {
+		t.Fatalf("dump with bad parameters: %v", ae.Details)
+	}
+	// The command gets them in its environment; the password-type token is sealed: the job
+	// and its tasks hold a reference, the command the value.
+	token := fmt.Sprintf("Tok%dx", time.Now().UnixNano())
+	j := e.act(id, "service", obj{"service": "dump", "service_params": obj{"node.ip": "10.0.0.7", "token": token}})
 	master := byRole["master"][0]
-	if got := readFile(t, filepath.Join(e.root(master["instance_id"].(string)), "var", "dump.log")); got != "dumped\n" {
+	if got := readFile(t, filepath.Join(e.root(master["instance_id"].(string)), "var", "dump.log")); got != "dumped from 10.0.0.7\n" {
 		t.Fatalf("dump.log = %q", got)
+	}
+	var got struct {
+		IP    string `json:"node.ip"`
+		Token string `json:"token"`
+	}
+	params := e.inInstance(master["instance_id"].(string), "cat /var/dump.params")
+	if err := json.Unmarshal([]byte(params), &got); err != nil || got.IP != "10.0.0.7" || got.Token != token {
+		t.Fatalf("the parameters the command got = %q (%v)", params, err)
+	}
+	if p := fmt.Sprint(j["params"]); !strings.Contains(p, "10.0.0.7") || strings.Contains(p, token) || !strings.Contains(p, "ptxsecret-") {
+		t.Fatalf("the job's params = %s: want node.ip recorded and the token sealed", p)
+	}
+	for _, tk := range list(t, e.admin, "/v1/jobs/"+j["id"].(string)+"/tasks", nil) {
+		if strings.Contains(fmt.Sprint(tk), token) {
+			t.Fatalf("a task shows the token: %v", tk)
+		}
+	}
+	// Through the CLI, the key as written (dots and all); a service without parameters in
+	// its template (compact, an empty cmd: a no-op) runs as before.
+	cliEnv := func(k string) string {
+		return map[string]string{"PITRIX_SERVER": e.s.url, "PITRIX_TOKEN": e.s.token()}[k]
+	}
+	var out, errb bytes.Buffer
+	if code := run(ctxT(t), []string{"cluster", "service", id, "dump", "--param", "node.ip=10.0.0.8", "--wait", "--timeout", "90s"}, cliEnv, nil, &out, &errb); code != 0 {
+		t.Fatalf("pitrix cluster service = %d: %s%s", code, out.String(), errb.String())
+	}
+	if got := readFile(t, filepath.Join(e.root(master["instance_id"].(string)), "var", "dump.log")); got != "dumped from 10.0.0.7\ndumped from 10.0.0.8\n" {
+		t.Fatalf("dump.log after the CLI run = %q", got)
 	}
 	e.act(id, "service", obj{"service": "compact"})
 

@@ -16,7 +16,9 @@
 // pending-rollback by a crash (rolling back to the last deployed revision, purging a
 // never-deployed install, or marking it failed), so a release is never wedged. Install,
 // upgrade and rollback tasks also recover before they act, since a retried task does not
-// re-run the recover layer.
+// re-run the recover layer. A delete or cease with force (params {"force": true}) passes
+// over a recover or uninstall that fails: the task result is Skipped with the error, so the
+// job succeeds and the cluster goes; without force such an error says that force exists.
 //
 // Execute is idempotent by task id: the revision a task makes carries "[pitrix task <id>]"
 // in its Helm description, and a re-run returns that revision instead of acting again. The

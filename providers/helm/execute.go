@@ -27,6 +27,16 @@ func (p *Provider) Execute(ctx context.Context, t providers.Task) (providers.Tas
 	}
 	log := p.log.With("task_id", t.ID, "action", t.Spec.Action, "release", tp.Release, "namespace", tp.Namespace)
 	res, err := p.execute(ctx, t, tp)
+	if err != nil && tp.Force && (t.Spec.Action == TaskUninstall || t.Spec.Action == TaskRecover) {
+		// A forced delete or cease passes over what fails: the cluster goes regardless.
+		err = classify(err)
+		log.Warn("task failed, skipped (force)", "err", err)
+		return providers.TaskResult{Output: fmt.Sprintf("skipped (force): %v", err), Skipped: err.Error()}, nil
+	}
+	if err != nil && tp.Teardown != "" && (t.Spec.Action == TaskUninstall || t.Spec.Action == TaskRecover) {
+		err = fmt.Errorf("%w; %s with force (DELETE /v1/clusters/%s?force=true, pitrix cluster %s %s --force) skips it and removes the cluster anyway",
+			err, tp.Teardown, t.Cluster.ID, tp.Teardown, t.Cluster.ID)
+	}
 	if err != nil {
 		err = classify(err)
 		log.Debug("task failed", "err", err, "permanent", errors.Is(err, providers.ErrPermanent), "took", time.Since(start))

@@ -43,6 +43,13 @@ type TaskParams struct {
 	Revision int `json:"revision,omitempty"`
 	// Purge drops the release history on uninstall (cease).
 	Purge bool `json:"purge,omitempty"`
+	// Force (delete, cease) passes over a recover or uninstall that fails (the namespace is
+	// gone, the API server refuses the credential): the task is recorded as skipped with its
+	// error and the cluster is removed anyway.
+	Force bool `json:"force,omitempty"`
+	// Teardown is the job's action when it takes the release down (delete, cease): a failing
+	// recover or uninstall then names force in its error.
+	Teardown string `json:"teardown,omitempty"`
 }
 
 // Plan implements providers.Operator. It does no I/O. The release is named after the
@@ -55,8 +62,11 @@ type TaskParams struct {
 //	update_env recover | upgrade | wait    params {"env"|"conf": values}, merged over current
 //	rollback   recover | rollback | wait   params {"revision"?} (default: previous)
 //	recover    recover | restore | wait    (undo a delete that kept history)
-//	delete     recover | uninstall         (history kept)
-//	cease      recover | uninstall         (purged)
+//	delete     recover | uninstall         (history kept)   params {"force"?}
+//	cease      recover | uninstall         (purged)         params {"force"?}
+//
+// With force, a recover or uninstall of delete or cease that fails is skipped (recorded with
+// its error) rather than failing the job, so the cluster is removed anyway.
 //
 // Other actions fail with a permanent ErrNotSupported.
 func (p *Provider) Plan(req providers.PlanRequest) (providers.Plan, error) {
@@ -69,6 +79,7 @@ func (p *Provider) Plan(req providers.PlanRequest) (providers.Plan, error) {
 		Conf      json.RawMessage `json:"conf"`
 		Env       json.RawMessage `json:"env"`
 		Revision  int             `json:"revision"`
+		Force     bool            `json:"force"`
 	}
 	if len(bytes.TrimSpace(req.Params)) > 0 && !bytes.Equal(bytes.TrimSpace(req.Params), []byte("null")) {
 		dec := json.NewDecoder(bytes.NewReader(req.Params))
@@ -128,8 +139,10 @@ func (p *Provider) Plan(req providers.PlanRequest) (providers.Plan, error) {
 	case providers.ActionRecover:
 		main = taskSpec{TaskRestore, base}
 	case providers.ActionDelete:
+		base.Force, base.Teardown = in.Force, req.Action
 		main, wait = taskSpec{TaskUninstall, base}, false
 	case providers.ActionCease:
+		base.Force, base.Teardown = in.Force, req.Action
 		tp := base
 		tp.Purge = true
 		main, wait = taskSpec{TaskUninstall, tp}, false

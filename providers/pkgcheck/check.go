@@ -52,6 +52,9 @@ func Check(appType string, pkg []byte, o spec.Origin) (Info, error) {
 		if err != nil {
 			return Info{}, err
 		}
+		if err := runnable(p); err != nil {
+			return Info{}, err
+		}
 		m := p.Meta
 		out := Info{Name: m.Name, Version: m.Version, AppVersion: m.AppVersion, Description: m.Description, Home: m.Home, Icon: m.Icon, Keywords: m.Keywords}
 		for _, mt := range m.Maintainers {
@@ -79,4 +82,20 @@ func Files(pkg []byte) (map[string][]byte, error) {
 		return nil, err
 	}
 	return a.Files, nil
+}
+
+// runnable refuses a VM package no runtime of this control plane can ever run: one whose
+// config.json requires a service link, load balancers, an access key or an elastic IP with no
+// default (spec's ExternalRefs of its defaults), which every create would be refused for. The
+// problems are keyed config.json:<item path>.
+func runnable(p *spec.Package) error {
+	refs := p.ExternalRefs(p.Defaults())
+	if len(refs) == 0 {
+		return nil
+	}
+	files := make(map[string]string, len(refs))
+	for path, msg := range refs {
+		files[spec.FileConfig+":"+path] = msg + ": no cluster of this package could ever be created"
+	}
+	return &spec.ValidationError{Files: files}
 }

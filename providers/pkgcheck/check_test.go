@@ -65,3 +65,26 @@ func TestCheck(t *testing.T) {
 		t.Fatal("a VM package checked as a chart passed")
 	}
 }
+
+// A package that requires what no runtime here provides (a service link and load balancers
+// with no default) could never be created: refused, naming each item.
+func TestCheckNeverRunnable(t *testing.T) {
+	files := map[string]string{
+		"config.json": `{"type": "array", "properties": [{"key": "cluster", "type": "array", "properties": [
+			{"key": "name", "type": "string", "default": "zk"},
+			{"key": "upstream", "type": "service", "tags": ["upstream"], "required": "yes"},
+			{"key": "lb", "type": "loadbalancer", "port": 80, "required": "yes"},
+			{"key": "optional_link", "type": "service", "required": "no"}]}]}`,
+		"cluster.json.mustache": `{"name": {{cluster.name}}, "nodes": [{"container": {"type": "process"}, "count": 1}]}`,
+	}
+	_, err := Check(TypeVM, tgz(t, files), spec.Origin{FileName: "zookeeper-3.4.13.tar.gz"})
+	var ve *spec.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(ve.Files["config.json:cluster.upstream"], "type service") ||
+		!strings.Contains(ve.Files["config.json:cluster.lb"], "loadbalancer") || len(ve.Files) != 2 {
+		t.Fatalf("Check = %v", err)
+	}
+	// Load (create, an existing cluster) still opens it: the runtime check names it there.
+	if _, err := Load(tgz(t, files), spec.Origin{FileName: "zookeeper-3.4.13.tar.gz"}); err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+}

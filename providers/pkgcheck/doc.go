@@ -6,6 +6,8 @@
 // Check opens the archive (providers/pkgfile), then loads a Helm chart
 // (providers/helm/chart) or a VM package (providers/vm/spec.LoadWith, whose name and version
 // may come from the package's surroundings: spec.Origin), and returns what the catalog
-// records of it. Errors are *spec.ValidationError, *chart.ValidationError, or an archive
+// records of it. A VM package that requires what no runtime of this control plane provides (a
+// service link, load balancers, an access key, an elastic IP with no default: spec's
+// ExternalRefs of its defaults) is refused too: no cluster of it could ever be created. Errors are *spec.ValidationError, *chart.ValidationError, or an archive
 // error (pkgfile's sentinels).
 package pkgcheck

@@ -6,8 +6,11 @@
 // A delete's or cease's stop and destroy commands that fail fail the job with an error naming
 // the node, the command and the force option; with force (the job's params) they are passed
 // over as skipped tasks (TaskResult.Skipped) and the instances are removed regardless. A render
-// whose reload_cmd failed is reported in the task's output (reload_failed) and does not fail
-// the task unless the resource set reload_fails_job.
+// whose reload_cmd failed is reported in the task's output (reload_failed) and as the node's
+// render status (Observed.Renders: the node's render_status and render_error), and does not
+// fail the task unless the resource set reload_fails_job. A custom service's command gets the
+// service's parameters, as the control plane rendered them for its role, in its environment
+// (frame.ServiceEnv: PITRIX_SERVICE_PARAMS and PITRIX_PARAM_<KEY>).
 //
 // It does not own processes, addresses or certificates: a driver does (providers/local/driver
 // for the local runtime). It does not keep state of its own either: every task is idempotent by

@@ -269,7 +269,7 @@ func (o *Operator) render(ctx context.Context, t providers.Task) (providers.Task
 	if !ok {
 		return providers.TaskResult{}, fmt.Errorf("frontgate %s answered %T to RenderConfig", vpc.FrontgateID, res)
 	}
-	var lines, bad []string
+	var lines, bad, reloads []string
 	for _, f := range rr.Files {
 		line := f.Name + " " + f.Status
 		if f.Reloaded {
@@ -280,6 +280,7 @@ func (o *Operator) render(ctx context.Context, t providers.Task) (providers.Task
 			// As confd: the file is in place, the reload failed; the node's render status
 			// says so and the next render retries it. Only reload_fails_job fails the job.
 			line += ": " + f.Error
+			reloads = append(reloads, f.Name+": "+f.Error)
 			o.cfg.Logger.Warn("reload_cmd failed", "cluster_id", t.Cluster.ID, "instance_id", p.InstanceID, "resource", f.Name, "err", f.Error)
 		case f.Error != "":
 			bad = append(bad, f.Name+": "+f.Error)
@@ -292,7 +293,11 @@ func (o *Operator) render(ctx context.Context, t providers.Task) (providers.Task
 	if len(lines) == 0 {
 		lines = append(lines, "nothing to render")
 	}
-	return providers.TaskResult{Output: strings.Join(lines, "\n")}, nil
+	r := providers.NodeRender{Status: providers.RenderOK}
+	if len(reloads) > 0 {
+		r = providers.NodeRender{Status: providers.RenderReloadFailed, Error: strings.Join(reloads, "; ")}
+	}
+	return providers.TaskResult{Output: strings.Join(lines, "\n"), Observed: &providers.Observed{Renders: map[string]providers.NodeRender{p.ID: r}}}, nil
 }
 
 // command runs a service command on its node's Drone. The command id is the task id (and the
@@ -352,7 +357,7 @@ func (o *Operator) runCommand(ctx context.Context, t providers.Task, p frame.Com
 	if timeout > 0 {
 		secs = uint32(max(timeout/time.Second-1, 1))
 	}
-	res, err := o.cfg.Edge.Request(ctx, vpc.FrontgateID, &edgepb.RunCommand{CommandId: id, InstanceId: p.InstanceID, Cmd: p.Cmd, TimeoutSec: secs})
+	res, err := o.cfg.Edge.Request(ctx, vpc.FrontgateID, &edgepb.RunCommand{CommandId: id, InstanceId: p.InstanceID, Cmd: p.Cmd, Env: p.Env, TimeoutSec: secs})
 	if err != nil {
 		return providers.TaskResult{}, fmt.Errorf("%s on node %s (%s) via frontgate %s: %w", p.Service, p.ID, p.InstanceID, vpc.FrontgateID, err)
 	}

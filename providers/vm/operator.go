@@ -100,6 +100,8 @@ type actionParams struct {
 	NodeIDs []string `json:"node_ids"`
 	Service string   `json:"service"`
 	Force   bool     `json:"force"`
+	// RoleParams (service): per role, the service's parameters as rendered (control plane).
+	RoleParams map[string]json.RawMessage `json:"role_params"`
 }
 
 // Plan implements providers.Operator: the frame's plan over the cluster's rendered spec.
@@ -121,7 +123,8 @@ func (o *Operator) Plan(req providers.PlanRequest) (providers.Plan, error) {
 		}
 	}
 	in := frame.Input{Action: req.Action, ClusterID: req.Cluster.ID, Current: cur, Next: next,
-		Role: p.Role, Count: p.Count, NodeIDs: p.NodeIDs, Service: p.Service, Force: p.Force}
+		Role: p.Role, Count: p.Count, NodeIDs: p.NodeIDs, Service: p.Service, Force: p.Force,
+		ServiceParams: p.RoleParams}
 	if req.Action != providers.ActionCreate && len(req.Cluster.Nodes) > 0 {
 		in.Nodes = frameNodes(req.Cluster.Nodes) // else (create, recover of a deleted cluster): from the spec's counts
 	}

@@ -356,6 +356,13 @@ func (a *Actor) observe(o *providers.Observed) bool {
 	for _, n := range o.Nodes {
 		a.putNode(n)
 	}
+	for id, r := range o.Renders {
+		for i := range a.cl.Nodes {
+			if a.cl.Nodes[i].ID == id {
+				a.cl.Nodes[i].RenderStatus, a.cl.Nodes[i].RenderError = r.Status, r.Error
+			}
+		}
+	}
 	if len(o.DropNodes) > 0 {
 		a.cl.Nodes = slices.DeleteFunc(a.cl.Nodes, func(n appcluster.Node) bool { return slices.Contains(o.DropNodes, n.ID) })
 	}

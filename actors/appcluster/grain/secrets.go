@@ -82,6 +82,15 @@ func maskResult(res providers.TaskResult, err error, values []string) (providers
 		return res, err
 	}
 	res.Output = maskText(res.Output, values)
+	if res.Observed != nil && len(res.Observed.Renders) > 0 {
+		obs := *res.Observed
+		obs.Renders = make(map[string]providers.NodeRender, len(res.Observed.Renders))
+		for id, r := range res.Observed.Renders {
+			r.Error = maskText(r.Error, values)
+			obs.Renders[id] = r
+		}
+		res.Observed = &obs
+	}
 	if err != nil {
 		if msg := maskText(err.Error(), values); msg != err.Error() {
 			err = &maskedError{msg: msg, inner: err}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/pitrix/pitrix/http/client"
 	"github.com/spf13/cobra"
@@ -25,7 +27,7 @@ func clusterNoun() noun {
 		{use: "upgrade ID", summary: "Upgrade to another version and/or new conf.", setup: clusterUpgrade},
 		{use: "rollback ID", summary: "Roll back to a revision (default the previous one).", setup: clusterRollback},
 		{use: "restart ID", summary: "Restart a VM app's services.", setup: clusterSimple("restart")},
-		{use: "run-service ID", summary: "Run a VM app's custom service given with --service.", setup: clusterService},
+		{use: "service ID NAME", summary: "Run a VM app's custom service NAME with its parameters (--param k=v, --params FILE).", setup: clusterService},
 		{use: "recover ID", summary: "Recover a deleted cluster.", setup: clusterSimple("recover")},
 		{use: "delete ID", summary: "Delete a cluster's resources; the record stays as deleted (--force skips failing stop and destroy commands).", setup: clusterDelete},
 		{use: "cease ID", summary: "Purge a deleted cluster (--force skips failing commands).", setup: clusterCease},
@@ -237,12 +239,46 @@ func clusterRollback(c *cmd) runFunc {
 
 func clusterService(c *cmd) runFunc {
 	var w waitFlags
-	service := c.fs.String("service", "", "the custom service's `name` (from the app's cluster.json services)")
+	var params paramFlag
+	file := c.fs.String("params", "", "the service's parameters as a `FILE` of JSON or YAML (- reads stdin), shaped as config.json's service_params")
+	c.fs.Var(&params, "param", "a service parameter `key=value` over --params; the key is taken as written (AppCenter keys have dots: node.ip); JSON scalars as such, else strings (repeatable)")
 	w.register(c.fs, true)
 	return func(ctx context.Context, args []string) error {
-		if *service == "" {
-			return c.usageErr("--service is required")
+		if args[1] == "" {
+			return c.usageErr("name the service to run")
 		}
-		return c.mutate(ctx, "POST", clusterPath(args[0], "service"), map[string]any{"service": *service}, w)
+		body := map[string]any{"service": args[1]}
+		if *file != "" || len(params) > 0 {
+			values := map[string]any{}
+			if *file != "" {
+				m, err := readConfFile(c.s.env.Stdin, *file)
+				if err != nil {
+					return err
+				}
+				values = m
+			}
+			for _, p := range params {
+				k, v, _ := strings.Cut(p, "=")
+				values[strings.TrimSpace(k)] = scalar(v)
+			}
+			body["service_params"] = values
+		}
+		return c.mutate(ctx, "POST", clusterPath(args[0], "service"), body, w)
 	}
+}
+
+// paramFlag collects --param key=value (the key as written, dots and all).
+type paramFlag []string
+
+func (f *paramFlag) String() string { return strings.Join(*f, " ") }
+
+func (f *paramFlag) Type() string { return "key=value" }
+
+func (f *paramFlag) Set(v string) error {
+	k, _, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(k) == "" {
+		return fmt.Errorf("want KEY=VALUE")
+	}
+	*f = append(*f, v)
+	return nil
 }

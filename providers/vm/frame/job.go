@@ -29,7 +29,11 @@ type Input struct {
 	Count   int      // add_nodes: how many
 	NodeIDs []string // delete_nodes: node ids to remove
 	Service string   // ActionService: the custom service to run
-	Force   bool     // delete, cease: failing stop and destroy commands are skipped
+	// ServiceParams (ActionService) are, per role name of the spec ("" for a one-role app),
+	// the service's parameters as the template renders them: the command gets them in its
+	// environment (ServiceEnv).
+	ServiceParams map[string]json.RawMessage
+	Force         bool // delete, cease: failing stop and destroy commands are skipped
 }
 
 // PlanJob returns the task layers of one job: the tasks of a layer run in parallel, layers in
@@ -185,7 +189,7 @@ func (p *planner) add(l []providers.TaskSpec) {
 
 // services adds the layers of service name of c (see serviceLayers).
 func (p *planner) services(c *spec.Cluster, among, on []Node, name string, keep func(spec.Service) bool) {
-	for _, l := range serviceLayers(c, among, on, name, keep) {
+	for _, l := range serviceLayers(c, among, on, name, keep, nil) {
 		p.add(l)
 	}
 }
@@ -264,9 +268,9 @@ func (p *planner) stop() {
 // restart runs the restart service, or stop then start where no role defines one.
 func (p *planner) restart() {
 	n := p.nodes
-	ls := serviceLayers(p.cur, n, n, "restart", nil)
+	ls := serviceLayers(p.cur, n, n, "restart", nil, nil)
 	if len(ls) == 0 {
-		ls = append(serviceLayers(p.cur, n, n, "stop", nil), serviceLayers(p.cur, n, n, "start", nil)...)
+		ls = append(serviceLayers(p.cur, n, n, "stop", nil, nil), serviceLayers(p.cur, n, n, "start", nil, nil)...)
 	}
 	for _, l := range ls {
 		p.add(l)
@@ -278,7 +282,7 @@ func (p *planner) restart() {
 func (p *planner) delete() {
 	n := p.nodes
 	for _, name := range []string{"stop", "destroy"} {
-		for _, l := range serviceLayers(p.cur, n, n, name, nil) {
+		for _, l := range serviceLayers(p.cur, n, n, name, nil, nil) {
 			p.add(teardown(l, p.in.Action, p.in.Force))
 		}
 	}

@@ -575,3 +575,35 @@ func TestPlanTeardownForce(t *testing.T) {
 		t.Fatalf("stop's command %+v (%v): a stop is not a teardown", cp, err)
 	}
 }
+
+// A custom service's parameters reach each role's command as that role's rendered
+// service_params, in PITRIX_SERVICE_PARAMS and one PITRIX_PARAM_<KEY> per key.
+func TestPlanServiceParams(t *testing.T) {
+	zk := zkCluster()
+	params := map[string]json.RawMessage{
+		"zk":    json.RawMessage(`{"node.ip": "10.0.0.7", "retries": 3}`),
+		"proxy": json.RawMessage(`{"-mode": "fast"}`),
+	}
+	p, err := PlanJob(Input{Action: ActionService, ClusterID: "cl-z", Current: zk, Service: "rebalance", ServiceParams: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byInstance := map[string]map[string]string{}
+	for _, l := range p.Layers {
+		for _, s := range l {
+			var cp CommandParams
+			if err := json.Unmarshal(s.Params, &cp); err != nil {
+				t.Fatal(err)
+			}
+			byInstance[cp.InstanceID] = cp.Env
+		}
+	}
+	want := map[string]map[string]string{
+		"i-z-zk-1":    {ServiceEnvJSON: `{"node.ip":"10.0.0.7","retries":3}`, "PITRIX_PARAM_NODE_IP": "10.0.0.7", "PITRIX_PARAM_RETRIES": "3"},
+		"i-z-proxy-1": {ServiceEnvJSON: `{"-mode":"fast"}`, "PITRIX_PARAM__MODE": "fast"},
+		"i-z-proxy-2": {ServiceEnvJSON: `{"-mode":"fast"}`, "PITRIX_PARAM__MODE": "fast"},
+	}
+	if fmt.Sprint(byInstance) != fmt.Sprint(want) {
+		t.Fatalf("env by instance = %v, want %v", byInstance, want)
+	}
+}

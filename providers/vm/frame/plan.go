@@ -98,6 +98,8 @@ type CommandParams struct {
 	// Force says the job skips it when it fails (recorded as a skipped task).
 	Teardown string `json:"teardown,omitempty"`
 	Force    bool   `json:"force,omitempty"`
+	// Env is added to the command's environment (a custom service's parameters, ServiceEnv).
+	Env map[string]string `json:"env,omitempty"`
 }
 
 // MetadataParams are the params of a vm.metadata task: the metadata lists Nodes as the

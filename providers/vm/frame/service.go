@@ -1,6 +1,8 @@
 package frame
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,7 +19,8 @@ func onlyPostStart(s spec.Service) bool { return s.PostStartService }
 // orders together. A role's command runs on its first nodes_to_execute_on nodes (all when 0)
 // counted over among — the cluster's nodes, in role then index order — and of those only on
 // the ones in on. keep filters the services considered (nil keeps all).
-func serviceLayers(c *spec.Cluster, among, on []Node, name string, keep func(spec.Service) bool) [][]providers.TaskSpec {
+// params are a custom service's parameters per role (see Input.ServiceParams).
+func serviceLayers(c *spec.Cluster, among, on []Node, name string, keep func(spec.Service) bool, params map[string]json.RawMessage) [][]providers.TaskSpec {
 	target := make(map[string]bool, len(on))
 	for _, n := range on {
 		target[n.ID] = true
@@ -29,6 +32,10 @@ func serviceLayers(c *spec.Cluster, among, on []Node, name string, keep func(spe
 			continue
 		}
 		role := roleName(r)
+		var env map[string]string
+		if raw, ok := params[r.Role]; ok {
+			env = ServiceEnv(raw)
+		}
 		picked := 0
 		for _, n := range among {
 			if n.Role != role || (s.NodesToExecuteOn > 0 && picked >= s.NodesToExecuteOn) {
@@ -36,7 +43,11 @@ func serviceLayers(c *spec.Cluster, among, on []Node, name string, keep func(spe
 			}
 			picked++
 			if target[n.ID] {
-				byOrder[s.Order] = append(byOrder[s.Order], commandTask(n, name, s.Cmd, s.Timeout))
+				t := commandTask(n, name, s.Cmd, s.Timeout)
+				if env != nil {
+					t = task(TaskCommand, t.Target, t.NodeID, CommandParams{Node: n, Service: name, Cmd: s.Cmd, Env: env}, t.Timeout)
+				}
+				byOrder[s.Order] = append(byOrder[s.Order], t)
 			}
 		}
 	}
@@ -83,6 +94,52 @@ func (p *planner) custom() error {
 	if !defined {
 		return fail("unknown service: no role of the spec defines it")
 	}
-	p.services(p.cur, p.nodes, p.nodes, name, nil)
+	for _, l := range serviceLayers(p.cur, p.nodes, p.nodes, name, nil, p.in.ServiceParams) {
+		p.add(l)
+	}
 	return nil
+}
+
+// ServiceEnvJSON is the environment variable holding a custom service's parameters as one
+// JSON object (as its service_params render in the template); ServiceEnvPrefix starts one
+// variable per top-level parameter, its key upper-cased with every character other than
+// A-Z, 0-9 and _ made _ ("node.ip" is PITRIX_PARAM_NODE_IP). A string is given as it is,
+// any other value as JSON.
+const (
+	ServiceEnvJSON   = "PITRIX_SERVICE_PARAMS"
+	ServiceEnvPrefix = "PITRIX_PARAM_"
+)
+
+// ServiceEnv is the environment a custom service's command gets for its rendered parameters.
+func ServiceEnv(raw json.RawMessage) map[string]string {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return map[string]string{ServiceEnvJSON: string(raw)}
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		compact.Reset()
+		compact.Write(raw)
+	}
+	env := map[string]string{ServiceEnvJSON: compact.String()}
+	for k, v := range obj {
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			s = string(v)
+		}
+		env[ServiceEnvPrefix+envName(k)] = s
+	}
+	return env
+}
+
+func envName(k string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+			return r
+		}
+		return '_'
+	}, k)
 }

@@ -80,7 +80,7 @@ func TestAppCenterPackage(t *testing.T) {
 		t.Errorf("custom service with an empty cmd = %+v", s)
 	}
 	var params bytes.Buffer
-	if s := master.Services["dump"]; s.Type != "custom" || json.Compact(&params, s.ServiceParams) != nil || params.String() != `{"node.ip":""}` {
+	if s := master.Services["dump"]; s.Type != "custom" || json.Compact(&params, s.ServiceParams) != nil || params.String() != `{"node.ip":"","token":""}` {
 		t.Errorf("dump = %+v (params %s)", s, s.ServiceParams)
 	}
 
@@ -420,5 +420,46 @@ func TestAppCenterClusterShapes(t *testing.T) {
 	}
 	if _, err := p.Merge(map[string]any{"env": map[string]any{"dashboard_eip": "eip-1"}}); err == nil {
 		t.Error("a bad eip ID passed its pattern")
+	}
+}
+
+func TestAppCenterServiceRun(t *testing.T) {
+	t.Parallel()
+	p := mustLoad(t, readPackage(t, "appcenter"))
+	run := func(params map[string]any, name string) (map[string]json.RawMessage, error) {
+		conf := appcenterConf()
+		conf["service_params"] = params
+		values, err := p.Merge(conf)
+		if err != nil {
+			return nil, err
+		}
+		return p.ServiceRun(values, name)
+	}
+	// dump uses service_params.node.ip (required): without it, the run is refused naming it.
+	_, err := run(nil, "dump")
+	var ce *ConfError
+	if !errors.As(err, &ce) || !strings.Contains(ce.Fields["service_params.node.ip"], "required by service dump") || len(ce.Fields) != 1 {
+		t.Fatalf("dump without node.ip = %v", err)
+	}
+	// A bad value is refused by Merge with the conf rules.
+	if _, err := run(map[string]any{"node.ip": "nope"}, "dump"); !errors.As(err, &ce) || !strings.Contains(ce.Fields["service_params.node.ip"], "pattern") {
+		t.Fatalf("dump with a bad ip = %v", err)
+	}
+	got, err := run(map[string]any{"node.ip": "10.0.0.7"}, "dump")
+	if err != nil {
+		t.Fatalf("dump: %v", err)
+	}
+	var params bytes.Buffer
+	if len(got) != 1 || json.Compact(&params, got["master"]) != nil || params.String() != `{"node.ip":"10.0.0.7","token":""}` {
+		t.Fatalf("dump params = %v (%s)", got, params.String())
+	}
+	// label (worker) does not use node.ip: it runs without it, its label defaulting to "".
+	got, err = run(map[string]any{"worker": map[string]any{"label": "nightly"}}, "label")
+	if err != nil {
+		t.Fatalf("label: %v", err)
+	}
+	params.Reset()
+	if json.Compact(&params, got["worker"]) != nil || params.String() != `{"label":"nightly"}` {
+		t.Fatalf("label params = %s", got["worker"])
 	}
 }

@@ -23,8 +23,11 @@
 // ("{{env.hash-max-ziplist-entries}}", "{{env.4lw.commands.whitelist}}").
 // config.json patterns are ECMAScript regular expressions (dlclark/regexp2)
 // with a match timeout. locale/*.json files are read into Locales and
-// applied by Translate. docs/compat.md lists what of AppCenter's format is
-// supported.
+// applied by Translate. A custom service's run-time parameters (config.json's
+// service_params group) are checked by Merge and ServiceRun, which renders the
+// template with them and returns each role's service_params of the service
+// (a required parameter is required only when that service uses it).
+// docs/compat.md lists what of AppCenter's format is supported.
 //
 // The package does not read archives (providers/pkgfile does), run commands,
 // render confd templates (the Drone does) or talk to any cloud. All inputs
