@@ -1,5 +1,5 @@
-// Package control is the control plane's entry point for its front ends (the REST API, later
-// the dashboard): it checks who may do what (owner scoping, visibility through public repos
+// Package control is the control plane's entry point for its front end, the REST API (the web
+// dashboard calls that API like any client): it checks who may do what (owner scoping, visibility through public repos
 // and groups, and the rules of each role the REST front's permission table, actors/authz, does
 // not decide alone), validates input, reads the catalog read model from the store, and sends
 // commands to the virtual actors that own repos and runtimes. Password-type conf values are

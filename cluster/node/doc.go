@@ -1,7 +1,8 @@
 // Package node hosts Pitrix's virtual actors: it runs a protoactor actor
 // system with remote and cluster, membership from package gossip and the
 // disthash identity lookup, and offers the few calls the rest of the
-// control plane needs (Start, Request, Send, Members, Activations, Close).
+// control plane needs (Start, Request, Send, Members, Activations,
+// ClusterActivations, Drain, DrainMember, Close).
 //
 // The model: gossip decides who is a member; disthash places each
 // kind/identity on one alive member by rendezvous hashing over the
@@ -22,6 +23,10 @@
 // The node tracks its own activations (kind, identity, activation time,
 // last message, message count, mailbox length) through a receive middleware
 // and a per-activation mailbox on every hosted kind, for the admin API.
+//
+// An activation idle for Config.IdleTimeout is passivated (stopped; the
+// next request activates it again from the store), and Drain empties a
+// node before it stops (drain.go).
 //
 // It does not persist anything, elect leaders, or rebalance on load;
 // placement is by hash only. Close leaves the gossip first, then stops
