@@ -39,7 +39,7 @@ test-multi:
 	$(LOAD_TEST_ENV) $(GO) test -count=1 -timeout 10m $(MULTI_PKGS)
 
 bench: build
-	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./http/rest/ ./bench/...
+	$(GO) test -run='^$$' -bench=. -benchtime=2s ./actors/store/ ./http/rest/ ./edge/gateway/ ./bench/...
 	$(GO) run ./bench/apibench
 	$(GO) run ./bench/indexbench
 	$(GO) run ./bench/raftbench      # replicated store vs single-node pebble, join, failover
