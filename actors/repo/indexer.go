@@ -88,6 +88,9 @@ func (ix *Indexer) Run(ctx context.Context, r catalog.StoredRepo, ev *catalog.Re
 	if fetched.NotModified {
 		state.ETag, state.LastModified = fetched.ETag, fetched.LastModified
 		ev.Skipped, ev.Result = true, "index unchanged (ETag)"
+		if state.ETag == "" {
+			ev.Result = "index unchanged (Last-Modified)"
+		}
 		return ix.saveState(ctx, state, stateVer, ev, now)
 	}
 	// Hash the raw bytes before parsing: an unchanged index is not parsed at all.

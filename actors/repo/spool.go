@@ -19,7 +19,7 @@ func spool(body io.ReadCloser) (io.ReadCloser, string, error) {
 	}
 	os.Remove(f.Name()) // unlinked: gone with the last close, whatever happens
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(f, h), body); err != nil {
+	if _, err := io.CopyBuffer(io.MultiWriter(f, h), body, make([]byte, 256<<10)); err != nil {
 		f.Close()
 		return nil, "", err
 	}
