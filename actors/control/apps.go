@@ -32,7 +32,7 @@ func (v *viewer) repo(id string) *catalog.Repo {
 	if r, ok := v.repos[id]; ok {
 		return r
 	}
-	r, _, err := entity.Get[catalog.Repo](v.ctx, v.plane.st, catalog.RepoKey(id))
+	r, _, err := entity.GetCached(v.ctx, v.plane.st, catalog.RepoKey(id), v.plane.repos)
 	if err != nil {
 		v.repos[id] = nil
 		return nil
@@ -113,7 +113,7 @@ func (v *viewer) needsReview(repoID string) bool {
 }
 
 func (p *Plane) readApp(ctx context.Context, vw *viewer, id string) (catalog.App, uint64, error) {
-	a, ver, err := entity.Get[catalog.App](ctx, p.st, catalog.AppKey(id))
+	a, ver, err := entity.GetCached(ctx, p.st, catalog.AppKey(id), p.apps)
 	if errors.Is(err, store.ErrNotFound) {
 		return a, 0, fault.NotFound("app", id)
 	}
@@ -143,7 +143,8 @@ func (p *Plane) ListApps(ctx context.Context, pr identity.Principal, q catalog.L
 	}
 	items, total, err := entity.List(ctx, p.st, entity.Query[catalog.App]{
 		Prefix: catalog.AppPrefix, Term: term, Limit: q.Limit, Offset: q.Offset,
-		Less: lessByName(q.Sort, func(a catalog.App) string { return a.Name }),
+		Less:  lessByName(q.Sort, func(a catalog.App) string { return a.Name }),
+		Cache: p.apps,
 		Keep: func(a catalog.App) bool {
 			return match(f["repo_id"], a.RepoID) && (f["category_id"] == "" || contains(a.CategoryIDs, f["category_id"])) &&
 				match(f["status"], a.Status) && match(f["owner"], a.Owner) && match(f["type"], a.Type) &&

@@ -10,6 +10,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/pitrix/pitrix/actors/audit"
+	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/eventhub"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
@@ -67,6 +69,9 @@ type Plane struct {
 	drones func(ctx context.Context, frontgateID string) ([]string, error)
 	health func(instanceID string) (healthy, ok bool)
 	audit  *audit.Log
+	// Decoded app and repo records by version, for the store page's hot reads (appcache.go).
+	apps  *entity.Cache[catalog.App]
+	repos *entity.Cache[catalog.Repo]
 }
 
 // New returns a Plane over d.
@@ -83,7 +88,7 @@ func New(d Deps) (*Plane, error) {
 	d.Identity.SetLogger(d.Logger.With("component", "identity"))
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
 		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones, health: d.Health,
-		audit: audit.New(d.Store, d.IDs)}, nil
+		audit: audit.New(d.Store, d.IDs), apps: newAppCache(), repos: newRepoCache()}, nil
 }
 
 // Authenticate implements the REST front's Authenticator.

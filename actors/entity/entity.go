@@ -58,6 +58,7 @@ type Query[T any] struct {
 	Less   func(a, b T) bool // optional order; nil = key order reversed (newest first)
 	Limit  int               // page size; <= 0 means all
 	Offset int
+	Cache  *Cache[T] // optional: decoded records by version, so unchanged ones are not decoded again
 }
 
 // List returns one page of the records selected by q and the total count of matches.
@@ -77,7 +78,7 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 	var err error
 	if q.Term != "" {
 		err = r.Lookup(ctx, q.Term, opts, func(key string) error {
-			v, _, gerr := Get[T](ctx, r, key)
+			v, _, gerr := GetCached(ctx, r, key, q.Cache)
 			if errors.Is(gerr, store.ErrNotFound) {
 				return nil // deleted between the index read and the get
 			}
@@ -89,6 +90,14 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 		})
 	} else {
 		err = r.Scan(ctx, opts, func(rec store.Record) error {
+			if q.Cache != nil {
+				v, derr := q.Cache.decode(rec)
+				if derr != nil {
+					return derr
+				}
+				keep(v)
+				return nil
+			}
 			var v T
 			if derr := json.Unmarshal(rec.Value, &v); derr != nil {
 				return fmt.Errorf("decode %q: %w", rec.Key, derr)

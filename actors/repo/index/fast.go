@@ -50,18 +50,20 @@ type fastLine struct {
 	rest   []byte // after the indentation
 	blank  bool   // only spaces, or a comment after spaces
 	num    int    // 1-based line number in the piece
+	broken bool   // ends with a line break (all but maybe the last line)
 }
 
 func splitLines(b []byte) []fastLine {
 	out := make([]fastLine, 0, 48)
 	for num := 1; len(b) > 0; num++ {
 		var text []byte
+		broken := false
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			text, b = b[:i], b[i+1:]
+			text, b, broken = b[:i], b[i+1:], true
 		} else {
 			text, b = b, nil
 		}
-		l := fastLine{text: text, num: num}
+		l := fastLine{text: text, num: num, broken: broken}
 		for l.indent < len(text) && text[l.indent] == ' ' {
 			l.indent++
 		}
@@ -395,7 +397,9 @@ func (p *fastParser) literal(header []byte, col, num int) (*yaml.Node, bool) {
 			if l.indent > blockIndent {
 				return nil, false // spaces past the indentation: content or not, leave to yaml
 			}
-			b = append(b, '\n')
+			if l.broken {
+				b = append(b, '\n')
+			}
 			p.i++
 			continue
 		}
@@ -406,7 +410,9 @@ func (p *fastParser) literal(header []byte, col, num int) (*yaml.Node, bool) {
 			break
 		}
 		b = append(b, l.text[blockIndent:]...)
-		b = append(b, '\n')
+		if l.broken {
+			b = append(b, '\n')
+		}
 		p.i++
 	}
 	// Clip (or strip) the trailing line breaks.
@@ -414,7 +420,7 @@ func (p *fastParser) literal(header []byte, col, num int) (*yaml.Node, bool) {
 	for end > 0 && b[end-1] == '\n' {
 		end--
 	}
-	if !strip && end > 0 {
+	if !strip && end > 0 && end < len(b) {
 		end++
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.LiteralStyle, Value: string(b[:end]), Line: num, Column: col + 1}, true

@@ -1,0 +1,96 @@
+package entity
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/pitrix/pitrix/actors/store"
+)
+
+// Cache keeps decoded records by key and version, so that reading a record that did not
+// change since it was last decoded costs a store read and a map lookup, not a JSON decode.
+// A record's version is the commit index of the write that made it, unique across the store,
+// so a cached value is returned only for the exact bytes it was decoded from: a write, on
+// this node or replicated from another, changes the version and the next read decodes again.
+// Nothing is ever stale; the cache saves only work.
+//
+// Values handed out are copies made by the clone function given to NewCache (nil: plain
+// assignment, for types without slices, maps or pointers), so a caller may change what it
+// gets. The cache holds at most max entries; when full it drops an arbitrary half.
+type Cache[T any] struct {
+	mu    sync.RWMutex
+	m     map[string]cacheEntry[T]
+	max   int
+	clone func(T) T
+}
+
+type cacheEntry[T any] struct {
+	version uint64
+	v       T
+}
+
+// NewCache returns a cache of at most max entries (at least 1) whose values are copied with
+// clone when handed out.
+func NewCache[T any](size int, clone func(T) T) *Cache[T] {
+	return &Cache[T]{m: make(map[string]cacheEntry[T]), max: max(size, 1), clone: clone}
+}
+
+// decode returns the record rec decoded, from the cache when its version was seen before.
+func (c *Cache[T]) decode(rec store.Record) (T, error) {
+	c.mu.RLock()
+	e, ok := c.m[rec.Key]
+	c.mu.RUnlock()
+	if ok && e.version == rec.Version {
+		return c.copy(e.v), nil
+	}
+	var v T
+	if err := json.Unmarshal(rec.Value, &v); err != nil {
+		return v, fmt.Errorf("decode %q: %w", rec.Key, err)
+	}
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		n := 0
+		for k := range c.m {
+			if n >= c.max/2 {
+				break
+			}
+			delete(c.m, k)
+			n++
+		}
+	}
+	if cur, ok := c.m[rec.Key]; !ok || cur.version < rec.Version {
+		c.m[rec.Key] = cacheEntry[T]{version: rec.Version, v: v}
+	}
+	c.mu.Unlock()
+	return c.copy(v), nil
+}
+
+func (c *Cache[T]) copy(v T) T {
+	if c.clone == nil {
+		return v
+	}
+	return c.clone(v)
+}
+
+// GetCached is Get through c: the record is read from the store and decoded only when c has
+// not decoded this version of it yet. A nil c decodes every time.
+func GetCached[T any](ctx context.Context, r store.Reader, key string, c *Cache[T]) (T, uint64, error) {
+	if c == nil {
+		return Get[T](ctx, r, key)
+	}
+	rec, err := r.Get(ctx, key)
+	if err != nil {
+		var zero T
+		return zero, 0, fmt.Errorf("get %q: %w", key, err)
+	}
+	if rec.Key == "" {
+		rec.Key = key
+	}
+	v, err := c.decode(rec)
+	if err != nil {
+		return v, 0, err
+	}
+	return v, rec.Version, nil
+}
