@@ -39,11 +39,21 @@ func NewCache[T any](size int, clone func(T) T) *Cache[T] {
 
 // decode returns the record rec decoded, from the cache when its version was seen before.
 func (c *Cache[T]) decode(rec store.Record) (T, error) {
+	v, err := c.shared(rec)
+	if err != nil {
+		return v, err
+	}
+	return c.copy(v), nil
+}
+
+// shared is decode without the copy: the value shares its slices and maps with the cache and
+// must only be read.
+func (c *Cache[T]) shared(rec store.Record) (T, error) {
 	c.mu.RLock()
 	e, ok := c.m[rec.Key]
 	c.mu.RUnlock()
 	if ok && e.version == rec.Version {
-		return c.copy(e.v), nil
+		return e.v, nil
 	}
 	var v T
 	if err := json.Unmarshal(rec.Value, &v); err != nil {
@@ -64,7 +74,7 @@ func (c *Cache[T]) decode(rec store.Record) (T, error) {
 		c.m[rec.Key] = cacheEntry[T]{version: rec.Version, v: v}
 	}
 	c.mu.Unlock()
-	return c.copy(v), nil
+	return v, nil
 }
 
 func (c *Cache[T]) copy(v T) T {
@@ -93,4 +103,21 @@ func GetCached[T any](ctx context.Context, r store.Reader, key string, c *Cache[
 		return v, 0, err
 	}
 	return v, rec.Version, nil
+}
+
+// getShared reads key through c (nil: decoding every time); the value is c's own, to be read only.
+func getShared[T any](ctx context.Context, r store.Reader, key string, c *Cache[T]) (T, error) {
+	if c == nil {
+		v, _, err := Get[T](ctx, r, key)
+		return v, err
+	}
+	rec, err := r.Get(ctx, key)
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("get %q: %w", key, err)
+	}
+	if rec.Key == "" {
+		rec.Key = key
+	}
+	return c.shared(rec)
 }

@@ -65,6 +65,8 @@ type Query[T any] struct {
 func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, error) {
 	var all []T
 	total := 0
+	// With a cache, v is the cache's own value: Keep and Less only read it, and only the
+	// records returned are copied.
 	keep := func(v T) {
 		if q.Keep != nil && !q.Keep(v) {
 			return
@@ -78,7 +80,7 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 	var err error
 	if q.Term != "" {
 		err = r.Lookup(ctx, q.Term, opts, func(key string) error {
-			v, _, gerr := GetCached(ctx, r, key, q.Cache)
+			v, gerr := getShared(ctx, r, key, q.Cache)
 			if errors.Is(gerr, store.ErrNotFound) {
 				return nil // deleted between the index read and the get
 			}
@@ -91,7 +93,7 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 	} else {
 		err = r.Scan(ctx, opts, func(rec store.Record) error {
 			if q.Cache != nil {
-				v, derr := q.Cache.decode(rec)
+				v, derr := q.Cache.shared(rec)
 				if derr != nil {
 					return derr
 				}
@@ -115,6 +117,11 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 			lo := min(q.Offset, len(all))
 			hi := min(q.Offset+q.Limit, len(all))
 			all = all[lo:hi]
+		}
+	}
+	if q.Cache != nil {
+		for i := range all {
+			all[i] = q.Cache.copy(all[i])
 		}
 	}
 	if all == nil {
