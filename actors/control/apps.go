@@ -149,7 +149,7 @@ func (p *Plane) ListApps(ctx context.Context, pr identity.Principal, q catalog.L
 			return match(f["repo_id"], a.RepoID) && (f["category_id"] == "" || contains(a.CategoryIDs, f["category_id"])) &&
 				match(f["status"], a.Status) && match(f["owner"], a.Owner) && match(f["type"], a.Type) &&
 				(f["status"] == catalog.StatusDeleted || a.Status != catalog.StatusDeleted) &&
-				entity.Contains(q.Q, append([]string{a.Name, a.Description}, a.Keywords...)...) && vw.app(&a)
+				(q.Q == "" || entity.Contains(q.Q, append([]string{a.Name, a.Description}, a.Keywords...)...)) && vw.app(&a)
 		},
 	})
 	if err != nil {

@@ -49,16 +49,23 @@ func (c *Cache[T]) decode(rec store.Record) (T, error) {
 // shared is decode without the copy: the value shares its slices and maps with the cache and
 // must only be read.
 func (c *Cache[T]) shared(rec store.Record) (T, error) {
+	return c.borrowed([]byte(rec.Key), rec.Version, rec.Value)
+}
+
+// borrowed is shared for a record whose key and value are borrowed from a scan: they are
+// neither kept nor retained by the decoded value.
+func (c *Cache[T]) borrowed(key []byte, version uint64, value []byte) (T, error) {
 	c.mu.RLock()
-	e, ok := c.m[rec.Key]
+	e, ok := c.m[string(key)]
 	c.mu.RUnlock()
-	if ok && e.version == rec.Version {
+	if ok && e.version == version {
 		return e.v, nil
 	}
 	var v T
-	if err := json.Unmarshal(rec.Value, &v); err != nil {
-		return v, fmt.Errorf("decode %q: %w", rec.Key, err)
+	if err := json.Unmarshal(value, &v); err != nil {
+		return v, fmt.Errorf("decode %q: %w", key, err)
 	}
+	k := string(key)
 	c.mu.Lock()
 	if len(c.m) >= c.max {
 		n := 0
@@ -70,8 +77,8 @@ func (c *Cache[T]) shared(rec store.Record) (T, error) {
 			n++
 		}
 	}
-	if cur, ok := c.m[rec.Key]; !ok || cur.version < rec.Version {
-		c.m[rec.Key] = cacheEntry[T]{version: rec.Version, v: v}
+	if cur, ok := c.m[k]; !ok || cur.version < version {
+		c.m[k] = cacheEntry[T]{version: version, v: v}
 	}
 	c.mu.Unlock()
 	return v, nil

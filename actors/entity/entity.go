@@ -90,6 +90,15 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 			keep(v)
 			return nil
 		})
+	} else if bs, ok := r.(store.BorrowScanner); ok && q.Cache != nil {
+		err = bs.ScanBorrowed(ctx, opts, func(key []byte, version uint64, value []byte) error {
+			v, derr := q.Cache.borrowed(key, version, value)
+			if derr != nil {
+				return derr
+			}
+			keep(v)
+			return nil
+		})
 	} else {
 		err = r.Scan(ctx, opts, func(rec store.Record) error {
 			if q.Cache != nil {

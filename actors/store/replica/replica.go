@@ -434,6 +434,11 @@ func (r *Replica) Scan(ctx context.Context, opts store.ScanOptions, fn func(stor
 	return r.db.Scan(ctx, opts, fn)
 }
 
+// ScanBorrowed implements store.BorrowScanner on the local copy.
+func (r *Replica) ScanBorrowed(ctx context.Context, opts store.ScanOptions, fn func(key []byte, version uint64, value []byte) error) error {
+	return r.db.ScanBorrowed(ctx, opts, fn)
+}
+
 func (r *Replica) Lookup(ctx context.Context, term string, opts store.ScanOptions, fn func(string) error) error {
 	return r.db.Lookup(ctx, term, opts, fn)
 }
