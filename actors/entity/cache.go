@@ -16,6 +16,10 @@ import (
 // this node or replicated from another, changes the version and the next read decodes again.
 // Nothing is ever stale; the cache saves only work.
 //
+// List through a cache on a store that tells its last commit index (store.DB and the replica
+// over it) also keeps the whole walk — every record of the prefix or term, decoded — as of
+// that index, and walks the store again only once anything was written.
+//
 // Values handed out are copies made by the clone function given to NewCache (nil: plain
 // assignment, for types without slices, maps or pointers), so a caller may change what it
 // gets. The cache holds at most max entries; when full it drops an arbitrary half.
@@ -24,6 +28,50 @@ type Cache[T any] struct {
 	m     map[string]cacheEntry[T]
 	max   int
 	clone func(T) T
+	lists map[string]listSnap[T] // by prefix and term
+}
+
+// listSnap is every record of one prefix (or term), newest first, as of a store's last
+// commit index.
+type listSnap[T any] struct {
+	index uint64
+	items []T
+}
+
+// maxLists bounds the list snapshots of a cache; past it they are all dropped.
+const maxLists = 64
+
+// lastIndexer is a store that tells its last commit index, published only after the commit's
+// writes are visible (store.DB, the replica over it): a walk that starts at index i sees every
+// write up to i, and while the index stays i nothing else was written.
+type lastIndexer interface{ LastIndex() uint64 }
+
+// eachListed calls visit with every record walk would give, from the snapshot taken at the
+// store's last commit index idx when there is one, else walking and keeping the snapshot.
+// The records are the cache's own values, to be read only.
+func (c *Cache[T]) eachListed(key string, idx uint64, walk func(func(T)) error, visit func(T)) error {
+	c.mu.RLock()
+	l, ok := c.lists[key]
+	c.mu.RUnlock()
+	if !ok || l.index != idx {
+		var items []T
+		if err := walk(func(v T) { items = append(items, v) }); err != nil {
+			return err
+		}
+		l = listSnap[T]{index: idx, items: items}
+		c.mu.Lock()
+		if len(c.lists) >= maxLists {
+			clear(c.lists)
+		}
+		if cur, ok := c.lists[key]; !ok || cur.index <= idx {
+			c.lists[key] = l
+		}
+		c.mu.Unlock()
+	}
+	for _, v := range l.items {
+		visit(v)
+	}
+	return nil
 }
 
 type cacheEntry[T any] struct {
@@ -34,7 +82,7 @@ type cacheEntry[T any] struct {
 // NewCache returns a cache of at most max entries (at least 1) whose values are copied with
 // clone when handed out.
 func NewCache[T any](size int, clone func(T) T) *Cache[T] {
-	return &Cache[T]{m: make(map[string]cacheEntry[T]), max: max(size, 1), clone: clone}
+	return &Cache[T]{m: make(map[string]cacheEntry[T]), max: max(size, 1), clone: clone, lists: make(map[string]listSnap[T])}
 }
 
 // decode returns the record rec decoded, from the cache when its version was seen before.

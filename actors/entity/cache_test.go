@@ -51,6 +51,21 @@ func TestCacheFollowsVersions(t *testing.T) {
 			}
 		}
 	}
+	// A write after a listed walk shows in the next List (the store's last index moved).
+	if _, err := db.Apply(ctx, MustPut("tag/t99", tagged{ID: "t99", Tags: []string{"late"}}, store.Absent, "k=x")); err != nil {
+		t.Fatal(err)
+	}
+	for term, want := range map[string]int{"": 11, "k=x": 10} { // t03 was rewritten without its term
+		got, n, err := List(ctx, db, Query[tagged]{Prefix: "tag/", Term: term, Limit: 1, Cache: c})
+		if err != nil || n != want || len(got) != 1 || got[0].ID != "t99" {
+			t.Fatalf("term %q after a write: List = %v, %d, %v; want t99 first of %d", term, got, n, err, want)
+		}
+		got[0].Tags[0] = "changed by the caller"
+		again, _, _ := List(ctx, db, Query[tagged]{Prefix: "tag/", Term: term, Limit: 1, Cache: c})
+		if again[0].Tags[0] != "late" {
+			t.Fatalf("a caller's change reached the listed snapshot: %+v", again)
+		}
+	}
 	if len(c.m) > 4 {
 		t.Fatalf("cache holds %d entries, bound 4", len(c.m))
 	}

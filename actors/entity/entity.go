@@ -77,45 +77,55 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 		}
 	}
 	opts := store.ScanOptions{Prefix: q.Prefix, Reverse: true}
-	var err error
-	if q.Term != "" {
-		err = r.Lookup(ctx, q.Term, opts, func(key string) error {
-			v, gerr := getShared(ctx, r, key, q.Cache)
-			if errors.Is(gerr, store.ErrNotFound) {
-				return nil // deleted between the index read and the get
-			}
-			if gerr != nil {
-				return gerr
-			}
-			keep(v)
-			return nil
-		})
-	} else if bs, ok := r.(store.BorrowScanner); ok && q.Cache != nil {
-		err = bs.ScanBorrowed(ctx, opts, func(key []byte, version uint64, value []byte) error {
-			v, derr := q.Cache.borrowed(key, version, value)
-			if derr != nil {
-				return derr
-			}
-			keep(v)
-			return nil
-		})
-	} else {
-		err = r.Scan(ctx, opts, func(rec store.Record) error {
-			if q.Cache != nil {
-				v, derr := q.Cache.shared(rec)
+	// walk visits every record of the prefix (or term), newest first.
+	walk := func(keep func(T)) error {
+		var err error
+		if q.Term != "" {
+			err = r.Lookup(ctx, q.Term, opts, func(key string) error {
+				v, gerr := getShared(ctx, r, key, q.Cache)
+				if errors.Is(gerr, store.ErrNotFound) {
+					return nil // deleted between the index read and the get
+				}
+				if gerr != nil {
+					return gerr
+				}
+				keep(v)
+				return nil
+			})
+		} else if bs, ok := r.(store.BorrowScanner); ok && q.Cache != nil {
+			err = bs.ScanBorrowed(ctx, opts, func(key []byte, version uint64, value []byte) error {
+				v, derr := q.Cache.borrowed(key, version, value)
 				if derr != nil {
 					return derr
 				}
 				keep(v)
 				return nil
-			}
-			var v T
-			if derr := json.Unmarshal(rec.Value, &v); derr != nil {
-				return fmt.Errorf("decode %q: %w", rec.Key, derr)
-			}
-			keep(v)
-			return nil
-		})
+			})
+		} else {
+			err = r.Scan(ctx, opts, func(rec store.Record) error {
+				if q.Cache != nil {
+					v, derr := q.Cache.shared(rec)
+					if derr != nil {
+						return derr
+					}
+					keep(v)
+					return nil
+				}
+				var v T
+				if derr := json.Unmarshal(rec.Value, &v); derr != nil {
+					return fmt.Errorf("decode %q: %w", rec.Key, derr)
+				}
+				keep(v)
+				return nil
+			})
+		}
+		return err
+	}
+	var err error
+	if li, ok := r.(lastIndexer); ok && q.Cache != nil {
+		err = q.Cache.eachListed(q.Prefix+"\x00"+q.Term, li.LastIndex(), walk, keep)
+	} else {
+		err = walk(keep)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("list %s%s: %w", q.Prefix, q.Term, err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -23,6 +24,7 @@ func main() {
 	flag.StringVar(&cfg.Case, "case", CaseGet, "request measured: get (GET /v1/apps/{id}) or list (GET "+listPath+")")
 	flag.IntVar(&cfg.Apps, "apps", 0, "apps written to the store besides the seed repo's; 0: 1000 for -case list, none for get")
 	out := flag.String("out", "", "also write the report as JSON to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (both sides) to this file")
 	logLevel := flag.String("log-level", "warn", "the node's log level: debug, info, warn or error")
 	flag.Parse()
 	var lvl slog.Level
@@ -32,6 +34,18 @@ func main() {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "apibench: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	r, err := run(ctx, cfg)
 	stop()
@@ -42,6 +56,7 @@ func main() {
 		err = writeJSON(*out, r)
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "apibench:", err)
 		os.Exit(1)
 	}

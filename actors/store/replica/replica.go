@@ -434,6 +434,9 @@ func (r *Replica) Scan(ctx context.Context, opts store.ScanOptions, fn func(stor
 	return r.db.Scan(ctx, opts, fn)
 }
 
+// LastIndex is the local copy's last commit index (store.DB.LastIndex).
+func (r *Replica) LastIndex() uint64 { return r.db.LastIndex() }
+
 // ScanBorrowed implements store.BorrowScanner on the local copy.
 func (r *Replica) ScanBorrowed(ctx context.Context, opts store.ScanOptions, fn func(key []byte, version uint64, value []byte) error) error {
 	return r.db.ScanBorrowed(ctx, opts, fn)
