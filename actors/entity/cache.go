@@ -97,23 +97,38 @@ func (c *Cache[T]) decode(rec store.Record) (T, error) {
 // shared is decode without the copy: the value shares its slices and maps with the cache and
 // must only be read.
 func (c *Cache[T]) shared(rec store.Record) (T, error) {
-	return c.borrowed([]byte(rec.Key), rec.Version, rec.Value)
+	return c.keyed(rec.Key, rec.Version, rec.Value)
 }
 
 // borrowed is shared for a record whose key and value are borrowed from a scan: they are
 // neither kept nor retained by the decoded value.
 func (c *Cache[T]) borrowed(key []byte, version uint64, value []byte) (T, error) {
 	c.mu.RLock()
-	e, ok := c.m[string(key)]
+	e, ok := c.m[string(key)] // no copy of key for a lookup
 	c.mu.RUnlock()
 	if ok && e.version == version {
 		return e.v, nil
 	}
+	return c.add(string(key), version, value)
+}
+
+// keyed is borrowed for a key the caller holds as a string.
+func (c *Cache[T]) keyed(key string, version uint64, value []byte) (T, error) {
+	c.mu.RLock()
+	e, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok && e.version == version {
+		return e.v, nil
+	}
+	return c.add(key, version, value)
+}
+
+// add decodes value and keeps it as key's version, unless a newer version is kept already.
+func (c *Cache[T]) add(key string, version uint64, value []byte) (T, error) {
 	var v T
 	if err := json.Unmarshal(value, &v); err != nil {
 		return v, fmt.Errorf("decode %q: %w", key, err)
 	}
-	k := string(key)
 	c.mu.Lock()
 	if len(c.m) >= c.max {
 		n := 0
@@ -125,8 +140,8 @@ func (c *Cache[T]) borrowed(key []byte, version uint64, value []byte) (T, error)
 			n++
 		}
 	}
-	if cur, ok := c.m[k]; !ok || cur.version < version {
-		c.m[k] = cacheEntry[T]{version: version, v: v}
+	if cur, ok := c.m[key]; !ok || cur.version < version {
+		c.m[key] = cacheEntry[T]{version: version, v: v}
 	}
 	c.mu.Unlock()
 	return v, nil
@@ -145,34 +160,36 @@ func GetCached[T any](ctx context.Context, r store.Reader, key string, c *Cache[
 	if c == nil {
 		return Get[T](ctx, r, key)
 	}
-	rec, err := r.Get(ctx, key)
-	if err != nil {
-		var zero T
-		return zero, 0, fmt.Errorf("get %q: %w", key, err)
-	}
-	if rec.Key == "" {
-		rec.Key = key
-	}
-	v, err := c.decode(rec)
+	v, ver, err := getShared(ctx, r, key, c)
 	if err != nil {
 		return v, 0, err
 	}
-	return v, rec.Version, nil
+	return c.copy(v), ver, nil
 }
 
 // getShared reads key through c (nil: decoding every time); the value is c's own, to be read only.
-func getShared[T any](ctx context.Context, r store.Reader, key string, c *Cache[T]) (T, error) {
+func getShared[T any](ctx context.Context, r store.Reader, key string, c *Cache[T]) (T, uint64, error) {
 	if c == nil {
-		v, _, err := Get[T](ctx, r, key)
-		return v, err
+		return Get[T](ctx, r, key)
+	}
+	var v T
+	var ver uint64
+	if bg, ok := r.(store.BorrowGetter); ok {
+		var decodeErr error
+		err := bg.GetBorrowed(ctx, key, func(version uint64, value []byte) error {
+			v, decodeErr = c.keyed(key, version, value)
+			ver = version
+			return decodeErr
+		})
+		if err != nil && decodeErr == nil {
+			err = fmt.Errorf("get %q: %w", key, err)
+		}
+		return v, ver, err
 	}
 	rec, err := r.Get(ctx, key)
 	if err != nil {
-		var zero T
-		return zero, fmt.Errorf("get %q: %w", key, err)
+		return v, 0, fmt.Errorf("get %q: %w", key, err)
 	}
-	if rec.Key == "" {
-		rec.Key = key
-	}
-	return c.shared(rec)
+	v, err = c.keyed(key, rec.Version, rec.Value)
+	return v, rec.Version, err
 }

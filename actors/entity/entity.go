@@ -82,7 +82,7 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 		var err error
 		if q.Term != "" {
 			err = r.Lookup(ctx, q.Term, opts, func(key string) error {
-				v, gerr := getShared(ctx, r, key, q.Cache)
+				v, _, gerr := getShared(ctx, r, key, q.Cache)
 				if errors.Is(gerr, store.ErrNotFound) {
 					return nil // deleted between the index read and the get
 				}

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // BorrowScanner is implemented by readers (DB, and the replicated store over it) that can
@@ -16,7 +19,45 @@ type BorrowScanner interface {
 	ScanBorrowed(ctx context.Context, opts ScanOptions, fn func(key []byte, version uint64, value []byte) error) error
 }
 
-var _ BorrowScanner = (*DB)(nil)
+// BorrowGetter is implemented by readers (DB, and the replicated store over it) that can read
+// one record without copying it.
+type BorrowGetter interface {
+	// GetBorrowed is Get passing the record's version and value to fn, valid only during fn;
+	// it returns an error wrapping ErrNotFound, or fn's error. Index terms are not decoded.
+	GetBorrowed(ctx context.Context, key string, fn func(version uint64, value []byte) error) error
+}
+
+var (
+	_ BorrowScanner = (*DB)(nil)
+	_ BorrowGetter  = (*DB)(nil)
+)
+
+// GetBorrowed implements BorrowGetter.
+func (d *DB) GetBorrowed(ctx context.Context, key string, fn func(version uint64, value []byte) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := validateKey(key); err != nil {
+		return fmt.Errorf("get: %w", err)
+	}
+	if err := d.acquire(); err != nil {
+		return err
+	}
+	defer d.release()
+	v, closer, err := d.db.Get(dataKey(key))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return fmt.Errorf("get %.64q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("store: get %.64q: %w", key, err)
+	}
+	defer closer.Close()
+	version, value, err := skipTerms(v)
+	if err != nil {
+		return fmt.Errorf("store: get %.64q: %w", key, err)
+	}
+	return fn(version, value)
+}
 
 // ScanBorrowed implements BorrowScanner.
 func (d *DB) ScanBorrowed(ctx context.Context, opts ScanOptions, fn func(key []byte, version uint64, value []byte) error) error {
