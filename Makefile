@@ -6,7 +6,7 @@ LISTEN    ?= 127.0.0.1:9080
 GOFLAGS_BUILD = -trimpath -ldflags="-s -w"
 # Packages whose tests start several protoactor cluster members: the library races on its own,
 # so they run without -race (their files carry `//go:build !race`).
-MULTI_PKGS = ./cluster/... ./actors/relay/ ./actors/store/replica/ ./bench/raftbench/
+MULTI_PKGS = ./cluster/... ./actors/relay/ ./actors/localroute/ ./actors/store/replica/ ./bench/raftbench/
 
 # What `make test-deps` (scripts/test-deps.sh) found: `export PITRIX_KUBECONFIG=...` for the tests.
 # test-race and test-multi source it when it exists, so they also run alone (your own

@@ -44,6 +44,12 @@ func (e *permanentError) Error() string        { return e.err.Error() }
 func (e *permanentError) Unwrap() error        { return e.err }
 func (e *permanentError) Is(target error) bool { return target == ErrPermanent }
 
+// ErrUnreachable marks a task failure because what the task acts on is down for now (the node
+// a local runtime belongs to): once the task's attempts are spent, the job engine does not
+// fail the job but parks it, unfinished, with the task's error; the next resume round (the
+// raft leader pokes every cluster with an unfinished job) runs it again from that task.
+var ErrUnreachable = errors.New("providers: unreachable for now")
+
 // ClusterSpec is what a provider knows of the app cluster a job acts on.
 type ClusterSpec struct {
 	ID        string
@@ -77,6 +83,9 @@ type RuntimeSpec struct {
 	ID         string
 	Zone       string // a namespace for kubernetes
 	Credential Credential
+	// Node is the control-plane node the runtime belongs to (a local runtime's machine); ""
+	// for runtimes any node reaches alike.
+	Node string
 }
 
 // PlanRequest asks a provider for the plan of one action.
@@ -158,6 +167,9 @@ type Observed struct {
 type TaskResult struct {
 	Output   string    // for people: what was done ("installed revision 1", "unchanged")
 	Observed *Observed // what changed in the cluster, if anything
+	// Skipped is the error of a task that failed but was passed over, as the job asked (a
+	// forced delete): the engine records the task as skipped with it and goes on.
+	Skipped string
 }
 
 // Operator is a provider that runs app clusters: it plans actions into task layers and

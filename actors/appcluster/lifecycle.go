@@ -27,10 +27,12 @@ var lifecycle = map[string]step{
 	providers.ActionRollback:    {[]string{StatusActive, StatusFailed}, TransRollingBack, StatusActive},
 	providers.ActionUpdateEnv:   {[]string{StatusActive, StatusFailed}, TransUpdating, StatusActive},
 	providers.ActionDelete:      {[]string{StatusActive, StatusStopped, StatusFailed, StatusPending}, TransDeleting, StatusDeleted},
-	providers.ActionCease:       {[]string{StatusActive, StatusStopped, StatusFailed, StatusDeleted, StatusPending}, TransCeasing, StatusCeased},
-	providers.ActionRecover:     {[]string{StatusDeleted}, TransRecovering, StatusActive},
-	providers.ActionRestart:     {[]string{StatusActive, StatusFailed}, TransStarting, StatusActive},
-	providers.ActionService:     {[]string{StatusActive}, TransUpdating, StatusActive},
+	// Cease purges what delete left: a cluster that is not deleted is refused (409); delete it
+	// first (with force if its stop or destroy commands fail).
+	providers.ActionCease:   {[]string{StatusDeleted}, TransCeasing, StatusCeased},
+	providers.ActionRecover: {[]string{StatusDeleted}, TransRecovering, StatusActive},
+	providers.ActionRestart: {[]string{StatusActive, StatusFailed}, TransStarting, StatusActive},
+	providers.ActionService: {[]string{StatusActive}, TransUpdating, StatusActive},
 }
 
 // Actions lists the actions of POST /v1/clusters/{id}/{action} and DELETE (delete).

@@ -19,6 +19,8 @@ func TestCheck(t *testing.T) {
 		{StatusActive, "recover", "", "", false},
 		{StatusDeleted, "cease", TransCeasing, StatusCeased, true},
 		{StatusCeased, "cease", "", "", false},
+		{StatusActive, "cease", "", "", false},
+		{StatusFailed, "cease", "", "", false},
 		{StatusActive, "explode", "", "", false},
 	}
 	for _, c := range cases {

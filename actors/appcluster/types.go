@@ -39,6 +39,8 @@ const (
 	JobWorking    = "working"
 	JobSuccessful = "successful"
 	JobFailed     = "failed"
+	// TaskSkipped is a task that failed and was passed over (a forced delete or cease).
+	TaskSkipped = "skipped"
 )
 
 // Node is one node (instance) of an app cluster.
@@ -138,8 +140,11 @@ type ActionInput struct {
 	Role      string          `json:"role,omitempty"`       // add_nodes
 	Count     int             `json:"count,omitempty"`      // add_nodes
 	NodeIDs   []string        `json:"node_ids,omitempty"`   // delete_nodes
-	Roles     []ResizeRole    `json:"roles,omitempty"`      // resize
-	Service   string          `json:"service,omitempty"`    // service: a custom service's name
+	// Force (delete, cease) skips the app's stop and destroy commands that fail, recording
+	// each as a skipped task with its error, so the instances are always removed.
+	Force   bool         `json:"force,omitempty"`
+	Roles   []ResizeRole `json:"roles,omitempty"`   // resize
+	Service string       `json:"service,omitempty"` // service: a custom service's name
 	// Spec is the rendered spec the job leads to (VM apps); set by the control plane, never
 	// taken from a caller.
 	Spec json.RawMessage `json:"spec,omitempty"`

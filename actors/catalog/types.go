@@ -92,6 +92,15 @@ type RepoSource struct {
 	Credential *RepoCredential `json:"credential"`
 }
 
+// PackageOrigin is what an upload request says of its package besides the bytes: the name and
+// version (form fields or query) and the file name. A VM package without package.json (an
+// AppCenter package) takes its name and version from them (see spec.Origin).
+type PackageOrigin struct {
+	Name     string `json:"name,omitempty"`
+	Version  string `json:"version,omitempty"`
+	FileName string `json:"file_name,omitempty"`
+}
+
 // ValidateResult answers a validate call.
 type ValidateResult struct {
 	OK     bool              `json:"ok"`
@@ -109,19 +118,31 @@ const (
 
 // RepoEvent records one index run of a repo.
 type RepoEvent struct {
-	ID              string     `json:"id"`
-	RepoID          string     `json:"repo_id"`
-	Trigger         string     `json:"trigger"` // manual | schedule | create
-	Status          string     `json:"status"`
-	Result          string     `json:"result"`
-	AppsAdded       int        `json:"apps_added"`
-	VersionsAdded   int        `json:"versions_added"`
-	VersionsUpdated int        `json:"versions_updated"`
-	VersionsRemoved int        `json:"versions_removed"`
-	Skipped         bool       `json:"skipped"` // the index was unchanged (ETag or digest)
-	CreatedAt       time.Time  `json:"created_at"`
-	StartedAt       *time.Time `json:"started_at,omitempty"`
-	FinishedAt      *time.Time `json:"finished_at,omitempty"`
+	ID              string `json:"id"`
+	RepoID          string `json:"repo_id"`
+	Trigger         string `json:"trigger"` // manual | schedule | create
+	Status          string `json:"status"`
+	Result          string `json:"result"`
+	AppsAdded       int    `json:"apps_added"`
+	VersionsAdded   int    `json:"versions_added"`
+	VersionsUpdated int    `json:"versions_updated"`
+	VersionsRemoved int    `json:"versions_removed"`
+	Skipped         bool   `json:"skipped"` // the index was unchanged (ETag or digest)
+	// Refused are the index's versions that were not listed because their package fails the
+	// checks of upload and create (or could not be fetched), each with every problem; at most
+	// 100 are listed (the result counts them all).
+	Refused    []RefusedPackage `json:"refused,omitempty"`
+	CreatedAt  time.Time        `json:"created_at"`
+	StartedAt  *time.Time       `json:"started_at,omitempty"`
+	FinishedAt *time.Time       `json:"finished_at,omitempty"`
+}
+
+// RefusedPackage is one index version the indexer did not list, and why.
+type RefusedPackage struct {
+	Name     string            `json:"name"`
+	Version  string            `json:"version"`
+	URL      string            `json:"url"`
+	Problems map[string]string `json:"problems"`
 }
 
 // Maintainer names a person responsible for an app.

@@ -77,15 +77,15 @@ func (p *Plane) Frontgates(ctx context.Context, pr identity.Principal) ([]inspec
 		return nil, fault.Forbidden("only an admin may list frontgates")
 	}
 	out := []inspect.FrontgateInfo{}
-	members := map[string]bool{}
+	members, names := map[string]bool{}, map[string]string{}
 	for _, m := range p.node.Nodes() {
-		members[m.ID] = m.Status == "alive"
+		members[m.ID], names[m.ID] = m.Status == "alive", m.Name
 	}
 	err := entity.Each(ctx, p.st, frontgate.Prefix, "", func(s frontgate.Session, _ uint64) error {
 		// A stream held by a node that is gone is gone with it (its disconnect may not have
 		// been recorded).
 		connected := s.Connected && members[s.Node]
-		fi := inspect.FrontgateInfo{ID: s.ID, VPC: s.VPC, RuntimeID: s.RuntimeID, Node: s.Node, Connected: connected, LastSeen: s.LastSeen, Drones: []string{}}
+		fi := inspect.FrontgateInfo{ID: s.ID, VPC: s.VPC, RuntimeID: s.RuntimeID, Node: s.Node, NodeName: names[s.Node], Connected: connected, LastSeen: s.LastSeen, Drones: []string{}}
 		if connected && p.drones != nil {
 			dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			ids, err := p.drones(dctx, s.ID)

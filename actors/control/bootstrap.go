@@ -11,22 +11,48 @@ import (
 	"github.com/pitrix/pitrix/providers/local"
 )
 
-// EnsureLocalRuntime registers the embedded local runtime for the admin unless a local runtime
-// exists already. It returns the runtime's id.
-func (p *Plane) EnsureLocalRuntime(ctx context.Context, admin identity.Principal) (string, error) {
+// EnsureLocalRuntime registers this node's local runtime for the admin unless it exists
+// already, and returns its id. Each node has its own (its instances are its processes and
+// files), named after the node and recording it (runtime.Runtime.Node). A local runtime of no
+// node, made by a version that did not record one, is claimed by this node when mine says its
+// instances are here, or when this node is the cluster's only one (lone is true).
+func (p *Plane) EnsureLocalRuntime(ctx context.Context, admin identity.Principal, mine func(runtimeID string) bool, lone bool) (string, error) {
 	existing, _, err := entity.List(ctx, p.st, entity.Query[runtime.Runtime]{
-		Prefix: runtime.RuntimePrefix, Limit: 1,
-		Keep: func(r runtime.Runtime) bool { return r.Provider == local.Name },
+		Prefix: runtime.RuntimePrefix,
+		Keep: func(r runtime.Runtime) bool {
+			return r.Provider == local.Name && r.Status != catalog.StatusDeleted && (r.Node == p.self || r.Node == "")
+		},
 	})
 	if err != nil {
 		return "", fault.Unavailable(err, "list runtimes")
 	}
-	if len(existing) > 0 {
-		return existing[0].ID, nil
+	for _, r := range existing {
+		if r.Node == p.self {
+			return r.ID, nil
+		}
+	}
+	for _, r := range existing {
+		if p.self != "" && (lone || (mine != nil && mine(r.ID))) {
+			rt, err := p.runtimeCommand(ctx, r.ID, runtime.OpClaim, admin, p.self)
+			if err != nil {
+				return "", err
+			}
+			if rt.Node == p.self {
+				p.log.Info("claimed the local runtime of no node", "runtime_id", r.ID, "node", p.self)
+				return r.ID, nil
+			}
+		}
+	}
+	name, desc := "local", "this machine: each instance a sandbox (its own root over the host's, mount and PID namespaces) with a Drone on a loopback address"
+	if p.self != "" {
+		name = "local-" + p.self
+		if len(name) > 64 {
+			name = name[:64]
+		}
+		desc = "node " + p.self + ": each instance a sandbox (its own root over the host's, mount and PID namespaces) with a Drone on a loopback address"
 	}
 	rt, err := p.CreateRuntime(ctx, admin, runtime.RuntimeInput{
-		Name: "local", Description: "this machine: each instance a sandbox (its own root over the host's, mount and PID namespaces) with a Drone on a loopback address",
-		Provider: local.Name, Zone: local.Zone, Labels: map[string]string{"env": "dev"},
+		Name: name, Description: desc, Provider: local.Name, Zone: local.Zone, Labels: map[string]string{"env": "dev"},
 	})
 	if err != nil {
 		return "", err

@@ -24,6 +24,7 @@ import (
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/helm/chart"
+	"github.com/pitrix/pitrix/providers/pkgcheck"
 	"github.com/pitrix/pitrix/providers/vm/spec"
 )
 
@@ -181,13 +182,9 @@ func (p *Plane) checkConf(ctx context.Context, clusterID string, v *catalog.Vers
 		b, _ := json.Marshal(obj)
 		return b, nil, nil
 	}
-	files, err := packageFiles(pkg)
+	sp, err := p.vmPackage(ctx, v, pkg)
 	if err != nil {
-		return nil, nil, fault.Precondition("package of %s does not open: %v", v.ID, err)
-	}
-	sp, err := spec.Load(files)
-	if err != nil {
-		return nil, nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
+		return nil, nil, err
 	}
 	merged, err := sp.Merge(obj)
 	if err != nil {
@@ -211,6 +208,20 @@ func (p *Plane) checkConf(ctx context.Context, clusterID string, v *catalog.Vers
 	conf, _ = json.Marshal(merged)
 	rendered, _ = json.Marshal(cl)
 	return conf, rendered, nil
+}
+
+// vmPackage loads version v's VM package as upload and index checked it (pkgcheck): a package
+// without package.json is named by its app and version.
+func (p *Plane) vmPackage(ctx context.Context, v *catalog.Version, pkg []byte) (*spec.Package, error) {
+	a, _, err := entity.Get[catalog.App](ctx, p.st, catalog.AppKey(v.AppID))
+	if err != nil {
+		return nil, fault.Unavailable(err, "read app %s", v.AppID)
+	}
+	sp, err := pkgcheck.Load(pkg, versionOrigin(a.Name, v))
+	if err != nil {
+		return nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
+	}
+	return sp, nil
 }
 
 // confObject reads conf as an object: JSON, or a string of YAML (Helm values).
@@ -292,6 +303,9 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		return nil, fault.InvalidField("action", fmt.Sprintf("%q is not one of %s", action, strings.Join(appcluster.Actions(), ", ")))
 	}
 	in.Spec = nil // only ever set here
+	if in.Force && action != providers.ActionDelete && action != providers.ActionCease {
+		return nil, fault.InvalidField("force", fmt.Sprintf("only delete and cease take force, not %s", action))
+	}
 	vm := c.AppType != catalog.AppTypeHelm
 	rt, _, err := entity.Get[runtime.Runtime](ctx, p.st, runtime.RuntimeKey(c.RuntimeID))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -413,13 +427,9 @@ func (p *Plane) carryConf(ctx context.Context, c appcluster.Cluster, versionID s
 	if err != nil {
 		return nil, err
 	}
-	files, err := packageFiles(pkg)
+	sp, err := p.vmPackage(ctx, &v, pkg)
 	if err != nil {
-		return nil, fault.Precondition("package of %s does not open: %v", v.ID, err)
-	}
-	sp, err := spec.Load(files)
-	if err != nil {
-		return nil, fault.Precondition("package of %s is invalid: %v", v.ID, err)
+		return nil, err
 	}
 	cur, err := confObject(c.Conf)
 	if err != nil {
@@ -659,7 +669,7 @@ func (p *Plane) RuntimeSpec(ctx context.Context, id string) (providers.RuntimeSp
 	if err != nil {
 		return providers.RuntimeSpec{}, fmt.Errorf("read runtime %s: %w", id, err)
 	}
-	spec := providers.RuntimeSpec{ID: id, Zone: rt.Zone}
+	spec := providers.RuntimeSpec{ID: id, Zone: rt.Zone, Node: rt.Node}
 	if rt.CredentialID != "" {
 		c, _, err := entity.Get[runtime.StoredCredential](ctx, p.st, runtime.CredentialKey(rt.CredentialID))
 		if err != nil {

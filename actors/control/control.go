@@ -51,6 +51,9 @@ type Deps struct {
 	Drones func(ctx context.Context, frontgateID string) ([]string, error)
 	// Health, when set, returns the last health report of an instance (ok false: none).
 	Health func(instanceID string) (healthy, ok bool)
+	// NodeName is this node's name: a local runtime created through this node belongs to it
+	// (runtime.Runtime.Node). Empty: local runtimes record no node (a lone node's tests).
+	NodeName string
 }
 
 // Plane implements the control plane's API. It is safe for concurrent use.
@@ -69,6 +72,7 @@ type Plane struct {
 	drones func(ctx context.Context, frontgateID string) ([]string, error)
 	health func(instanceID string) (healthy, ok bool)
 	audit  *audit.Log
+	self   string // Deps.NodeName
 	// Decoded app and repo records by version, for the store page's hot reads (appcache.go).
 	apps  *entity.Cache[catalog.App]
 	repos *entity.Cache[catalog.Repo]
@@ -88,7 +92,7 @@ func New(d Deps) (*Plane, error) {
 	d.Identity.SetLogger(d.Logger.With("component", "identity"))
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
 		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones, health: d.Health,
-		audit: audit.New(d.Store, d.IDs), apps: newAppCache(), repos: newRepoCache()}, nil
+		audit: audit.New(d.Store, d.IDs), self: d.NodeName, apps: newAppCache(), repos: newRepoCache()}, nil
 }
 
 // Authenticate implements the REST front's Authenticator.

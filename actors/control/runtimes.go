@@ -239,6 +239,10 @@ func (p *Plane) CreateRuntime(ctx context.Context, pr identity.Principal, in run
 	now := p.now()
 	rt := runtime.Runtime{ID: p.ids.Next("runtime"), Name: in.Name, Description: in.Description, Provider: in.Provider, Zone: in.Zone,
 		CredentialID: in.CredentialID, Labels: in.Labels, Test: in.Test, Owner: pr.UserID, Status: catalog.StatusActive, CreatedAt: now, UpdatedAt: now}
+	if rt.Provider == local.Name {
+		// The local runtime is this machine: the node that took the request.
+		rt.Node = p.self
+	}
 	if err := checkRuntimeTrust(pr, rt.Provider); err != nil {
 		return nil, err
 	}

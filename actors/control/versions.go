@@ -17,6 +17,7 @@ import (
 	"github.com/pitrix/pitrix/actors/repo/source"
 	"github.com/pitrix/pitrix/actors/runtime"
 	"github.com/pitrix/pitrix/actors/store"
+	"github.com/pitrix/pitrix/providers/vm/spec"
 )
 
 func (p *Plane) readVersion(ctx context.Context, vw *viewer, id string) (catalog.Version, uint64, error) {
@@ -35,14 +36,21 @@ func (p *Plane) readVersion(ctx context.Context, vw *viewer, id string) (catalog
 
 // UploadApp creates an app with its first version from a package (appID ""), or adds a version
 // to an app. Everything is written in one atomic batch, or nothing is.
-func (p *Plane) UploadApp(ctx context.Context, pr identity.Principal, appID, appType string, pkg []byte) (*catalog.App, *catalog.Version, error) {
+func (p *Plane) UploadApp(ctx context.Context, pr identity.Principal, appID, appType string, pkg []byte, po catalog.PackageOrigin) (*catalog.App, *catalog.Version, error) {
 	if pr.Role == identity.RoleUser {
 		return nil, nil, fault.Forbidden("only an admin, an isv or a developer may upload apps")
 	}
 	if appType != catalog.AppTypeVM && appType != catalog.AppTypeHelm {
 		return nil, nil, fault.InvalidField("type", fmt.Sprintf("%q is not vm or helm", appType))
 	}
-	info, err := inspectPackage(appType, pkg)
+	origin := spec.Origin{Upload: spec.Ident{Name: po.Name, Version: po.Version}, FileName: po.FileName}
+	if appID != "" && origin.Upload.Name == "" {
+		// A new version of an app is of that app, whatever its file is called.
+		if a, _, err := p.readApp(ctx, p.viewer(ctx, pr), appID); err == nil {
+			origin.Upload.Name = a.Name
+		}
+	}
+	info, err := inspectPackage(appType, pkg, origin)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -78,7 +86,7 @@ func (p *Plane) UploadApp(ctx context.Context, pr identity.Principal, appID, app
 			return nil, nil, fault.InvalidField("type", fmt.Sprintf("app %s is a %s app, the package was uploaded as %s", appID, a.Type, appType))
 		}
 		if a.Name != info.Name {
-			return nil, nil, fault.Invalid("the package is of another app", map[string]string{"package.json": fmt.Sprintf("name %q, the app is %q", info.Name, a.Name)})
+			return nil, nil, fault.Invalid("the package is of another app", map[string]string{"name": fmt.Sprintf("the package is %q, the app is %q", info.Name, a.Name)})
 		}
 		found := false
 		_ = p.st.Lookup(ctx, catalog.TermVersionName(a.ID, info.Version), store.ScanOptions{Prefix: catalog.VersionPrefix}, func(string) error {
@@ -95,10 +103,7 @@ func (p *Plane) UploadApp(ctx context.Context, pr identity.Principal, appID, app
 		PackageSize: int64(len(pkg)), HasPackage: true, Owner: app.Owner, CreatedAt: now, UpdatedAt: now}
 	app.LatestVersionID = v.ID
 	app.Description, app.Home, app.Icon = info.Description, info.Home, info.Icon
-	app.Keywords, app.Maintainers = orEmpty(info.Keywords), info.Maintainers
-	if app.Maintainers == nil {
-		app.Maintainers = []catalog.Maintainer{}
-	}
+	app.Keywords, app.Maintainers = orEmpty(info.Keywords), maintainers(info.Maintainers)
 	app.UpdatedAt = now
 	ops := []store.Op{
 		{Key: catalog.PackageKey(v.ID), Value: pkg, Expect: store.Absent},
@@ -119,11 +124,11 @@ func orEmpty(s []string) []string {
 }
 
 // ValidatePackage checks a package without storing it.
-func (p *Plane) ValidatePackage(_ context.Context, _ identity.Principal, appType string, pkg []byte) catalog.ValidateResult {
+func (p *Plane) ValidatePackage(_ context.Context, _ identity.Principal, appType string, pkg []byte, po catalog.PackageOrigin) catalog.ValidateResult {
 	if appType != catalog.AppTypeVM && appType != catalog.AppTypeHelm {
 		return catalog.ValidateResult{OK: false, Error: fmt.Sprintf("type %q is not vm or helm", appType)}
 	}
-	if _, err := inspectPackage(appType, pkg); err != nil {
+	if _, err := inspectPackage(appType, pkg, spec.Origin{Upload: spec.Ident{Name: po.Name, Version: po.Version}, FileName: po.FileName}); err != nil {
 		var fe *fault.Error
 		if errors.As(err, &fe) {
 			return catalog.ValidateResult{OK: false, Error: fe.Message, Errors: fe.Details}

@@ -46,7 +46,8 @@ type FrontgateInfo struct {
 	ID        string    `json:"id"`
 	VPC       string    `json:"vpc"`
 	RuntimeID string    `json:"runtime_id"`
-	Node      string    `json:"node"` // the control-plane node holding its stream
+	Node      string    `json:"node"`                // the control-plane node holding its stream (its id)
+	NodeName  string    `json:"node_name,omitempty"` // that node's name, while it is a member
 	Connected bool      `json:"connected"`
 	LastSeen  time.Time `json:"last_seen"`
 	Drones    []string  `json:"drones"`

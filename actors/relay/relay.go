@@ -103,10 +103,40 @@ func (r *Relay) Run(ctx context.Context) error {
 				op = frontgate.OpConnected
 			}
 			body, _ := json.Marshal(ev)
-			if _, err := r.command(ctx, id, op, body); err != nil && ctx.Err() == nil {
-				r.log.Warn("report stream change", "frontgate", id, "op", op, "err", err)
-			}
+			r.report(ctx, id, op, body)
 		}
+	}
+}
+
+// reportFor bounds how long Run keeps trying to report one stream change.
+const reportFor = time.Minute
+
+// report tells the session actor of a stream change, trying again while the store cannot take
+// it (a raft election after a node died: the very moment Frontgates move) for up to reportFor.
+// A change not reported would leave the session naming a node that no longer holds the stream.
+func (r *Relay) report(ctx context.Context, id, op string, body []byte) {
+	deadline := time.Now().Add(reportFor)
+	wait := 200 * time.Millisecond
+	for {
+		_, err := r.command(ctx, id, op, body)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if fault.Is(err, fault.CodeInvalid) || fault.Is(err, fault.CodePermission) {
+			r.log.Warn("report stream change", "frontgate", id, "op", op, "err", err)
+			return // trying again cannot help
+		}
+		if time.Now().After(deadline) {
+			r.log.Warn("report stream change: giving up", "frontgate", id, "op", op, "err", err)
+			return
+		}
+		r.log.Info("report stream change: trying again", "frontgate", id, "op", op, "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
 	}
 }
 

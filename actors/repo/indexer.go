@@ -130,12 +130,25 @@ func (ix *Indexer) Run(ctx context.Context, r catalog.StoredRepo, ev *catalog.Re
 	if err != nil {
 		return fmt.Errorf("read index of repo %s (%s): %w", r.ID, r.URL, err)
 	}
+	prev := source.Validators{ETag: state.ETag, LastModified: state.LastModified}
 	state.ETag, state.LastModified = fetched.ETag, fetched.LastModified
-	if err := ix.apply(ctx, r, charts, ev, now); err != nil {
+	retry, err := ix.apply(ctx, r, charts, ev, now)
+	if err != nil {
 		return err
 	}
-	state.Digest = stats.Digest
 	ev.Result = fmt.Sprintf("%d charts, %d versions read", stats.Charts, stats.Versions)
+	if len(ev.Refused) > 0 {
+		ev.Result += fmt.Sprintf("; %d refused: %s", len(ev.Refused), refusedSummary(ev.Refused))
+		if len(ev.Refused) > maxRefusedListed {
+			ev.Refused = ev.Refused[:maxRefusedListed] // the event stays small; the count is in the result
+		}
+	}
+	if retry {
+		// A package could not be fetched: read the index again next time.
+		state.ETag, state.LastModified = prev.ETag, prev.LastModified
+	} else {
+		state.Digest = stats.Digest
+	}
 	return ix.saveState(ctx, state, stateVer, ev, now)
 }
 
@@ -161,24 +174,27 @@ type storedVersion struct {
 	changed bool
 }
 
-// apply diffs the index against the repo's catalog records and writes the difference.
-func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[string][]entry, ev *catalog.RepoEvent, now time.Time) error {
+// apply diffs the index against the repo's catalog records and writes the difference. The
+// packages of new and changed VM versions are fetched and checked first (pkgcheck, as upload and
+// create do): a version that fails is not listed (one listed before is marked removed) and is
+// named in ev.Refused with its problems. retry reports a package that could not be fetched.
+func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[string][]entry, ev *catalog.RepoEvent, now time.Time) (retry bool, err error) {
 	// The run's copy may be older than the fetch: visibility and default status decide
 	// whether versions skip review, so take them as they are now.
 	if cur, _, err := entity.Get[catalog.StoredRepo](ctx, ix.Store, catalog.RepoKey(r.ID)); err == nil {
 		r.Visibility, r.AppDefaultStatus = cur.Visibility, cur.AppDefaultStatus
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("read repo %s: %w", r.ID, err)
+		return false, fmt.Errorf("read repo %s: %w", r.ID, err)
 	}
 	apps := map[string]*storedApp{} // by app name
 	byID := map[string]*storedApp{}
-	err := entity.Each(ctx, ix.Store, catalog.AppPrefix, catalog.TermRepo(r.ID), func(a catalog.App, ver uint64) error {
+	err = entity.Each(ctx, ix.Store, catalog.AppPrefix, catalog.TermRepo(r.ID), func(a catalog.App, ver uint64) error {
 		sa := &storedApp{app: a, version: ver, versions: map[string]*storedVersion{}}
 		apps[a.Name], byID[a.ID] = sa, sa
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("list apps of repo %s: %w", r.ID, err)
+		return false, fmt.Errorf("list apps of repo %s: %w", r.ID, err)
 	}
 	err = entity.Each(ctx, ix.Store, catalog.VersionPrefix, catalog.TermRepo(r.ID), func(v catalog.Version, ver uint64) error {
 		if sa := byID[v.AppID]; sa != nil {
@@ -187,13 +203,16 @@ func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[s
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("list versions of repo %s: %w", r.ID, err)
+		return false, fmt.Errorf("list versions of repo %s: %w", r.ID, err)
 	}
 	status := catalog.StatusDraft
 	if r.AppDefaultStatus == catalog.StatusActive {
 		status = catalog.StatusActive
 	}
 	appType := catalog.AppTypeOf(r.Providers)
+	if appType == catalog.AppTypeVM {
+		charts, retry = ix.checkNew(ctx, r, appType, apps, charts, ev)
+	}
 	names := make([]string, 0, len(charts))
 	for n := range charts {
 		names = append(names, n)
@@ -259,7 +278,44 @@ func (ix *Indexer) apply(ctx context.Context, r catalog.StoredRepo, charts map[s
 			sa.app.UpdatedAt = now
 		}
 	}
-	return ix.write(ctx, r.ID, apps)
+	return retry, ix.write(ctx, r.ID, apps)
+}
+
+// checkNew checks the packages of the entries that are new or changed against apps and returns
+// charts without the refused ones (see apply).
+func (ix *Indexer) checkNew(ctx context.Context, r catalog.StoredRepo, appType string, apps map[string]*storedApp, charts map[string][]entry, ev *catalog.RepoEvent) (map[string][]entry, bool) {
+	var todo []entry
+	for name, es := range charts {
+		sa := apps[name]
+		for _, e := range es {
+			if sa == nil || sa.versions[e.version] == nil || versionDiffers(&sa.versions[e.version].v, e) {
+				todo = append(todo, e)
+			}
+		}
+	}
+	rs, retry := ix.checkEntries(ctx, r, appType, todo)
+	if len(rs) == 0 {
+		return charts, retry
+	}
+	ev.Refused = rs
+	bad := map[[2]string]bool{}
+	for _, x := range rs {
+		bad[[2]string{x.Name, x.Version}] = true
+		ix.logger().Warn("package refused", "repo_id", r.ID, "name", x.Name, "version", x.Version, "problems", x.Problems)
+	}
+	out := make(map[string][]entry, len(charts))
+	for name, es := range charts {
+		kept := make([]entry, 0, len(es))
+		for _, e := range es {
+			if !bad[[2]string{e.name, e.version}] {
+				kept = append(kept, e)
+			}
+		}
+		if len(kept) > 0 || apps[name] != nil {
+			out[name] = kept
+		}
+	}
+	return out, retry
 }
 
 func versionDiffers(v *catalog.Version, e entry) bool {
@@ -359,6 +415,13 @@ func (ix *Indexer) write(ctx context.Context, repoID string, apps map[string]*st
 		}
 	}
 	return flush()
+}
+
+func (ix *Indexer) logger() *slog.Logger {
+	if ix.Logger != nil {
+		return ix.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 func (ix *Indexer) now() time.Time {

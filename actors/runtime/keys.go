@@ -48,6 +48,10 @@ const (
 	OpUpdate = "update" // body: a RuntimePatch, already checked by the caller
 	OpDelete = "delete"
 	OpGet    = "get"
+	// OpClaim records the node a local runtime of no node belongs to; body: the node's name
+	// (a JSON string).
+	// A runtime that names a node already is left as it is (and answered as it is).
+	OpClaim = "claim"
 )
 
 // ApplyTo applies the non-nil fields of p to rt.

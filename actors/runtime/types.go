@@ -37,7 +37,12 @@ type Runtime struct {
 	// Test marks a runtime for trying versions that are not yet active: its owner may
 	// deploy their own draft, submitted or unreviewed versions to it. Other runtimes take
 	// only active, reviewed versions.
-	Test      bool      `json:"test"`
+	Test bool `json:"test"`
+	// Node is the control-plane node a local runtime belongs to: its instances are processes
+	// and files of that machine, so every driver call for the runtime runs on that node,
+	// whichever node hosts the app-cluster actor. Empty for other providers (and for a local
+	// runtime of a version that did not record it: see control.Plane.EnsureLocalRuntime).
+	Node      string    `json:"node,omitempty"`
 	Owner     string    `json:"owner"`
 	Status    string    `json:"status"` // active | deleted
 	CreatedAt time.Time `json:"created_at"`

@@ -121,6 +121,7 @@ func runFrontgate(ctx context.Context, args []string, getenv func(string) string
 	f.str(&cfg.ID, "id", "", "this Frontgate's id, fg-...; must match its certificate")
 	f.str(&cfg.VPC, "vpc", "", "the VPC it serves")
 	f.str(&control, "control", "", "control-plane edge listeners, HOST:PORT[,...], tried in turn")
+	f.str(&cfg.ControlFile, "control-file", "", "a file of control-plane edge listeners, read again before every dial; its list, when it has one, replaces --control")
 	f.str(&cfg.DroneListen, "listen", "127.0.0.1:0", "where Drones connect; port 0 picks one")
 	f.str(&cfg.DataDir, "data-dir", "", "the metadata store and bundles; they survive restarts")
 	f.str(&cfg.CertFile, "cert", "", "PEM certificate of kind frontgate, issued by the control plane's CA")

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -196,4 +199,48 @@ func putNodeRecord(ctx context.Context, st store.Store, n nodeRecord) error {
 		return fmt.Errorf("record node %s: %w", n.Name, err)
 	}
 	return nil
+}
+
+// controlAddrs returns the local driver's Config.Control: every node's edge address, from the
+// node records, this node's (self()) first and the others by name, so that a Frontgate redials
+// another node when this one dies. A store that cannot be read gives this node's alone.
+func controlAddrs(st store.Store, name string, self func() string, log *slog.Logger) func() string {
+	return func() string {
+		own := self()
+		if own == "" {
+			return ""
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		addrs := []string{own}
+		var others []nodeRecord
+		err := st.Scan(ctx, store.ScanOptions{Prefix: nodeRecordPrefix}, func(r store.Record) error {
+			var n nodeRecord
+			if json.Unmarshal(r.Value, &n) == nil && n.Name != name && n.Edge != "" {
+				others = append(others, n)
+			}
+			return nil
+		})
+		if err != nil {
+			log.Warn("read the node records for the frontgates' control addresses; giving this node's only", "err", err)
+			return own
+		}
+		sort.Slice(others, func(i, j int) bool { return others[i].Name < others[j].Name })
+		for _, n := range others {
+			if !slices.Contains(addrs, n.Edge) {
+				addrs = append(addrs, n.Edge)
+			}
+		}
+		return strings.Join(addrs, ",")
+	}
+}
+
+// loneNode reports whether the store records no node but one (this one).
+func loneNode(ctx context.Context, st store.Store) bool {
+	count := 0
+	err := st.Scan(ctx, store.ScanOptions{Prefix: nodeRecordPrefix}, func(store.Record) error {
+		count++
+		return nil
+	})
+	return err == nil && count <= 1
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
 	"github.com/pitrix/pitrix/actors/inspect"
+	"github.com/pitrix/pitrix/actors/localroute"
 	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/actors/repo"
 	"github.com/pitrix/pitrix/actors/repo/source"
@@ -267,7 +268,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	// node has its id, through link.
 	link := &edgeLink{}
 	// Instances run in sandboxes that never see the data dir, the join token or the CLI's token.
-	drv, err := driver.New(driver.Config{Dir: filepath.Join(dataDir, "local"), Control: link.Addr, Issuer: link,
+	drv, err := driver.New(driver.Config{Dir: filepath.Join(dataDir, "local"), Control: controlAddrs(st, nodeName, link.Addr, log), Issuer: link,
 		Base: cfg.LocalBase, Hide: sandboxHidden(dataDir, cfg.JoinTokenFile), Logger: log.With("component", "local-driver")})
 	if err != nil {
 		return err
@@ -275,7 +276,12 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	if err := drv.Probe(ctx); err != nil {
 		log.Warn("the local runtime cannot sandbox instances here and will refuse to run packages", "err", err)
 	}
-	localOp, err := vm.New(local.Provider{Sandbox: drv.Probe}, vm.Config{Driver: drv, Edge: link, Logger: log.With("component", "vm"), OnVPC: link.registerVPC})
+	// A local runtime is one node's: its driver calls run there, whichever node drives the job.
+	router, err := localroute.New(localroute.Config{Name: nodeName, Driver: drv, Logger: log})
+	if err != nil {
+		return err
+	}
+	localOp, err := vm.New(local.Provider{Sandbox: drv.Probe}, vm.Config{Driver: router, Edge: link, Logger: log.With("component", "vm"), OnVPC: link.registerVPC})
 	if err != nil {
 		return err
 	}
@@ -311,6 +317,10 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 		}
 	}()
 	gossipNode.Store(n)
+	if err := router.Serve(n); err != nil {
+		return err
+	}
+	defer router.Close()
 	// Stream changes reach the Frontgate-session actors through the relay, built next.
 	var rl *relay.Relay
 	if err := clusterEdgeCA(ctx, st, secret, dataDir); err != nil {
@@ -330,7 +340,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	defer rl.Close()
 	link.set(edge, rl)
 	plane, err = control.New(control.Deps{Store: st, Cluster: control.NodeCluster(n, raftView(st)), Identity: ident, Providers: provs,
-		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: st.DB().Stats, Hub: hub, Drones: link.drones, Health: link.health})
+		Source: src, Sealer: sealer, IDs: ids, Logger: log, Stats: st.DB().Stats, Hub: hub, Drones: link.drones, Health: link.health, NodeName: nodeName})
 	if err != nil {
 		return err
 	}
@@ -360,7 +370,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 		nodeName, st.Addr(), st.Addr(), filepath.Join(dataDir, joinTokenFile))
 	fmt.Fprintf(stderr, "pitrix: listening on %s\n", url)
 	g.Go(func() error {
-		localID := bootstrap(gctx, log, plane, cfg, dataDir)
+		localID := bootstrap(gctx, log, plane, cfg, dataDir, drv.HasRuntime, func() bool { return loneNode(gctx, st) })
 		welcome(stderr, url, tokenPath, localID)
 		return nil
 	})
@@ -397,7 +407,8 @@ func sandboxHidden(dataDir, joinTokenFile string) []string {
 // bootstrap registers the local runtime and the demo repos; failures are logged, not fatal:
 // the API works without them.
 // It returns the local runtime's id ("" when there is none).
-func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg serverConfig, dataDir string) (localID string) {
+// mine and lone tell EnsureLocalRuntime whether a local runtime of no node is this node's.
+func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg serverConfig, dataDir string, mine func(string) bool, lone func() bool) (localID string) {
 	admin := identity.Principal{UserID: identity.AdminID, Role: identity.RoleAdmin}
 	if n, err := plane.ResumeJobs(ctx); err != nil {
 		log.Error("resume unfinished jobs", "err", err)
@@ -405,7 +416,7 @@ func bootstrap(ctx context.Context, log *slog.Logger, plane *control.Plane, cfg 
 		log.Info("resumed unfinished jobs", "clusters", n)
 	}
 	if cfg.LocalRuntime {
-		if id, err := plane.EnsureLocalRuntime(ctx, admin); err != nil {
+		if id, err := plane.EnsureLocalRuntime(ctx, admin, mine, lone()); err != nil {
 			log.Error("register the local runtime", "err", err)
 		} else {
 			log.Info("local runtime ready", "runtime_id", id)

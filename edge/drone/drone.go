@@ -87,7 +87,7 @@ func New(cfg Config) (*Drone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("drone %s: %w", cfg.InstanceID, err)
 	}
-	rd, err := confd.New(confd.Config{Root: cfg.Root, Runner: r, Logger: log})
+	rd, err := confd.New(confd.Config{Root: cfg.Root, Runner: r, Env: r.Env(), Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("drone %s: %w", cfg.InstanceID, err)
 	}

@@ -183,7 +183,9 @@ func (d *Drone) reloadAll(ctx context.Context, b confd.Bundle, reps []confd.Repo
 			reps[i].Err, ok = &confd.CommandError{Which: "reload_cmd", Cmd: res.ReloadCmd, ExitCode: r.ExitCode, Stderr: strings.TrimSpace(string(r.Stderr))}, false
 		default:
 			reps[i].Reloaded = true
+			continue
 		}
+		reps[i].ReloadFailed, reps[i].FailsJob = true, res.ReloadFailsJob
 	}
 	return ok
 }

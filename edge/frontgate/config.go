@@ -44,6 +44,11 @@ type Config struct {
 	// ControlAddrs are the control plane's edge listeners (host:port), tried in turn.
 	// Required.
 	ControlAddrs []string
+	// ControlFile, when set, is a file of control addresses (HOST:PORT, separated by commas or
+	// new lines) read again before every dial; while it is readable and lists at least one
+	// valid address, its list is the one tried instead of ControlAddrs. The control plane
+	// rewrites it as nodes join, so a running Frontgate learns of them without a restart.
+	ControlFile string
 	// DroneListen is where Drones connect, e.g. 127.7.1.1:0 (its own loopback address in the
 	// VPC on the local runtime); port 0 picks one, see DroneAddr. Required. The certificate
 	// must name its host (pki.IssueRequest.Hosts): Drones verify it.

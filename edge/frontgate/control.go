@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -24,7 +27,8 @@ const healthSendTimeout = 5 * time.Second
 // dialControl dials the next control-plane address; a failure moves on to the following one.
 // It runs on the redialer's goroutine only.
 func (f *Frontgate) dialControl(ctx context.Context) (*wire.Session, error) {
-	addr := f.cfg.ControlAddrs[f.nextAddr%len(f.cfg.ControlAddrs)]
+	addrs := f.controlAddrs()
+	addr := addrs[f.nextAddr%len(addrs)]
 	s, err := f.dialOne(ctx, addr)
 	if err != nil {
 		f.nextAddr++
@@ -37,6 +41,28 @@ func (f *Frontgate) dialControl(ctx context.Context) (*wire.Session, error) {
 	delete(f.dialState, addr)
 	f.dialAddr = addr
 	return s, nil
+}
+
+// controlAddrs returns the addresses to try: Config.ControlFile's when it lists any valid one,
+// else Config.ControlAddrs.
+func (f *Frontgate) controlAddrs() []string {
+	if f.cfg.ControlFile == "" {
+		return f.cfg.ControlAddrs
+	}
+	b, err := os.ReadFile(f.cfg.ControlFile)
+	if err != nil {
+		return f.cfg.ControlAddrs
+	}
+	var out []string
+	for _, a := range strings.FieldsFunc(string(b), func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' || r == '\t' }) {
+		if _, _, err := net.SplitHostPort(a); err == nil {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return f.cfg.ControlAddrs
+	}
+	return out
 }
 
 func (f *Frontgate) dialOne(ctx context.Context, addr string) (*wire.Session, error) {

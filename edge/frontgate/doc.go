@@ -5,7 +5,9 @@
 // # Toward the control plane
 //
 // Run keeps one session up with a wire.Redialer, trying Config.ControlAddrs in turn (the next
-// address after each failed dial). The control plane sends requests on it:
+// address after each failed dial; Config.ControlFile's list instead, read again before every
+// dial, when it has one: the control plane's nodes as they join). The control plane sends
+// requests on it:
 //
 //   - PutMetadata: its json is a metadata.Cluster (encoding/json of that type, unknown fields
 //     refused); it replaces the cluster's description in the metadata.Store, durably, and is

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -356,5 +357,48 @@ func TestFrontgateRestartMidCommand(t *testing.T) {
 	}
 	if s, r := lines(t, n.file("started")), lines(t, n.file("side")); s != 1 || r != 1 {
 		t.Errorf("started %d times, finished %d times; want 1 and 1", s, r)
+	}
+}
+
+// TestControlFile: a Frontgate started with one control address that refuses connections and a
+// control file naming a live one dials the file's; a file rewritten while it runs is read
+// again before the next dial (a node that joined); an empty or unreadable file falls back to
+// the addresses it was started with.
+func TestControlFile(t *testing.T) {
+	c := newCerts(t)
+	cp := startControl(t, c)
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.Addr().String()
+	dead.Close()
+	file := filepath.Join(t.TempDir(), "control")
+	if err := os.WriteFile(file, []byte("not-an-address, "+deadAddr+"\n"+cp.addr+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := frontgateConfig(t, c, cp, "127.0.0.1:0", t.TempDir())
+	cfg.ControlAddrs, cfg.ControlFile = []string{deadAddr}, file
+	startFrontgate(t, cfg)
+	cp.session(0) // reached only through the file
+
+	// A second control plane; the file now names it alone, and the first one goes away.
+	cp2 := startControl(t, c)
+	if err := os.WriteFile(file, []byte(cp2.addr+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cp.session(0).Close()
+	cp2.session(0)
+
+	// An empty file: the addresses it was started with (the dead one) are tried, so no
+	// session comes back to cp2 once its session is cut.
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := cp2.count()
+	cp2.session(0).Close()
+	time.Sleep(time.Second)
+	if got := cp2.count(); got != n {
+		t.Fatalf("%d new sessions to cp2 with an empty control file; want the started-with address only", got-n)
 	}
 }

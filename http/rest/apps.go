@@ -69,32 +69,44 @@ func (s *Server) deleteApp(r *request) error {
 	return nil
 }
 
-// upload reads ?type=vm|helm and the package of an upload request.
-func (s *Server) upload(r *request) (appType string, pkg []byte, err error) {
-	params, err := parseParams(r.fc.QueryArgs(), "type")
+// upload reads ?type=vm|helm and the package of an upload request, with what the request says
+// of it: ?name=, ?version= and ?filename= (or the multipart fields "name" and "version" and
+// the file name of the "package" part; the form wins), for packages without package.json.
+func (s *Server) upload(r *request) (appType string, pkg []byte, po catalog.PackageOrigin, err error) {
+	params, err := parseParams(r.fc.QueryArgs(), "type", "name", "version", "filename")
 	if err != nil {
-		return "", nil, err
+		return "", nil, po, err
 	}
 	switch appType = params["type"]; appType {
 	case catalog.AppTypeVM, catalog.AppTypeHelm:
 	case "":
-		return "", nil, fault.InvalidField("type", "required: vm or helm")
+		return "", nil, po, fault.InvalidField("type", "required: vm or helm")
 	default:
-		return "", nil, fault.InvalidField("type", "must be vm or helm")
+		return "", nil, po, fault.InvalidField("type", "must be vm or helm")
 	}
-	pkg, err = readPackage(string(r.fc.Request.Header.ContentType()), r.fc.PostBody(), s.cfg.MaxPackageBytes)
-	return appType, pkg, err
+	pkg, po, err = readUpload(string(r.fc.Request.Header.ContentType()), r.fc.PostBody(), s.cfg.MaxPackageBytes)
+	po.Name = firstNonEmpty(po.Name, params["name"])
+	po.Version = firstNonEmpty(po.Version, params["version"])
+	po.FileName = firstNonEmpty(po.FileName, params["filename"])
+	return appType, pkg, po, err
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func (s *Server) createApp(r *request) error     { return s.uploadVersion(r, "") }
 func (s *Server) createVersion(r *request) error { return s.uploadVersion(r, r.param("id")) }
 
 func (s *Server) uploadVersion(r *request, appID string) error {
-	appType, pkg, err := s.upload(r)
+	appType, pkg, po, err := s.upload(r)
 	if err != nil {
 		return err
 	}
-	app, v, err := s.be.UploadApp(r.ctx, r.principal, appID, appType, pkg)
+	app, v, err := s.be.UploadApp(r.ctx, r.principal, appID, appType, pkg, po)
 	if err != nil {
 		return err
 	}
@@ -103,11 +115,11 @@ func (s *Server) uploadVersion(r *request, appID string) error {
 }
 
 func (s *Server) validatePackage(r *request) error {
-	appType, pkg, err := s.upload(r)
+	appType, pkg, po, err := s.upload(r)
 	if err != nil {
 		return err
 	}
-	writeOK(r.fc, s.be.ValidatePackage(r.ctx, r.principal, appType, pkg))
+	writeOK(r.fc, s.be.ValidatePackage(r.ctx, r.principal, appType, pkg, po))
 	return nil
 }
 

@@ -64,8 +64,8 @@ type Apps interface {
 	DeleteApp(ctx context.Context, p identity.Principal, id string) error
 	// UploadApp creates an app and its first version (appID "") or adds a version to appID,
 	// from a package .tgz of the given type (vm|helm).
-	UploadApp(ctx context.Context, p identity.Principal, appID, appType string, pkg []byte) (*catalog.App, *catalog.Version, error)
-	ValidatePackage(ctx context.Context, p identity.Principal, appType string, pkg []byte) catalog.ValidateResult
+	UploadApp(ctx context.Context, p identity.Principal, appID, appType string, pkg []byte, po catalog.PackageOrigin) (*catalog.App, *catalog.Version, error)
+	ValidatePackage(ctx context.Context, p identity.Principal, appType string, pkg []byte, po catalog.PackageOrigin) catalog.ValidateResult
 	ListVersions(ctx context.Context, p identity.Principal, appID string, q catalog.ListQuery) (catalog.Page[catalog.Version], error)
 	GetVersion(ctx context.Context, p identity.Principal, id string) (*catalog.Version, error)
 	// VersionPackage returns the version's .tgz (fetched from its repo if not stored).

@@ -1,6 +1,9 @@
 package rest
 
-import "github.com/pitrix/pitrix/actors/appcluster"
+import (
+	"github.com/pitrix/pitrix/actors/appcluster"
+	"github.com/pitrix/pitrix/actors/fault"
+)
 
 // clusterActions are the POST /v1/clusters/{id}/{action} lifecycle actions. bodyRequired says
 // whether the action's ActionInput fields are needed (the rest accept an absent body).
@@ -78,11 +81,17 @@ func (s *Server) clusterNodes(r *request) error {
 }
 
 func (s *Server) deleteCluster(r *request) error {
-	var in struct{}
-	if err := s.decodeOptional(r, &in); err != nil {
+	var in struct {
+		Force bool `json:"force"`
+	}
+	force, err := forceParam(r)
+	if err != nil {
 		return err
 	}
-	acc, err := s.be.ClusterAction(r.ctx, r.principal, r.param("id"), actionDelete, appcluster.ActionInput{})
+	if err := decodeOptionalJSON(r.fc.PostBody(), s.cfg.MaxJSONBytes, &in); err != nil {
+		return err
+	}
+	acc, err := s.be.ClusterAction(r.ctx, r.principal, r.param("id"), actionDelete, appcluster.ActionInput{Force: in.Force || force})
 	if err != nil {
 		return err
 	}
@@ -99,8 +108,20 @@ func clusterActionHandler(action string, bodyRequired bool) handlerFunc {
 		if bodyRequired {
 			decode = s.decode
 		}
-		if err := decode(r, &in); err != nil {
+		if action == "cease" {
+			// cease takes ?force=true besides its optional body.
+			force, err := forceParam(r)
+			if err != nil {
+				return err
+			}
+			if err := decodeOptionalJSON(r.fc.PostBody(), s.cfg.MaxJSONBytes, &in); err != nil {
+				return err
+			}
+			in.Force = in.Force || force
+		} else if err := decode(r, &in); err != nil {
 			return err
+		} else if in.Force {
+			return fault.InvalidField("force", "only delete and cease take force")
 		}
 		acc, err := s.be.ClusterAction(r.ctx, r.principal, r.param("id"), action, in)
 		if err != nil {
@@ -109,6 +130,22 @@ func clusterActionHandler(action string, bodyRequired bool) handlerFunc {
 		writeAccepted(r.fc, acc)
 		return nil
 	}
+}
+
+// forceParam reads ?force=true|false of DELETE /v1/clusters/{id} and POST .../cease: skip the
+// app's failing stop and destroy commands and remove the instances anyway.
+func forceParam(r *request) (bool, error) {
+	params, err := parseParams(r.fc.QueryArgs(), "force")
+	if err != nil {
+		return false, err
+	}
+	switch params["force"] {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, fault.InvalidField("force", "must be true or false")
 }
 
 func (s *Server) listJobs(r *request) error {

@@ -223,14 +223,15 @@ func TestClusterActions(t *testing.T) {
 	})
 
 	t.Run("delete", func(t *testing.T) {
-		wantError(t, e.call("DELETE", base, `{"force":true}`), 400, fault.CodeInvalid, "force")
+		wantError(t, e.call("DELETE", base, `{"force":"yes"}`), 400, fault.CodeInvalid, "force")
 		wantError(t, e.call("DELETE", base+"?force=1", ""), 400, fault.CodeInvalid, "force")
+		wantError(t, e.call("DELETE", base+"?now=true", ""), 400, fault.CodeInvalid, "now")
 		var got appcluster.Accepted
-		e.callOK("DELETE", base, "{}", 202, &got)
+		e.callOK("DELETE", base+"?force=true", "{}", 202, &got)
 		var j appcluster.Job
 		e.callOK("GET", "/v1/jobs/"+got.JobID, "", 200, &j)
-		if j.Action != "delete" {
-			t.Errorf("job %+v", j)
+		if j.Action != "delete" || !strings.Contains(string(j.Params), `"force":true`) {
+			t.Errorf("job %+v params %s", j, j.Params)
 		}
 	})
 }

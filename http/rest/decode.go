@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/fault"
 )
 
@@ -131,9 +132,20 @@ const packageField = "package"
 // readPackage extracts an uploaded package from a request body: the raw .tgz, or the file field
 // "package" of a multipart/form-data body. The returned slice is a copy the caller may keep.
 func readPackage(contentType string, body []byte, limit int) ([]byte, error) {
+	pkg, _, err := readUpload(contentType, body, limit)
+	return pkg, err
+}
+
+// maxUploadField bounds the name and version fields of a multipart upload.
+const maxUploadField = 256
+
+// readUpload is readPackage that also returns what a multipart body says of the package: the
+// "name" and "version" fields and the file name of the "package" part.
+func readUpload(contentType string, body []byte, limit int) ([]byte, catalog.PackageOrigin, error) {
+	var po catalog.PackageOrigin
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return nil, fault.Invalid("unsupported Content-Type", map[string]string{
+		return nil, po, fault.Invalid("unsupported Content-Type", map[string]string{
 			"Content-Type": "send application/gzip (the raw .tgz) or multipart/form-data with a \"package\" file",
 		})
 	}
@@ -141,27 +153,28 @@ func readPackage(contentType string, body []byte, limit int) ([]byte, error) {
 	switch {
 	case rawPackageTypes[mt]:
 		if len(body) > limit {
-			return nil, fault.TooLarge("package is %d bytes, over the limit of %d", len(body), limit)
+			return nil, po, fault.TooLarge("package is %d bytes, over the limit of %d", len(body), limit)
 		}
 		pkg = bytes.Clone(body)
 	case mt == "multipart/form-data":
-		if pkg, err = readMultipartPackage(body, params["boundary"], limit); err != nil {
-			return nil, err
+		if pkg, po, err = readMultipartPackage(body, params["boundary"], limit); err != nil {
+			return nil, po, err
 		}
 	default:
-		return nil, fault.Invalid("unsupported Content-Type "+mt, map[string]string{
+		return nil, po, fault.Invalid("unsupported Content-Type "+mt, map[string]string{
 			"Content-Type": "send application/gzip (the raw .tgz) or multipart/form-data with a \"package\" file",
 		})
 	}
 	if len(pkg) == 0 {
-		return nil, fault.Invalid("empty package", map[string]string{packageField: "empty; send the .tgz"})
+		return nil, po, fault.Invalid("empty package", map[string]string{packageField: "empty; send the .tgz"})
 	}
-	return pkg, nil
+	return pkg, po, nil
 }
 
-func readMultipartPackage(body []byte, boundary string, limit int) ([]byte, error) {
+func readMultipartPackage(body []byte, boundary string, limit int) ([]byte, catalog.PackageOrigin, error) {
+	var po catalog.PackageOrigin
 	if boundary == "" {
-		return nil, fault.Invalid("multipart body without boundary", map[string]string{"Content-Type": "missing boundary parameter"})
+		return nil, po, fault.Invalid("multipart body without boundary", map[string]string{"Content-Type": "missing boundary parameter"})
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	var pkg []byte
@@ -172,28 +185,41 @@ func readMultipartPackage(body []byte, boundary string, limit int) ([]byte, erro
 			break
 		}
 		if err != nil {
-			return nil, fault.Invalid("malformed multipart body", map[string]string{"body": "malformed multipart/form-data"})
+			return nil, po, fault.Invalid("malformed multipart body", map[string]string{"body": "malformed multipart/form-data"})
+		}
+		if f := part.FormName(); f == "name" || f == "version" {
+			v, err := io.ReadAll(io.LimitReader(part, maxUploadField+1))
+			if err != nil || len(v) > maxUploadField {
+				return nil, po, fault.Invalid("bad upload field", map[string]string{f: fmt.Sprintf("at most %d bytes", maxUploadField)})
+			}
+			if f == "name" {
+				po.Name = strings.TrimSpace(string(v))
+			} else {
+				po.Version = strings.TrimSpace(string(v))
+			}
+			continue
 		}
 		if part.FormName() != packageField {
 			if _, err := io.Copy(io.Discard, part); err != nil {
-				return nil, fault.Invalid("malformed multipart body", map[string]string{"body": "malformed multipart/form-data"})
+				return nil, po, fault.Invalid("malformed multipart body", map[string]string{"body": "malformed multipart/form-data"})
 			}
 			continue
 		}
 		if found {
-			return nil, fault.Invalid("more than one package", map[string]string{packageField: "given more than once"})
+			return nil, po, fault.Invalid("more than one package", map[string]string{packageField: "given more than once"})
 		}
 		found = true
+		po.FileName = part.FileName()
 		pkg, err = io.ReadAll(io.LimitReader(part, int64(limit)+1))
 		if err != nil {
-			return nil, fault.Invalid("malformed multipart body", map[string]string{packageField: "malformed file part"})
+			return nil, po, fault.Invalid("malformed multipart body", map[string]string{packageField: "malformed file part"})
 		}
 		if len(pkg) > limit {
-			return nil, fault.TooLarge("package is over the limit of %d bytes", limit)
+			return nil, po, fault.TooLarge("package is over the limit of %d bytes", limit)
 		}
 	}
 	if !found {
-		return nil, fault.Invalid("missing package", map[string]string{packageField: "missing; send the .tgz as the file field \"package\""})
+		return nil, po, fault.Invalid("missing package", map[string]string{packageField: "missing; send the .tgz as the file field \"package\""})
 	}
-	return pkg, nil
+	return pkg, po, nil
 }

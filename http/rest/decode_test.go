@@ -103,3 +103,28 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestReadUploadOrigin: a multipart upload's "name" and "version" fields and the file name of
+// its package part come back with the package; oversized fields are refused by name.
+func TestReadUploadOrigin(t *testing.T) {
+	body := "--X\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n zookeeper \r\n" +
+		"--X\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n3.4.13\r\n" +
+		"--X\r\nContent-Disposition: form-data; name=\"package\"; filename=\"zookeeper-3.4.13.tar.gz\"\r\n\r\nabc\r\n--X--\r\n"
+	pkg, po, err := readUpload("multipart/form-data; boundary=X", []byte(body), 1024)
+	if err != nil || string(pkg) != "abc" {
+		t.Fatalf("readUpload = %q, %v", pkg, err)
+	}
+	if po.Name != "zookeeper" || po.Version != "3.4.13" || po.FileName != "zookeeper-3.4.13.tar.gz" {
+		t.Fatalf("origin = %+v", po)
+	}
+	long := "--X\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n" + strings.Repeat("9", maxUploadField+1) + "\r\n" +
+		"--X\r\nContent-Disposition: form-data; name=\"package\"; filename=\"a.tgz\"\r\n\r\nabc\r\n--X--\r\n"
+	var fe *fault.Error
+	if _, _, err := readUpload("multipart/form-data; boundary=X", []byte(long), 1024); !errors.As(err, &fe) || fe.Code != fault.CodeInvalid || fe.Details["version"] == "" {
+		t.Fatalf("long version field = %v", err)
+	}
+	// A raw body has no origin of its own (the query gives it).
+	if _, po, err := readUpload("application/gzip", []byte("abc"), 1024); err != nil || po != (catalog.PackageOrigin{}) {
+		t.Fatalf("raw upload = %+v, %v", po, err)
+	}
+}

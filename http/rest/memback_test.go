@@ -453,7 +453,7 @@ func packageFiles(pkg []byte) (map[string][]byte, error) {
 	}
 }
 
-func (b *memBackend) UploadApp(_ context.Context, p identity.Principal, appID, appType string, pkg []byte) (*catalog.App, *catalog.Version, error) {
+func (b *memBackend) UploadApp(_ context.Context, p identity.Principal, appID, appType string, pkg []byte, _ catalog.PackageOrigin) (*catalog.App, *catalog.Version, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err := b.enter("UploadApp"); err != nil {
@@ -485,7 +485,7 @@ func (b *memBackend) UploadApp(_ context.Context, p identity.Principal, appID, a
 	return &ac, &vc, nil
 }
 
-func (b *memBackend) ValidatePackage(_ context.Context, _ identity.Principal, _ string, pkg []byte) catalog.ValidateResult {
+func (b *memBackend) ValidatePackage(_ context.Context, _ identity.Principal, _ string, pkg []byte, _ catalog.PackageOrigin) catalog.ValidateResult {
 	files, err := packageFiles(pkg)
 	if err != nil {
 		return catalog.ValidateResult{Errors: map[string]string{"package": err.Error()}}

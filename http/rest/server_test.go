@@ -663,7 +663,7 @@ func TestUploadAndFiles(t *testing.T) {
 		}{
 			{"no type", "/v1/apps", "application/gzip", pkg, "type"},
 			{"bad type", "/v1/apps?type=docker", "application/gzip", pkg, "type"},
-			{"extra param", "/v1/apps?type=vm&name=x", "application/gzip", pkg, "name"},
+			{"extra param", "/v1/apps?type=vm&nom=x", "application/gzip", pkg, "nom"},
 			{"json content type", "/v1/apps?type=vm", "application/json", pkg, "Content-Type"},
 			{"no content type", "/v1/apps?type=vm", "", pkg, "Content-Type"},
 			{"empty", "/v1/apps?type=vm", "application/gzip", nil, "package"},

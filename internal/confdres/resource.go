@@ -17,6 +17,10 @@ type TemplateResource struct {
 	CheckCmd  string
 	ReloadCmd string
 	Mode      string
+	// ReloadFailsJob (reload_fails_job = true, Pitrix's key) makes a failing reload_cmd fail
+	// the job that rendered it. Without it a failing reload is logged and reported as the
+	// node's render status, as confd does, and retried at the next render.
+	ReloadFailsJob bool
 }
 
 // CheckTOML reports whether data is a TOML document (confd/confd.toml).
@@ -69,6 +73,13 @@ func Parse(data []byte) (*TemplateResource, error) {
 			return nil, fmt.Errorf("template.mode %q is not an octal mode", s)
 		}
 		res.Mode = s
+	}
+	if v, ok := tbl["reload_fails_job"]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			return nil, fmt.Errorf("template.reload_fails_job must be true or false")
+		}
+		res.ReloadFailsJob = b
 	}
 	switch {
 	case res.Src == "":

@@ -12,6 +12,7 @@ func TestParse(t *testing.T) {
 	}{
 		{"multi-line string", "[template]\nsrc = \"\"\"a.tmpl\"\"\"\ndest = \"/etc/a.conf\"\nkeys = [\"/host\", \"/env\"]\nmode = \"0644\"\nreload_cmd = 'kill -HUP \"$(cat /run/a.pid)\"'\n", ""},
 		{"full", "# c\n[template]\nsrc = \"a.tmpl\" # trailing\ndest = '/etc/a.conf'\nkeys = [\n  \"/host\", # one\n  \"/env\",\n]\ncheck_cmd = \"test -s {{.src}}\"\nreload_cmd = \"kill -HUP \\\"$(cat /run/a.pid)\\\"\"\nmode = \"0644\"\nuid = 0\n", ""},
+		{"reload_fails_job not a bool", "[template]\nsrc = \"a\"\ndest = \"/a\"\nreload_fails_job = \"yes\"\n", "must be true or false"},
 		{"no table", "src = \"a\"", "no [template] table"},
 		{"no src", "[template]\ndest = \"/a\"", "src is required"},
 		{"src escapes", "[template]\nsrc = \"../x\"\ndest = \"/a\"", "relative path under templates/"},
@@ -25,6 +26,9 @@ func TestParse(t *testing.T) {
 		{"duplicate key", "[template]\nsrc = \"a\"\nsrc = \"b\"", "already been defined"},
 		{"no equals", "[template]\nsrc", "toml: "},
 		{"keys not strings", "[template]\nsrc = \"a\"\ndest = \"/a\"\nkeys = [1]", "list of strings"},
+	}
+	if res, err := Parse([]byte("[template]\nsrc = \"a\"\ndest = \"/a\"\nreload_fails_job = true\n")); err != nil || !res.ReloadFailsJob {
+		t.Errorf("reload_fails_job = true: %+v, %v", res, err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

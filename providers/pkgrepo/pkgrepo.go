@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pitrix/pitrix/providers/pkgfile"
+	"github.com/pitrix/pitrix/providers/vm/spec"
 )
 
 // Entry is one packed package, as the index lists it.
@@ -84,8 +85,14 @@ func Pack(src, outDir string, created time.Time) (Entry, error) {
 		if err := yaml.Unmarshal(files["Chart.yaml"], &m); err != nil {
 			return Entry{}, fmt.Errorf("pack %s: Chart.yaml: %w", src, err)
 		}
+	case files["config.json"] != nil:
+		// An AppCenter package: no package.json; the folder is named <name>-<version>.
+		var ok bool
+		if m.Name, m.Version, ok = spec.IdentFromFileName(filepath.Base(src)); !ok {
+			return Entry{}, fmt.Errorf("pack %s: a VM package without package.json must sit in a folder named <name>-<version>", src)
+		}
 	default:
-		return Entry{}, fmt.Errorf("pack %s: neither package.json (a VM package) nor Chart.yaml (a Helm chart)", src)
+		return Entry{}, fmt.Errorf("pack %s: neither package.json or config.json (a VM package) nor Chart.yaml (a Helm chart)", src)
 	}
 	if m.Name == "" || m.Version == "" {
 		return Entry{}, fmt.Errorf("pack %s: name and version are required", src)

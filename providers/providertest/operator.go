@@ -21,6 +21,8 @@ type Operator struct {
 	runs      map[string]int             // task id → executions
 	fails     map[string]int             // task action → transient failures left
 	permanent map[string]bool            // task action → fail permanently
+	skips     map[string]bool            // task action → fail but be passed over (TaskResult.Skipped)
+	down      map[string]bool            // task action → fail with providers.ErrUnreachable
 	gates     map[string]chan struct{}   // task action → blocks until closed
 	started   chan string                // task ids as they start, if someone listens
 }
@@ -30,7 +32,7 @@ var _ providers.Operator = (*Operator)(nil)
 // New returns an empty fake.
 func New() *Operator {
 	return &Operator{instances: map[string]map[string]bool{}, runs: map[string]int{}, fails: map[string]int{},
-		permanent: map[string]bool{}, gates: map[string]chan struct{}{}, started: make(chan string, 1024)}
+		permanent: map[string]bool{}, skips: map[string]bool{}, down: map[string]bool{}, gates: map[string]chan struct{}{}, started: make(chan string, 1024)}
 }
 
 // Name implements providers.Provider.
@@ -51,6 +53,14 @@ func (o *Operator) ValidateCredential(context.Context, providers.Credential) err
 // ValidateRuntime implements providers.Provider.
 func (o *Operator) ValidateRuntime(context.Context, string, providers.Credential) error { return nil }
 
+// SkipAlways makes every execution of tasks with action fail and be passed over, as a forced
+// delete passes over a failing command (TaskResult.Skipped).
+func (o *Operator) SkipAlways(action string, on bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.skips[action] = on
+}
+
 // FailNext makes the next n executions of tasks with action fail with a transient error.
 func (o *Operator) FailNext(action string, n int) {
 	o.mu.Lock()
@@ -63,6 +73,14 @@ func (o *Operator) FailAlways(action string, on bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.permanent[action] = on
+}
+
+// Unreachable makes tasks with action fail with providers.ErrUnreachable (until cleared with
+// false), as a task whose node is down does.
+func (o *Operator) Unreachable(action string, on bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.down[action] = on
 }
 
 // Block makes tasks with action wait until the returned func is called (or their ctx ends).
@@ -147,6 +165,12 @@ func (o *Operator) Execute(ctx context.Context, t providers.Task) (providers.Tas
 	defer o.mu.Unlock()
 	if o.permanent[t.Spec.Action] {
 		return providers.TaskResult{}, providers.Permanent(fmt.Errorf("%s refused", t.Spec.Action))
+	}
+	if o.skips[t.Spec.Action] {
+		return providers.TaskResult{Output: "skipped (force)", Skipped: t.Spec.Action + " failed"}, nil
+	}
+	if o.down[t.Spec.Action] {
+		return providers.TaskResult{}, fmt.Errorf("%s: its node is down: %w", t.Spec.Action, providers.ErrUnreachable)
 	}
 	if o.fails[t.Spec.Action] > 0 {
 		o.fails[t.Spec.Action]--

@@ -275,7 +275,13 @@ func (o *Operator) render(ctx context.Context, t providers.Task) (providers.Task
 		if f.Reloaded {
 			line += " (reloaded)"
 		}
-		if f.Error != "" {
+		switch {
+		case f.Status == "reload_failed":
+			// As confd: the file is in place, the reload failed; the node's render status
+			// says so and the next render retries it. Only reload_fails_job fails the job.
+			line += ": " + f.Error
+			o.cfg.Logger.Warn("reload_cmd failed", "cluster_id", t.Cluster.ID, "instance_id", p.InstanceID, "resource", f.Name, "err", f.Error)
+		case f.Error != "":
 			bad = append(bad, f.Name+": "+f.Error)
 		}
 		lines = append(lines, line)
@@ -298,6 +304,26 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	if err != nil {
 		return providers.TaskResult{}, err
 	}
+	res, err := o.runCommand(ctx, t, p)
+	if err == nil || p.Teardown == "" {
+		return res, err
+	}
+	if p.Force {
+		// A forced delete or cease passes over what fails: the instances go regardless.
+		msg := fmt.Sprintf("skipped (force): %v", err)
+		if res.Output != "" {
+			res.Output += "\n"
+		}
+		res.Output += msg
+		res.Skipped = err.Error()
+		return res, nil
+	}
+	return res, fmt.Errorf("%w; %s (DELETE /v1/clusters/%s?force=true, pitrix cluster %s %s --force) skips failing commands and removes the instances anyway",
+		err, p.Teardown, t.Cluster.ID, p.Teardown, t.Cluster.ID)
+}
+
+// runCommand runs one service command (see command).
+func (o *Operator) runCommand(ctx context.Context, t providers.Task, p frame.CommandParams) (providers.TaskResult, error) {
 	vpc, err := o.vpc(ctx, t)
 	if err != nil {
 		return providers.TaskResult{}, err
@@ -328,7 +354,7 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	}
 	res, err := o.cfg.Edge.Request(ctx, vpc.FrontgateID, &edgepb.RunCommand{CommandId: id, InstanceId: p.InstanceID, Cmd: p.Cmd, TimeoutSec: secs})
 	if err != nil {
-		return providers.TaskResult{}, fmt.Errorf("%s on %s via frontgate %s: %w", p.Service, p.InstanceID, vpc.FrontgateID, err)
+		return providers.TaskResult{}, fmt.Errorf("%s on node %s (%s) via frontgate %s: %w", p.Service, p.ID, p.InstanceID, vpc.FrontgateID, err)
 	}
 	cr, ok := res.(*edgepb.CommandResult)
 	if !ok {
@@ -336,7 +362,8 @@ func (o *Operator) command(ctx context.Context, t providers.Task) (providers.Tas
 	}
 	out := commandOutput(cr)
 	if cr.ExitCode != 0 {
-		return providers.TaskResult{Output: out}, providers.Permanent(fmt.Errorf("%s on %s exited %d: %s", p.Service, p.InstanceID, cr.ExitCode, tail(string(cr.Stderr)+string(cr.Stdout), 400)))
+		return providers.TaskResult{Output: out}, providers.Permanent(fmt.Errorf("%s command %q on node %s (%s) exited %d: %s",
+			p.Service, tail(p.Cmd, 200), p.ID, p.InstanceID, cr.ExitCode, tail(string(cr.Stderr)+string(cr.Stdout), 400)))
 	}
 	return providers.TaskResult{Output: out}, nil
 }

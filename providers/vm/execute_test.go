@@ -2,6 +2,7 @@ package vm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
@@ -612,7 +613,7 @@ func TestExecuteCommandFails(t *testing.T) {
 		if !errors.Is(err, providers.ErrPermanent) {
 			t.Fatalf("err %v, want a permanent failure", err)
 		}
-		for _, w := range []string{"init on " + n.InstanceID + " exited 3", "init: disk full"} {
+		for _, w := range []string{"init command \"worker-init\" on node " + n.ID + " (" + n.InstanceID + ") exited 3", "init: disk full"} {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("err %q does not mention %q", err, w)
 			}
@@ -710,7 +711,7 @@ func TestExecuteCommandOnALostDrone(t *testing.T) {
 		op, _, e, n := commandSetup(t)
 		e.with(func(e *fakeEdge) { e.fail["RunCommand"] = errBoom })
 		_, err := op.Execute(testCtx(t), commandTask(t, "t-start", n, "start", "worker-start"))
-		if !errors.Is(err, errBoom) || errors.Is(err, providers.ErrPermanent) || !strings.Contains(err.Error(), "start on "+n.InstanceID) {
+		if !errors.Is(err, errBoom) || errors.Is(err, providers.ErrPermanent) || !strings.Contains(err.Error(), "start on node "+n.ID+" ("+n.InstanceID+")") {
 			t.Errorf("err %v, want a transient error naming the service and instance", err)
 		}
 	})
@@ -745,5 +746,43 @@ func TestExecuteStopOfMissingInstance(t *testing.T) {
 	}
 	if d.count("StartInstance") != 1 {
 		t.Fatalf("StartInstance ×%d, want 1 (the start's attempt to bring the Drone back)", d.count("StartInstance"))
+	}
+}
+
+// TestExecuteTeardownCommand: a failing stop of a delete names the node and the command and
+// points at force; with force it is skipped (the result says so, with the error) instead.
+func TestExecuteTeardownCommand(t *testing.T) {
+	op, _, e, n := commandSetup(t)
+	e.with(func(e *fakeEdge) {
+		e.exits["worker-stop"] = 9
+		e.stderr["worker-stop"] = "no pid file\n"
+	})
+	teardown := func(id string, force bool) providers.Task {
+		task := commandTask(t, id, n, "stop", "worker-stop")
+		var cp frame.CommandParams
+		if err := json.Unmarshal(task.Spec.Params, &cp); err != nil {
+			t.Fatal(err)
+		}
+		cp.Teardown, cp.Force = providers.ActionDelete, force
+		task.Spec.Params, _ = json.Marshal(cp)
+		return task
+	}
+	_, err := op.Execute(testCtx(t), teardown("t-stop", false))
+	if !errors.Is(err, providers.ErrPermanent) {
+		t.Fatalf("err %v, want a permanent failure", err)
+	}
+	for _, w := range []string{`stop command "worker-stop" on node ` + n.ID, "exited 9", "no pid file", "?force=true", "--force"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("err %q does not mention %q", err, w)
+		}
+	}
+	res, err := op.Execute(testCtx(t), teardown("t-stop-forced", true))
+	if err != nil || !strings.Contains(res.Skipped, "exited 9") || !strings.Contains(res.Output, "skipped (force)") {
+		t.Fatalf("forced: %+v, %v", res, err)
+	}
+	// A command that succeeds is not skipped, forced or not.
+	ok := commandTask(t, "t-start", n, "start", "worker-start")
+	if res, err := op.Execute(testCtx(t), ok); err != nil || res.Skipped != "" {
+		t.Fatalf("start: %+v, %v", res, err)
 	}
 }

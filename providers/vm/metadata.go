@@ -188,13 +188,7 @@ func (o *Operator) bundle(ctx context.Context, t providers.Task) (map[string][]b
 	if err != nil {
 		return nil, providers.Permanent(fmt.Errorf("package of %s: %w", t.Cluster.VersionID, err))
 	}
-	files := map[string][]byte{}
-	for name, data := range a.Files {
-		if rel, ok := strings.CutPrefix(name, "confd/"); ok && rel != "" {
-			files[rel] = data
-		}
-	}
-	return files, nil
+	return spec.ConfdFiles(a.Files), nil
 }
 
 // roles are the spec's roles with their nodes counted (ready: the hosts listed, which all have

@@ -99,6 +99,7 @@ type actionParams struct {
 	Count   int      `json:"count"`
 	NodeIDs []string `json:"node_ids"`
 	Service string   `json:"service"`
+	Force   bool     `json:"force"`
 }
 
 // Plan implements providers.Operator: the frame's plan over the cluster's rendered spec.
@@ -120,7 +121,7 @@ func (o *Operator) Plan(req providers.PlanRequest) (providers.Plan, error) {
 		}
 	}
 	in := frame.Input{Action: req.Action, ClusterID: req.Cluster.ID, Current: cur, Next: next,
-		Role: p.Role, Count: p.Count, NodeIDs: p.NodeIDs, Service: p.Service}
+		Role: p.Role, Count: p.Count, NodeIDs: p.NodeIDs, Service: p.Service, Force: p.Force}
 	if req.Action != providers.ActionCreate && len(req.Cluster.Nodes) > 0 {
 		in.Nodes = frameNodes(req.Cluster.Nodes) // else (create, recover of a deleted cluster): from the spec's counts
 	}

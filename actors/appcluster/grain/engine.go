@@ -17,6 +17,15 @@ import (
 	"github.com/pitrix/pitrix/providers"
 )
 
+// taskParked reports from its goroutine a task that spent its attempts on
+// providers.ErrUnreachable: the job waits for the next resume round instead of failing.
+type taskParked struct {
+	gen    uint64
+	jobID  string
+	taskID string
+	err    error
+}
+
 // taskDone reports one task's end from its goroutine.
 type taskDone struct {
 	gen      uint64
@@ -151,7 +160,7 @@ func (a *Actor) advance() {
 	run := a.run
 	layer := -1
 	for _, ts := range run.tasks {
-		if ts.t.Status != appcluster.JobSuccessful {
+		if ts.t.Status != appcluster.JobSuccessful && ts.t.Status != appcluster.TaskSkipped {
 			layer = ts.t.Layer
 			break
 		}
@@ -241,8 +250,41 @@ func (a *Actor) launch(ts *taskState) {
 		if ctx.Err() != nil {
 			return // the actor is stopping; the task resumes with the next activation
 		}
+		if err != nil && errors.Is(err, providers.ErrUnreachable) && !errors.Is(err, providers.ErrPermanent) {
+			sys.Root.Send(self, taskParked{gen: gen, jobID: t.JobID, taskID: t.ID, err: err})
+			return
+		}
 		sys.Root.Send(self, taskDone{gen: gen, jobID: t.JobID, taskID: t.ID, attempts: attempts, result: res, err: err})
 	}()
+}
+
+// park records a task that could not reach what it acts on, unfinished (pending, its attempts
+// reset, its error kept for people to see), and drops the run: the job stays unfinished in the
+// queue, and the next OpResume (the leader's resume round) or command runs it again from its
+// first unfinished task. Other tasks of the layer are cancelled; they run again then too.
+func (a *Actor) park(m taskParked) {
+	run := a.run
+	if run == nil || run.js.job.ID != m.jobID {
+		return
+	}
+	for _, ts := range run.tasks {
+		if ts.t.ID != m.taskID {
+			continue
+		}
+		ts.running = false
+		ts.t.Status, ts.t.Attempts, ts.t.Error = appcluster.JobPending, 0, m.err.Error()
+		var bt batch
+		bt.task(a, ts)
+		if err := a.commit(&bt); err != nil {
+			a.log.Error("record parked task", "task_id", m.taskID, "err", err)
+		}
+	}
+	a.log.Warn("job waits: a task cannot reach what it acts on; it resumes with the next resume round",
+		"job_id", m.jobID, "task_id", m.taskID, "err", m.err)
+	run.cancel()
+	a.wg.Wait()
+	a.run = nil
+	a.gen++
 }
 
 // taskDone records a task's end and moves the job on.
@@ -269,6 +311,10 @@ func (a *Actor) taskDone(m taskDone) {
 		a.log.Warn("task failed", "job_id", m.jobID, "task_id", m.taskID, "action", ts.t.Action, "attempts", m.attempts, "err", m.err)
 	} else {
 		ts.t.Status, ts.t.Error = appcluster.JobSuccessful, ""
+		if m.result.Skipped != "" {
+			ts.t.Status, ts.t.Error = appcluster.TaskSkipped, m.result.Skipped
+			a.log.Warn("task skipped", "job_id", m.jobID, "task_id", m.taskID, "action", ts.t.Action, "err", m.result.Skipped)
+		}
 		run.js.job.TasksDone++
 		if a.observe(m.result.Observed) {
 			a.cl.UpdatedAt = now

@@ -115,6 +115,11 @@ func (a *Actor) Receive(ctx actor.Context) {
 			a.taskDone(m)
 		}
 		a.reloadIfStale()
+	case taskParked:
+		if m.gen == a.gen {
+			a.park(m)
+		}
+		a.reloadIfStale()
 	case *actorpb.Inspect:
 		ctx.Respond(&actorpb.InspectResult{Kind: appcluster.KindName, Id: a.id, State: a.inspect()})
 	case *actor.Stopping:

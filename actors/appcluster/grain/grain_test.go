@@ -3,7 +3,9 @@ package grain_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/pitrix/pitrix/actors/idgen"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
+	"github.com/pitrix/pitrix/internal/testutil"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/providertest"
 )
@@ -248,6 +251,59 @@ func TestPermanentFailureAndRetry(t *testing.T) {
 	}
 }
 
+// TestUnreachableParksTheJob: a task whose target is down (providers.ErrUnreachable) spends
+// its attempts, then the job waits, unfinished, with the task's error, instead of failing;
+// resume pokes run it again while the target is down (still waiting) and, once it is back,
+// finish it, with the instances made exactly once.
+func TestUnreachableParksTheJob(t *testing.T) {
+	f := newFixture(t)
+	f.op.Unreachable("start", true)
+	acc := f.create(1)
+	startTask := func() appcluster.Task {
+		for _, tk := range f.tasks(acc.JobID) {
+			if tk.Action == "start" {
+				return tk
+			}
+		}
+		return appcluster.Task{}
+	}
+	testutil.Eventually(t, 20*time.Second, "the start task is parked with its error", func() (bool, string) {
+		tk := startTask()
+		return tk.Status == appcluster.JobPending && strings.Contains(tk.Error, "node is down") && f.op.Runs(tk.ID) >= 3, fmt.Sprintf("%+v", tk)
+	})
+	if j := f.job(acc.JobID); j.Status != appcluster.JobWorking {
+		t.Fatalf("parked job = %+v, want it unfinished (working)", j)
+	}
+	// A resume round while the target is still down: it runs again and waits again.
+	runs := f.op.Runs(startTask().ID)
+	if _, fault := f.command(acc.ClusterID, grain.OpResume, nil); fault != nil {
+		t.Fatalf("resume: %v", fault)
+	}
+	testutil.Eventually(t, 20*time.Second, "the start task ran again and waits again", func() (bool, string) {
+		tk := startTask()
+		return f.op.Runs(tk.ID) >= runs+3 && tk.Status == appcluster.JobPending, fmt.Sprintf("%+v runs %d", tk, f.op.Runs(tk.ID))
+	})
+	if j := f.job(acc.JobID); j.Status != appcluster.JobWorking {
+		t.Fatalf("job after a resume while down = %+v", j)
+	}
+	// The target is back: the next resume finishes the job.
+	f.op.Unreachable("start", false)
+	if _, fault := f.command(acc.ClusterID, grain.OpResume, nil); fault != nil {
+		t.Fatalf("resume: %v", fault)
+	}
+	if j := f.waitJob(acc.JobID); j.Status != appcluster.JobSuccessful || j.TasksDone != j.TasksTotal {
+		t.Fatalf("job after the target is back = %+v", j)
+	}
+	if n := f.op.Instances(acc.ClusterID); n != 1 {
+		t.Fatalf("%d instances, want exactly 1", n)
+	}
+	for _, tk := range f.tasks(acc.JobID) {
+		if tk.Action == "instance" && f.op.Runs(tk.ID) != 1 {
+			t.Fatalf("finished task %s ran %d times", tk.ID, f.op.Runs(tk.ID))
+		}
+	}
+}
+
 // TestResumeAfterNodeDies: the node running a job goes away mid-task; a new node over the same
 // store resumes the job from its last finished task and the instance count is exact.
 func TestResumeAfterNodeDies(t *testing.T) {
@@ -344,4 +400,31 @@ func (f *fixture) task(jobID, id string) appcluster.Task {
 		}
 	}
 	return appcluster.Task{}
+}
+
+// TestSkippedTaskCountsAsDone: a task the provider passed over (a forced delete's failing
+// command) is recorded as skipped with its error, and the job goes on to succeed.
+func TestSkippedTaskCountsAsDone(t *testing.T) {
+	f := newFixture(t)
+	f.op.SkipAlways("start", true)
+	acc := f.create(1)
+	j := f.waitJob(acc.JobID)
+	if j.Status != appcluster.JobSuccessful || j.TasksDone != j.TasksTotal {
+		t.Fatalf("job = %+v", j)
+	}
+	skipped := 0
+	for _, tk := range f.tasks(acc.JobID) {
+		if tk.Action == "start" {
+			if tk.Status != appcluster.TaskSkipped || tk.Error != "start failed" || tk.Output != "skipped (force)" {
+				t.Fatalf("start task = %+v", tk)
+			}
+			skipped++
+		}
+	}
+	if skipped != 1 {
+		t.Fatalf("%d skipped tasks", skipped)
+	}
+	if c := f.cluster(acc.ClusterID); c.Status != appcluster.StatusActive {
+		t.Fatalf("cluster = %+v", c)
+	}
 }

@@ -132,6 +132,20 @@ func (a *Actor) handle(m *actorpb.RuntimeCommand) (*runtime.Runtime, error) {
 		p.ApplyTo(&next)
 		next.UpdatedAt = a.deps.Now().UTC()
 		return a.write(ctx, &next, a.version)
+	case runtime.OpClaim:
+		if a.rt == nil {
+			return nil, fault.NotFound("runtime", a.id)
+		}
+		var node string
+		if err := json.Unmarshal(m.Body, &node); err != nil {
+			return nil, fault.Internal(err, "runtime %s: bad claim body", a.id)
+		}
+		if a.rt.Node != "" || node == "" {
+			return a.rt, nil
+		}
+		next := *a.rt
+		next.Node, next.UpdatedAt = node, a.deps.Now().UTC()
+		return a.write(ctx, &next, a.version)
 	case runtime.OpDelete:
 		if a.rt == nil {
 			return nil, fault.NotFound("runtime", a.id)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 
 	"github.com/pitrix/pitrix/http/client"
 	"github.com/spf13/cobra"
@@ -73,14 +74,34 @@ func checkPackageType(c *cmd, typ string) (url.Values, error) {
 	return q, nil
 }
 
+// packageIdentFlags are --name and --version, for packages without package.json (AppCenter's);
+// the file name (<name>-<version>.tgz) is sent too and used when they are not given.
+func packageIdentFlags(c *cmd) func(q url.Values, file string) {
+	name := c.fs.String("name", "", "the package's `name` when it has no package.json (default: from the file name)")
+	version := c.fs.String("version", "", "the package's `version` when it has no package.json (default: from the file name)")
+	return func(q url.Values, file string) {
+		if *name != "" {
+			q.Set("name", *name)
+		}
+		if *version != "" {
+			q.Set("version", *version)
+		}
+		if file != "-" {
+			q.Set("filename", filepath.Base(file))
+		}
+	}
+}
+
 func appUpload(c *cmd) runFunc {
 	typ := packageType(c)
 	appID := c.fs.String("app", "", "add the package as a new version of this app `ID`")
+	ident := packageIdentFlags(c)
 	return func(ctx context.Context, args []string) error {
 		q, err := checkPackageType(c, *typ)
 		if err != nil {
 			return err
 		}
+		ident(q, args[0])
 		body, closeBody, err := c.openInput(args[0])
 		if err != nil {
 			return err
@@ -108,11 +129,13 @@ func appVersions(c *cmd) runFunc {
 
 func appValidate(c *cmd) runFunc {
 	typ := packageType(c)
+	ident := packageIdentFlags(c)
 	return func(ctx context.Context, args []string) error {
 		q, err := checkPackageType(c, *typ)
 		if err != nil {
 			return err
 		}
+		ident(q, args[0])
 		body, closeBody, err := c.openInput(args[0])
 		if err != nil {
 			return err

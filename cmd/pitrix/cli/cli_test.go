@@ -426,7 +426,7 @@ func TestPackagesAndReview(t *testing.T) {
 
 	out := r.ok("app", "upload", pkg, "--type", "vm")
 	req := r.api.last()
-	if req.Path != "/v1/apps" || req.Query != "type=vm" || req.ContentType != "application/gzip" || !bytes.Equal(req.Body, content) {
+	if req.Path != "/v1/apps" || req.Query != "filename=zk-1.0.tgz&type=vm" || req.ContentType != "application/gzip" || !bytes.Equal(req.Body, content) {
 		t.Errorf("upload request: %s %s?%s %s, %d bytes", req.Method, req.Path, req.Query, req.ContentType, len(req.Body))
 	}
 	if !strings.Contains(out, "app:\n") || !strings.Contains(out, "\nversion:\n") {
@@ -437,10 +437,10 @@ func TestPackagesAndReview(t *testing.T) {
 	verID := up["version"].(map[string]any)["id"].(string)
 
 	r.stdin = string(content[:100])
-	r.ok("app", "upload", "-", "--app", appID)
+	r.ok("app", "upload", "-", "--app", appID, "--version", "1.1")
 	r.stdin = ""
-	if req := r.api.last(); req.Path != "/v1/apps/"+appID+"/versions" || len(req.Body) != 100 {
-		t.Errorf("upload of a version from stdin: %s, %d bytes", req.Path, len(req.Body))
+	if req := r.api.last(); req.Path != "/v1/apps/"+appID+"/versions" || len(req.Body) != 100 || req.Query != "version=1.1" {
+		t.Errorf("upload of a version from stdin: %s?%s, %d bytes", req.Path, req.Query, len(req.Body))
 	}
 	out = r.ok("app", "versions", appID)
 	if !strings.Contains(out, "total_count: 2") || !strings.Contains(out, verID) {
@@ -499,7 +499,7 @@ func TestChecks(t *testing.T) {
 	if res.code != 1 || !strings.Contains(res.stdout, "ok:") || !strings.Contains(res.stdout, "config.json=missing") {
 		t.Errorf("invalid package: %+v", res)
 	}
-	if q := r.api.last().Query; q != "type=helm" {
+	if q := r.api.last().Query; q != "filename=bad.tgz&type=helm" {
 		t.Errorf("validate query = %q", q)
 	}
 	res = r.run("repo", "validate", "--type", "http", "--url", "http://127.0.0.1:1/x", "-o", "json")

@@ -27,8 +27,8 @@ func clusterNoun() noun {
 		{use: "restart ID", summary: "Restart a VM app's services.", setup: clusterSimple("restart")},
 		{use: "run-service ID", summary: "Run a VM app's custom service given with --service.", setup: clusterService},
 		{use: "recover ID", summary: "Recover a deleted cluster.", setup: clusterSimple("recover")},
-		{use: "delete ID", summary: "Delete a cluster's resources; the record stays as deleted.", setup: clusterDelete},
-		{use: "cease ID", summary: "Purge a deleted cluster.", setup: clusterSimple("cease")},
+		{use: "delete ID", summary: "Delete a cluster's resources; the record stays as deleted (--force skips failing stop and destroy commands).", setup: clusterDelete},
+		{use: "cease ID", summary: "Purge a deleted cluster (--force skips failing commands).", setup: clusterCease},
 	}}
 }
 
@@ -93,9 +93,27 @@ func clusterSimple(action string) func(*cmd) runFunc {
 
 func clusterDelete(c *cmd) runFunc {
 	var w waitFlags
+	force := c.fs.Bool("force", false, "skip the app's stop and destroy commands that fail (each is recorded as a skipped task) and remove the instances anyway")
 	w.register(c.fs, true)
 	return func(ctx context.Context, args []string) error {
-		return c.mutate(ctx, "DELETE", clusterPath(args[0]), nil, w)
+		var body any
+		if *force {
+			body = map[string]any{"force": true}
+		}
+		return c.mutate(ctx, "DELETE", clusterPath(args[0]), body, w)
+	}
+}
+
+func clusterCease(c *cmd) runFunc {
+	var w waitFlags
+	force := c.fs.Bool("force", false, "skip the app's stop and destroy commands that fail (each is recorded as a skipped task)")
+	w.register(c.fs, true)
+	return func(ctx context.Context, args []string) error {
+		var body any
+		if *force {
+			body = map[string]any{"force": true}
+		}
+		return c.mutate(ctx, "POST", clusterPath(args[0], "cease"), body, w)
 	}
 }
 

@@ -37,7 +37,7 @@ func categoryView() view {
 }
 
 func runtimeView() view {
-	return view{col("ID"), col("NAME"), col("PROVIDER"), col("ZONE"), col("CREDENTIAL_ID"),
+	return view{col("ID"), col("NAME"), col("PROVIDER"), col("ZONE"), col("NODE"), col("CREDENTIAL_ID"),
 		col("STATUS"), col("LABELS")}
 }
 
@@ -86,5 +86,5 @@ func taskView() view {
 }
 
 func frontgateView() view {
-	return view{col("ID"), col("VPC"), col("RUNTIME_ID"), col("NODE"), col("CONNECTED"), col("DRONES"), col("LAST_SEEN")}
+	return view{col("ID"), col("VPC"), col("RUNTIME_ID"), col("NODE_NAME"), col("CONNECTED"), col("DRONES"), col("LAST_SEEN")}
 }

@@ -54,7 +54,7 @@ func TestPrefix(t *testing.T) {
 	// A prefix changes what keys are relative to.
 	v := metadata.View{"/host/ip": "127.0.0.7"}
 	for prefix, tmpl := range map[string]string{"/self": `{{getv "/host/ip"}}`, "/self/host": `{{getv "/ip"}}`, "/": `{{getv "/self/host/ip"}}`} {
-		out, err := execute(resource("/x", tmpl), scope(v, prefix, nil), limits{maxOutput: 1 << 10, maxSteps: 10})
+		out, err := execute(resource("/x", tmpl), scope(v, prefix, nil), limits{maxOutput: 1 << 10, maxSteps: 10}, host{})
 		if err != nil || string(out) != "127.0.0.7" {
 			t.Errorf("prefix %s: %q, %v", prefix, out, err)
 		}

@@ -7,16 +7,19 @@
 // Load reads a package's resources into a Bundle (the toml files are parsed
 // by providers/vm/spec; an optional confd/confd.toml may set another prefix).
 // Renderer.Render renders each resource, in the order of the toml file
-// names, with Go text/template and confd's functions (getv, gets, getvs, get,
-// ls, lsdir, exists, json, jsonArray, split, join, base, dir, toUpper,
-// toLower, replace, contains, trimSuffix, atoi, add, sub, mul, div, mod, seq,
-// map, reverse, sortByLength, sortKVByLength, parseBool, base64Encode,
-// base64Decode) and AppCenter's (filter, toJson, toYaml, min, max). A
-// resource's keys limit what its template sees, as in confd; a resource
-// without keys sees the whole view. confd's functions that read the clock,
-// the process environment, other files or DNS (datetime, getenv,
-// fileExists, lookupIP, lookupSRV) are left out: they would make renders
-// differ for the same metadata.
+// names, with Go text/template and the functions of AppCenter's confd
+// (yunify/confd, itself confd's): getv, gets, getvs, get, ls, lsdir, exists,
+// json, jsonArray, split, join, base, dir, toUpper, toLower, replace,
+// contains, trimSuffix, printf, atoi, seq, map, reverse, sort, sortByLength,
+// sortKVByLength, parseBool, base64Encode, base64Decode, filter, toJson,
+// toYaml, datetime, getenv, fileExists, lookupIP. Arithmetic and comparisons
+// (add, sub, mul, div, mod, min, max, eq, ne, gt, ge, lt, le) take numeric
+// strings as AppCenter's confd does (numeric.go), since metadata values are
+// strings. getenv reads the Drone's command environment (Config.Env), not the
+// Drone's own; fileExists looks under the instance root; lookupIP asks the
+// system resolver only. A resource's keys limit what its template sees, as in
+// confd; a resource without keys sees the whole view. docs/compat.md lists
+// every confd function and whether it is supported.
 //
 // Rendering is idempotent: the same resources and view give byte-identical
 // files, and a file whose content and mode are already right is not touched

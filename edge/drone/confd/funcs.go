@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"text/template"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -32,7 +32,7 @@ const (
 
 // funcMap returns confd's and AppCenter's template functions over v. b
 // meters work and size; every function is total (no panics) and bounded.
-func funcMap(v metadata.View, b *budget) template.FuncMap {
+func funcMap(v metadata.View, b *budget, h host) template.FuncMap {
 	return template.FuncMap{
 		tickFunc: b.tick,
 
@@ -99,7 +99,7 @@ func funcMap(v metadata.View, b *budget) template.FuncMap {
 			}
 			return m, nil
 		},
-		"base64Encode": func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) },
+		"base64Encode": base64Encode,
 		"base64Decode": func(s string) (string, error) {
 			d, err := base64.StdEncoding.DecodeString(s)
 			return string(d), err
@@ -141,6 +141,7 @@ func funcMap(v metadata.View, b *budget) template.FuncMap {
 			slices.SortStableFunc(c, func(a, b string) int { return len(a) - len(b) })
 			return c
 		},
+		"sort": sortList,
 		"sortKVByLength": func(l []metadata.KV) []metadata.KV {
 			c := slices.Clone(l)
 			slices.SortStableFunc(c, func(a, b metadata.KV) int { return len(a.Key) - len(b.Key) })
@@ -160,38 +161,29 @@ func funcMap(v metadata.View, b *budget) template.FuncMap {
 			return out, nil
 		},
 
-		// Numbers (confd).
+		// Numbers: AppCenter's confd reads numeric strings (see numeric.go).
 		"atoi": strconv.Atoi,
-		"add":  func(a, b int) int { return a + b },
-		"sub":  func(a, b int) int { return a - b },
-		"mul":  func(a, b int) int { return a * b },
-		"div": func(a, b int) (int, error) {
-			if b == 0 {
-				return 0, errors.New("div: division by zero")
-			}
-			return a / b, nil
-		},
-		"mod": func(a, b int) (int, error) {
-			if b == 0 {
-				return 0, errors.New("mod: division by zero")
-			}
-			return a % b, nil
-		},
+		"add":  func(a, b any) (any, error) { return arith("add", '+', a, b) },
+		"sub":  func(a, b any) (any, error) { return arith("sub", '-', a, b) },
+		"mul":  func(a, b any) (any, error) { return arith("mul", '*', a, b) },
+		"div":  func(a, b any) (any, error) { return arith("div", '/', a, b) },
+		"mod":  mod,
+		"eq":   eq,
+		"ne":   ne,
+		"gt":   func(a, b any) bool { return compare(a, b) > 0 },
+		"ge":   func(a, b any) bool { return compare(a, b) >= 0 },
+		"lt":   func(a, b any) bool { return compare(a, b) < 0 },
+		"le":   func(a, b any) bool { return compare(a, b) <= 0 },
+
+		// The instance (confd): its clock, the Drone's command environment, its files under
+		// the instance root, and names through the system resolver.
+		"datetime":   time.Now,
+		"getenv":     h.getenv,
+		"fileExists": h.fileExists,
+		"lookupIP":   h.lookupIP,
 
 		// AppCenter's additions.
-		"filter": func(pattern string, l []string) ([]string, error) {
-			re, err := regexp.Compile(pattern)
-			if err != nil {
-				return nil, fmt.Errorf("filter: %w", err)
-			}
-			out := []string{}
-			for _, s := range l {
-				if re.MatchString(s) {
-					out = append(out, s)
-				}
-			}
-			return out, nil
-		},
+		"filter": filter,
 		"toJson": func(x any) (string, error) {
 			d, err := json.Marshal(x)
 			if err != nil {
@@ -204,43 +196,11 @@ func funcMap(v metadata.View, b *budget) template.FuncMap {
 			if err != nil {
 				return "", fmt.Errorf("toYaml: %w", err)
 			}
-			return strings.TrimSuffix(string(d), "\n"), b.grow(len(d))
+			return string(d), b.grow(len(d))
 		},
-		"min": func(a, b any) (int, error) { return pick(a, b, func(x, y int) int { return min(x, y) }) },
-		"max": func(a, b any) (int, error) { return pick(a, b, func(x, y int) int { return max(x, y) }) },
+		"min": func(a, b any) (float64, error) { return extreme("min", a, b) },
+		"max": func(a, b any) (float64, error) { return extreme("max", a, b) },
 	}
-}
-
-// pick applies f to a and b after converting each to an int; templates mix
-// numbers with the strings metadata holds.
-func pick(a, b any, f func(x, y int) int) (int, error) {
-	x, err := toInt(a)
-	if err != nil {
-		return 0, err
-	}
-	y, err := toInt(b)
-	if err != nil {
-		return 0, err
-	}
-	return f(x, y), nil
-}
-
-func toInt(x any) (int, error) {
-	switch n := x.(type) {
-	case int:
-		return n, nil
-	case int64:
-		return int(n), nil
-	case float64:
-		return int(n), nil
-	case string:
-		i, err := strconv.Atoi(strings.TrimSpace(n))
-		if err != nil {
-			return 0, fmt.Errorf("%q is not an integer", n)
-		}
-		return i, nil
-	}
-	return 0, fmt.Errorf("%v (%T) is not an integer", x, x)
 }
 
 // replacedLen returns the length strings.Replace(s, old, repl, n) would

@@ -23,7 +23,7 @@ var funcView = metadata.View{
 
 func render(t *testing.T, text string) (string, error) {
 	t.Helper()
-	out, err := execute(resource("/x", text), funcView, limits{maxOutput: 1 << 20, maxSteps: 100_000})
+	out, err := execute(resource("/x", text), funcView, limits{maxOutput: 1 << 20, maxSteps: 100_000}, host{})
 	return string(out), err
 }
 
@@ -55,7 +55,7 @@ func TestFuncs(t *testing.T) {
 		{"base64", `{{base64Encode "hi"}} {{base64Decode "aGk="}}`, "aGk= hi"},
 		{"filter", `{{filter "^i-r" (lsdir "/hosts/replica")}}`, "[i-r1 i-r2]"},
 		{"toJson", `{{toJson (lsdir "/hosts")}}`, `["master","replica"]`},
-		{"toYaml", `{{toYaml (map "a" 1)}}`, "a: 1"},
+		{"toYaml keeps confd's newline", `{{toYaml (map "a" 1)}}`, "a: 1\n"},
 		{"min max", `{{min 3 (getv "/env/port")}} {{max "7" 2}}`, "3 7"},
 		{"printf", `{{printf "%s:%s" (getv "/host/ip") (getv "/env/port")}}`, "127.1.0.3:6379"},
 		{"range over map is sorted", `{{range $k, $v := map "b" 2 "a" 1}}{{$k}}{{$v}}{{end}}`, "a1b2"},

@@ -59,6 +59,9 @@ type Config struct {
 	// MaxSteps bounds loop iterations and template calls of one render;
 	// it stops hostile templates. Default one million.
 	MaxSteps int
+	// Env is the environment ("K=V") templates read with getenv: the Drone passes its
+	// commands' environment. Nil: getenv gives only defaults.
+	Env []string
 	// Logger receives per-resource outcomes at debug level and failures
 	// at warn; default discards.
 	Logger *slog.Logger
@@ -102,6 +105,7 @@ type Renderer struct {
 
 	mu            sync.Mutex
 	pendingReload map[string]bool // dest -> its last reload failed
+	env           map[string]string
 }
 
 // New returns a Renderer for cfg.
@@ -110,7 +114,7 @@ func New(cfg Config) (*Renderer, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return &Renderer{cfg: cfg, log: cfg.Logger.With("component", "confd"), pendingReload: map[string]bool{}}, nil
+	return &Renderer{cfg: cfg, log: cfg.Logger.With("component", "confd"), pendingReload: map[string]bool{}, env: envMap(cfg.Env)}, nil
 }
 
 // Status is the outcome of one resource.
@@ -121,6 +125,9 @@ const (
 	StatusUnchanged Status = iota
 	StatusChanged
 	StatusError
+	// StatusReloadFailed: the file is in place but its reload_cmd failed, and the resource
+	// does not ask for that to fail the job (reload_fails_job).
+	StatusReloadFailed
 )
 
 func (s Status) String() string {
@@ -129,6 +136,8 @@ func (s Status) String() string {
 		return "changed"
 	case StatusError:
 		return "error"
+	case StatusReloadFailed:
+		return "reload_failed"
 	default:
 		return "unchanged"
 	}
@@ -141,11 +150,17 @@ type Report struct {
 	Changed  bool   // the file was replaced
 	Reloaded bool   // reload_cmd ran and succeeded
 	Err      error  // why the resource failed; the file may have changed (Changed) when only the reload failed
+	// ReloadFailed says Err is the reload_cmd's; FailsJob that the resource asks for a failed
+	// reload to fail the job (reload_fails_job).
+	ReloadFailed, FailsJob bool
 }
 
-// Status summarizes r: error if Err is set, else changed or unchanged.
+// Status summarizes r: reload_failed if only a reload failed (and the resource does not ask
+// for that to fail the job), error if Err is set, else changed or unchanged.
 func (r Report) Status() Status {
 	switch {
+	case r.Err != nil && r.ReloadFailed && !r.FailsJob:
+		return StatusReloadFailed
 	case r.Err != nil:
 		return StatusError
 	case r.Changed:
@@ -212,7 +227,8 @@ func (r *Renderer) renderOne(ctx context.Context, fsys fsys, prefix string, res 
 	if err != nil {
 		return fail(err)
 	}
-	content, err := execute(res, scope(v, prefix, res.Keys), limits{maxOutput: r.cfg.MaxFileSize, maxSteps: r.cfg.MaxSteps})
+	content, err := execute(res, scope(v, prefix, res.Keys), limits{maxOutput: r.cfg.MaxFileSize, maxSteps: r.cfg.MaxSteps},
+		host{env: r.env, fs: fsys})
 	if err != nil {
 		return fail(err)
 	}
@@ -354,6 +370,7 @@ func (r *Renderer) reload(ctx context.Context, res Resource, rep *Report) {
 	if err := r.run(ctx, "reload_cmd", res.ReloadCmd); err != nil {
 		r.pendingReload[rep.Dest] = true
 		rep.Err = fmt.Errorf("%s: %w", res.Name, err)
+		rep.ReloadFailed, rep.FailsJob = true, res.ReloadFailsJob
 		return
 	}
 	delete(r.pendingReload, rep.Dest)

@@ -172,8 +172,8 @@ func TestReloadFailureIsRetried(t *testing.T) {
 	b := Bundle{Resources: []Resource{res}}
 	v := metadata.View{"/env/x": "1"}
 	reps := in.r.Render(t.Context(), b, v)
-	if !reps[0].Changed || reps[0].Status() != StatusError {
-		t.Fatalf("first render: changed=%v err=%v", reps[0].Changed, reps[0].Err)
+	if !reps[0].Changed || reps[0].Status() != StatusReloadFailed || reps[0].Status().String() != "reload_failed" {
+		t.Fatalf("first render: changed=%v status=%v err=%v", reps[0].Changed, reps[0].Status(), reps[0].Err)
 	}
 	if err := os.WriteFile(filepath.Join(in.root, "reload-ok"), nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -188,6 +188,19 @@ func TestReloadFailureIsRetried(t *testing.T) {
 	}
 	if got := in.read(t, "tries"); got != "try\ntry\n" {
 		t.Errorf("tries = %q", got)
+	}
+}
+
+// TestReloadFailsJobWhenAsked: reload_fails_job turns a failed reload into an error status
+// (the job fails); without it the status is reload_failed.
+func TestReloadFailsJobWhenAsked(t *testing.T) {
+	in := newInstance(t)
+	res := resource("/app.conf", `x={{getv "/env/x"}}`)
+	res.ReloadCmd = "exit 3"
+	res.ReloadFailsJob = true
+	reps := in.r.Render(t.Context(), Bundle{Resources: []Resource{res}}, metadata.View{"/env/x": "1"})
+	if !reps[0].Changed || reps[0].Status() != StatusError || !reps[0].ReloadFailed {
+		t.Fatalf("render: changed=%v status=%v err=%v", reps[0].Changed, reps[0].Status(), reps[0].Err)
 	}
 }
 

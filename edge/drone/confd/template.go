@@ -64,9 +64,9 @@ type limits struct {
 
 // execute renders res's template against v (already cut to the resource's
 // keys). Errors name the template.
-func execute(res Resource, v metadata.View, lim limits) ([]byte, error) {
+func execute(res Resource, v metadata.View, lim limits, h host) ([]byte, error) {
 	b := &budget{maxSteps: lim.maxSteps, maxBytes: 8 * lim.maxOutput}
-	funcs := funcMap(v, b)
+	funcs := funcMap(v, b, h)
 	meterBuiltins(funcs, b)
 	t, err := template.New(res.Src).Funcs(funcs).Parse(res.Template)
 	if err != nil {

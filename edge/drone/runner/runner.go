@@ -265,6 +265,9 @@ func (r *Runner) killGroup(pgid int, exited <-chan struct{}) {
 	<-exited
 }
 
+// Env is the environment every command starts with (the base and the PITRIX_* variables).
+func (r *Runner) Env() []string { return r.env(nil) }
+
 // env returns the command's environment: the base, the PITRIX_* variables,
 // then the command's own, later entries winning.
 func (r *Runner) env(extra map[string]string) []string {

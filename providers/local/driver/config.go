@@ -35,8 +35,10 @@ type Config struct {
 	// `Binary drone ...`). Default: this process's executable.
 	Binary string
 	// Control returns the control plane's edge address(es), HOST:PORT[,...], that Frontgates
-	// dial. It is called on every EnsureVPC; a Frontgate started with another value is
-	// restarted. Required.
+	// dial, this node's first. It is called on every EnsureVPC and supervision round; a
+	// Frontgate whose list does not hold the first address is restarted, one whose list does is
+	// adopted, and either way the list is written to the Frontgate's control file, which it
+	// reads before every dial. Required.
 	Control func() string
 	// Issuer issues the Frontgates' and Drones' certificates. Required.
 	Issuer Issuer

@@ -198,7 +198,7 @@ cd / && setsid sleep 301 </dev/null >/dev/null 2>&1 &`)
 	waitDrones(t, r.gw, vpc.FrontgateID, "i-2", "i-3")
 
 	// The control plane moves: the Frontgate is restarted towards it, its Drones reconnect.
-	gw2 := startGateway(t, r.caDir)
+	gw2, stopGW2 := startGatewayStop(t, r.caDir)
 	addr2 := gw2.Addr()
 	r.control.Store(&addr2)
 	if again, err := d.EnsureVPC(ctx, r.rt, "alice"); err != nil || again != vpc {
@@ -208,6 +208,30 @@ cd / && setsid sleep 301 </dev/null >/dev/null 2>&1 &`)
 		t.Fatalf("frontgate pid %d after the control plane moved; want a new one (was %d)", p, fgPid)
 	}
 	waitDrones(t, gw2, vpc.FrontgateID, "i-2", "i-3")
+
+	// More nodes join: the list grows, this node's address still first. The Frontgate that
+	// names this node is adopted, not restarted (its stream and its Drones' stay up), and
+	// reads the new list from its control file: when its node dies it redials another one it
+	// was never started with.
+	fgPid = pidOf(t, fgAgent)
+	addr1 := r.gw.Addr()
+	grown := addr2 + "," + addr1
+	r.control.Store(&grown)
+	if _, err := d.EnsureVPC(ctx, r.rt, "alice"); err != nil {
+		t.Fatalf("EnsureVPC with a grown list: %v", err)
+	}
+	if p := pidOf(t, fgAgent); p != fgPid {
+		t.Fatalf("frontgate pid %d after the list grew; want it adopted (%d)", p, fgPid)
+	}
+	if got, err := os.ReadFile(d.controlFile(vpc.ID)); err != nil || strings.TrimSpace(string(got)) != grown {
+		t.Fatalf("control file = %q, %v; want %q", got, err, grown)
+	}
+	stopGW2()
+	waitDrones(t, r.gw, vpc.FrontgateID, "i-2", "i-3")
+	if p := pidOf(t, fgAgent); p != fgPid {
+		t.Fatalf("frontgate pid %d after its control plane died; want the same process redialing (%d)", p, fgPid)
+	}
+	r.control.Store(&addr1)
 
 	// Purge leaves nothing running.
 	all, err := procsUnder(d.Dir())
@@ -239,7 +263,7 @@ cd / && setsid sleep 301 </dev/null >/dev/null 2>&1 &`)
 	if _, err := d.EnsureVPC(ctx, r.rt, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	waitDrones(t, gw2, vpc.FrontgateID, "i-2")
+	waitDrones(t, r.gw, vpc.FrontgateID, "i-2")
 }
 
 // TestConcurrentCreate places instances in parallel, from two Drivers on one Dir: each gets

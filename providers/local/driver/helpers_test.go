@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,6 +27,13 @@ func testLogger(t *testing.T) *slog.Logger {
 // when the test ends.
 func startGateway(t *testing.T, caDir string) *gateway.Gateway {
 	t.Helper()
+	gw, _ := startGatewayStop(t, caDir)
+	return gw
+}
+
+// startGatewayStop is startGateway that can also be stopped earlier, with stop.
+func startGatewayStop(t *testing.T, caDir string) (gw *gateway.Gateway, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
 	gw, err := gateway.Open(ctx, gateway.Config{CADir: caDir, NodeID: "node-1", Logger: testLogger(t)})
 	if err != nil {
@@ -34,13 +42,17 @@ func startGateway(t *testing.T, caDir string) *gateway.Gateway {
 	}
 	done := make(chan error, 1)
 	go func() { done <- gw.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("gateway: %v", err)
-		}
-	})
-	return gw
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("gateway: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return gw, stop
 }
 
 // rig is a gateway and a driver dialing it; the control address can be switched.

@@ -12,7 +12,8 @@ import (
 // Supervise keeps running what should run, as an init system does on a VM: every interval
 // (and once at once) it starts again the Frontgate of each VPC that has instances meant to
 // run, and the Drone of each such instance whose process is gone (it crashed, was killed, or
-// this machine rebooted). A stopped or deleted instance is left alone: its wanted state is
+// this machine rebooted). It also keeps each such Frontgate's control file up to date with
+// Config.Control (nodes that joined). It only ever sees this driver's Dir: one node's agents. A stopped or deleted instance is left alone: its wanted state is
 // read again under its lock. It returns when ctx ends.
 func (d *Driver) Supervise(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
@@ -39,6 +40,10 @@ func (d *Driver) superviseOnce(ctx context.Context) {
 			wanted[s.VPC] = append(wanted[s.VPC], s)
 		}
 	}
+	control := ""
+	if len(wanted) > 0 {
+		control = d.cfg.Control()
+	}
 	for vpcID, insts := range wanted {
 		if ctx.Err() != nil {
 			return
@@ -46,6 +51,10 @@ func (d *Driver) superviseOnce(ctx context.Context) {
 		v, err := d.loadVPC(vpcID)
 		if err != nil {
 			continue
+		}
+		// Nodes that joined since: the running Frontgate reads them before its next dial.
+		if control != "" && !d.controlIs(vpcID, control) {
+			d.updateControl(ctx, vpcID, control)
 		}
 		if _, _, ok := d.find(d.frontgateAgent(v)); !ok {
 			d.restartFrontgate(ctx, vpcID)
@@ -87,6 +96,24 @@ func (d *Driver) restartFrontgate(ctx context.Context, vpcID string) {
 	if err := d.ensureFrontgate(ctx, v); err != nil {
 		d.log.Error("restart frontgate", "vpc", vpcID, "err", err)
 	}
+}
+
+// updateControl writes the VPC's control file under the VPC's lock, if the VPC still exists.
+func (d *Driver) updateControl(ctx context.Context, vpcID, control string) {
+	unlock, err := d.lock(ctx, "vpc."+vpcID)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	v, err := d.loadVPC(vpcID)
+	if err != nil {
+		return
+	}
+	if err := d.writeControl(v, control); err != nil {
+		d.log.Warn("update the frontgate's control addresses", "vpc", vpcID, "err", err)
+		return
+	}
+	d.log.Info("frontgate control addresses updated", "vpc", vpcID, "frontgate", v.FrontgateID, "control", control)
 }
 
 // restartDrone starts an instance's Drone again if, under its lock, it is still meant to run.

@@ -8,7 +8,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pitrix/pitrix/edge/pki"
@@ -141,6 +143,10 @@ func (d *Driver) createVPC(ctx context.Context, rtID, owner string) (vpcState, e
 
 // ensureFrontgate adopts the VPC's running Frontgate when it serves the current control
 // address with a valid certificate, and (re)starts it otherwise.
+// With several control addresses (a cluster of nodes, this node's first), a Frontgate whose
+// list holds this node's address is adopted as it is: a list that grew or was reordered is no
+// reason to cut its stream. The whole list goes to its control file, which it reads before
+// every dial.
 func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	control := d.cfg.Control()
 	if control == "" {
@@ -148,9 +154,12 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	}
 	a := d.frontgateAgent(s)
 	files := certFilesOf(a)
+	if err := d.writeControl(s, control); err != nil {
+		return fmt.Errorf("frontgate %s: %w", s.FrontgateID, err)
+	}
 	if p, argv, ok := d.find(a); ok {
 		why := d.certStale(files)
-		if cur, _ := flagValue(argv[2:], "--control"); cur != control {
+		if cur, _ := flagValue(argv[2:], "--control"); !servesControl(cur, control) {
 			why = fmt.Sprintf("control address %s, now %s", cur, control)
 		} else if cur, _ := flagValue(argv[2:], "--listen"); cur != s.frontgateAddr() {
 			why = fmt.Sprintf("listening on %s, not %s", cur, s.frontgateAddr())
@@ -187,7 +196,7 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 	if err := d.issue(files, pki.KindFrontgate, s.FrontgateID, s.ip(1)); err != nil {
 		return fmt.Errorf("start frontgate %s on %s: %w", s.FrontgateID, addr, err)
 	}
-	args := []string{"--id", s.FrontgateID, "--vpc", s.ID, "--control", control, "--listen", addr,
+	args := []string{"--id", s.FrontgateID, "--vpc", s.ID, "--control", control, "--control-file", d.controlFile(s.ID), "--listen", addr,
 		"--data-dir", data, "--cert", files.cert, "--key", files.key, "--ca", files.ca}
 	if _, err := d.start(ctx, a, args, "pitrix: frontgate "+s.FrontgateID+" serving drones on ", nil); err != nil {
 		return fmt.Errorf("start frontgate %s on %s: %w", s.FrontgateID, addr, err)
@@ -196,6 +205,37 @@ func (d *Driver) ensureFrontgate(ctx context.Context, s vpcState) error {
 		return d.redirectDrones(ctx, s)
 	}
 	return nil
+}
+
+// controlFile is the file a VPC's Frontgate reads its control addresses from before every dial
+// (its --control-file): rewritten as nodes join, so it learns of them without a restart.
+func (d *Driver) controlFile(vpcID string) string {
+	return filepath.Join(d.vpcDir(vpcID), "control")
+}
+
+// controlIs reports whether the VPC's control file holds control.
+func (d *Driver) controlIs(vpcID, control string) bool {
+	b, err := os.ReadFile(d.controlFile(vpcID))
+	return err == nil && strings.TrimSpace(string(b)) == control
+}
+
+// writeControl writes control (HOST:PORT[,...]) to the VPC's control file unless it holds it.
+// The caller holds the VPC's lock.
+func (d *Driver) writeControl(s vpcState, control string) error {
+	if d.controlIs(s.ID, control) {
+		return nil
+	}
+	return writeFileAtomic(d.controlFile(s.ID), []byte(control+"\n"), 0o600)
+}
+
+// servesControl reports whether a Frontgate started with --control cur serves the control
+// plane whose addresses are want (HOST:PORT[,...], this node's first): cur names want's first.
+func servesControl(cur, want string) bool {
+	if cur == want {
+		return true
+	}
+	first, _, _ := strings.Cut(want, ",")
+	return first != "" && slices.Contains(strings.Split(cur, ","), first)
 }
 
 // freePort returns a port on ip that can be bound now.
@@ -310,4 +350,19 @@ func (d *Driver) DeleteVPC(ctx context.Context, id string) error {
 	}
 	d.log.Info("vpc deleted", "vpc", id, "cidr", s.cidr())
 	return nil
+}
+
+// HasRuntime reports whether this driver holds a VPC of runtime rtID (its instances are on
+// this machine).
+func (d *Driver) HasRuntime(rtID string) bool {
+	ids, err := d.entries(vpcsDir)
+	if err != nil {
+		return false
+	}
+	for _, id := range ids {
+		if s, err := d.loadVPC(id); err == nil && s.RuntimeID == rtID {
+			return true
+		}
+	}
+	return false
 }

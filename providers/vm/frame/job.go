@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,6 +29,7 @@ type Input struct {
 	Count   int      // add_nodes: how many
 	NodeIDs []string // delete_nodes: node ids to remove
 	Service string   // ActionService: the custom service to run
+	Force   bool     // delete, cease: failing stop and destroy commands are skipped
 }
 
 // PlanJob returns the task layers of one job: the tasks of a layer run in parallel, layers in
@@ -275,10 +277,27 @@ func (p *planner) restart() {
 // a VPC takes its Frontgate down with it, so the Frontgate is not needed after).
 func (p *planner) delete() {
 	n := p.nodes
-	p.services(p.cur, n, n, "stop", nil)
-	p.services(p.cur, n, n, "destroy", nil)
+	for _, name := range []string{"stop", "destroy"} {
+		for _, l := range serviceLayers(p.cur, n, n, name, nil) {
+			p.add(teardown(l, p.in.Action, p.in.Force))
+		}
+	}
 	p.add(p.clusterTask(TaskDropMetadata))
 	p.add(p.perNode(TaskDeleteInstance, p.cur, n))
+}
+
+// teardown marks the command tasks of l as taking the cluster down for action, skipped when
+// they fail if force.
+func teardown(l []providers.TaskSpec, action string, force bool) []providers.TaskSpec {
+	for i := range l {
+		var cp CommandParams
+		if json.Unmarshal(l[i].Params, &cp) != nil {
+			continue
+		}
+		cp.Teardown, cp.Force = action, force
+		l[i].Params, _ = json.Marshal(cp)
+	}
+	return l
 }
 
 // updateEnv registers the metadata with next's env and re-renders every node; confd reloads

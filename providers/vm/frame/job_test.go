@@ -533,3 +533,45 @@ func FuzzPlanJob(f *testing.F) {
 		}
 	})
 }
+
+// TestPlanTeardownForce: delete and cease mark their stop and destroy commands as a teardown of
+// that action, forced when asked; other jobs' commands are not marked.
+func TestPlanTeardownForce(t *testing.T) {
+	zk := zkCluster()
+	for _, tc := range []struct {
+		action string
+		force  bool
+	}{{providers.ActionDelete, false}, {providers.ActionDelete, true}, {providers.ActionCease, true}} {
+		p, err := PlanJob(Input{Action: tc.action, ClusterID: "cl-z", Current: zk, Force: tc.force})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, l := range p.Layers {
+			for _, s := range l {
+				if s.Action != TaskCommand {
+					continue
+				}
+				n++
+				var cp CommandParams
+				if err := json.Unmarshal(s.Params, &cp); err != nil {
+					t.Fatal(err)
+				}
+				if cp.Teardown != tc.action || cp.Force != tc.force || (cp.Service != "stop" && cp.Service != "destroy") {
+					t.Fatalf("%s force=%v: command %+v", tc.action, tc.force, cp)
+				}
+			}
+		}
+		if n == 0 {
+			t.Fatalf("%s: no commands planned", tc.action)
+		}
+	}
+	p, err := PlanJob(Input{Action: providers.ActionStop, ClusterID: "cl-z", Current: zk, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp CommandParams
+	if err := json.Unmarshal(p.Layers[0][0].Params, &cp); err != nil || cp.Teardown != "" || cp.Force {
+		t.Fatalf("stop's command %+v (%v): a stop is not a teardown", cp, err)
+	}
+}

@@ -94,6 +94,10 @@ type CommandParams struct {
 	Node
 	Service string `json:"service"`
 	Cmd     string `json:"cmd"`
+	// Teardown is the job's action (delete or cease) when the command takes the cluster down;
+	// Force says the job skips it when it fails (recorded as a skipped task).
+	Teardown string `json:"teardown,omitempty"`
+	Force    bool   `json:"force,omitempty"`
 }
 
 // MetadataParams are the params of a vm.metadata task: the metadata lists Nodes as the

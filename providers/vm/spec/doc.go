@@ -3,6 +3,11 @@
 // merges and validates a user's conf against config.json, and renders
 // cluster.json.tmpl into a checked Cluster.
 //
+// A package without package.json (AppCenter's layout) is named from outside: Origin resolves
+// the name and version from the repo index entry, the upload and the file name, in that order
+// (IdentFromFileName reads "zookeeper-3.4.13.tar.gz"). Its confd resources may sit in confd/
+// or in AppCenter's image layouts (ConfdRoot, ConfdFiles).
+//
 // The main types are Package (Load, LoadWith), ConfigTree and Item
 // (config.json), Cluster (the rendered cluster.json) and the two error types
 // that name every problem at once: ValidationError (file -> message, for

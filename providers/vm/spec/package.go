@@ -34,6 +34,10 @@ type Package struct {
 type LoadOptions struct {
 	Name    string
 	Version string
+
+	// Where Name and Version came from (Origin.Options); a name or version read from the
+	// file name never contradicts package.json.
+	nameFrom, versionFrom, fileName string
 }
 
 // Load parses and validates a package whose files (paths relative to its top
@@ -55,18 +59,28 @@ func LoadWith(files map[string][]byte, opts LoadOptions) (*Package, error) {
 			errs.add(FileMeta, err.Error())
 		}
 		p.Meta = m
-		if opts.Name != "" && m.Name != "" && m.Name != opts.Name {
-			errs.add(FileMeta, fmt.Sprintf("name %q does not match %q", m.Name, opts.Name))
+		if opts.Name != "" && m.Name != "" && m.Name != opts.Name && opts.nameFrom != "the file name" {
+			errs.add(FileMeta, fmt.Sprintf("name %q does not match %q (from %s)", m.Name, opts.Name, orDefault(opts.nameFrom, "the request")))
 		}
-		if opts.Version != "" && m.Version != "" && m.Version != opts.Version {
-			errs.add(FileMeta, fmt.Sprintf("version %q does not match %q", m.Version, opts.Version))
+		if opts.Version != "" && m.Version != "" && m.Version != opts.Version && opts.versionFrom != "the file name" {
+			errs.add(FileMeta, fmt.Sprintf("version %q does not match %q (from %s)", m.Version, opts.Version, orDefault(opts.versionFrom, "the request")))
 		}
 	} else {
+		// An AppCenter package: no package.json; the name and version come from outside.
 		p.Meta = Meta{Name: opts.Name, Version: opts.Version}
-		if opts.Name == "" || opts.Version == "" {
-			errs.add(FileMeta, "is required (or give the name and version with the upload)")
-		} else if err := p.Meta.validate(); err != nil {
-			errs.add(FileMeta, err.Error())
+		switch {
+		case opts.Name == "" || opts.Version == "":
+			if opts.Name == "" {
+				errs.add("name", missingIdent(opts, "name"))
+			}
+			if opts.Version == "" {
+				errs.add("version", missingIdent(opts, "version"))
+			}
+		default:
+			if err := p.Meta.validate(); err != nil {
+				errs.add(FileMeta, fmt.Sprintf("no package.json; the name %q (from %s) and version %q (from %s): %v",
+					opts.Name, orDefault(opts.nameFrom, "the request"), opts.Version, orDefault(opts.versionFrom, "the request"), err))
+			}
 		}
 	}
 
@@ -123,6 +137,13 @@ func LoadWith(files map[string][]byte, opts LoadOptions) (*Package, error) {
 		return nil, &ValidationError{Files: errs}
 	}
 	return p, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // Render renders the cluster template with values (as Merge returns them,

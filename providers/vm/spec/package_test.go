@@ -84,7 +84,8 @@ func TestRedisPackage(t *testing.T) {
 func TestLoadWithoutPackageJSON(t *testing.T) {
 	t.Parallel()
 	files := with(readPackage(t, "minimal"), map[string]string{FileMeta: deleted})
-	if _, err := Load(files); err == nil || !strings.Contains(err.Error(), "package.json: is required") {
+	var ve *ValidationError
+	if _, err := Load(files); !errors.As(err, &ve) || !strings.Contains(ve.Files["name"], "nothing gives its name") || !strings.Contains(ve.Files["version"], "nothing gives its version") {
 		t.Fatalf("Load without package.json = %v", err)
 	}
 	p, err := LoadWith(files, LoadOptions{Name: "hello", Version: "0.2.0"})
@@ -97,6 +98,59 @@ func TestLoadWithoutPackageJSON(t *testing.T) {
 	_, err = LoadWith(readPackage(t, "minimal"), LoadOptions{Name: "other"})
 	if err == nil || !strings.Contains(err.Error(), `name "hello" does not match "other"`) {
 		t.Errorf("LoadWith mismatched name = %v", err)
+	}
+}
+
+func TestOrigin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		file, name, version string
+		ok                  bool
+	}{
+		{"zookeeper-3.4.13.tar.gz", "zookeeper", "3.4.13", true},
+		{"/tmp/x/redis-cluster-5.0.5-1.tgz", "redis-cluster", "5.0.5-1", true},
+		{"etcd-v3.4.0.TGZ", "etcd", "v3.4.0", true},
+		{"memcached-1.6.tar", "memcached", "1.6", true},
+		{"package.tgz", "", "", false},
+		{"app-latest.tgz", "", "", false},
+		{"", "", "", false},
+	} {
+		n, v, ok := IdentFromFileName(tc.file)
+		if n != tc.name || v != tc.version || ok != tc.ok {
+			t.Errorf("IdentFromFileName(%q) = %q %q %v", tc.file, n, v, ok)
+		}
+	}
+	files := with(readPackage(t, "minimal"), map[string]string{FileMeta: deleted})
+	load := func(o Origin) (*Package, error) { return LoadWith(files, o.Options()) }
+	// The index entry first, then the upload, then the file name; each field on its own.
+	for _, tc := range []struct {
+		o             Origin
+		name, version string
+	}{
+		{Origin{Index: Ident{"zk", "1.0"}, Upload: Ident{"up", "2.0"}, FileName: "f-3.0.tgz"}, "zk", "1.0"},
+		{Origin{Upload: Ident{"up", ""}, FileName: "f-3.0.tgz"}, "up", "3.0"},
+		{Origin{FileName: "zookeeper-3.4.13.tar.gz"}, "zookeeper", "3.4.13"},
+	} {
+		p, err := load(tc.o)
+		if err != nil || p.Meta.Name != tc.name || p.Meta.Version != tc.version {
+			t.Errorf("%+v: %+v, %v", tc.o, p, err)
+		}
+	}
+	var ve *ValidationError
+	_, err := load(Origin{Upload: Ident{Name: "zk"}, FileName: "upload.tgz"})
+	if !errors.As(err, &ve) || ve.Files["name"] != "" || !strings.Contains(ve.Files["version"], `the file name "upload.tgz" has none`) {
+		t.Errorf("no version anywhere = %v", err)
+	}
+	if _, err := load(Origin{Upload: Ident{"Bad Name", "1"}}); !errors.As(err, &ve) || !strings.Contains(ve.Files[FileMeta], "from the upload") {
+		t.Errorf("bad upload name = %v", err)
+	}
+	// With package.json, the file name never contradicts it; the upload and index must agree.
+	withMeta := readPackage(t, "minimal")
+	if _, err := LoadWith(withMeta, Origin{FileName: "whatever-9.9.tgz"}.Options()); err != nil {
+		t.Errorf("package.json and an unrelated file name: %v", err)
+	}
+	if _, err := LoadWith(withMeta, Origin{Index: Ident{Name: "other"}}.Options()); err == nil || !strings.Contains(err.Error(), "from the repo index") {
+		t.Errorf("package.json and another index name: %v", err)
 	}
 }
 
@@ -217,6 +271,33 @@ func TestLoadSchemaViolationsAllReported(t *testing.T) {
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not contain %q", err, want)
+		}
+	}
+}
+
+// TestConfdImageLayout: AppCenter sources keep confd resources as they sit on the image
+// (etc/confd/ or vm-image/etc/confd/); they load and check as confd/ does.
+func TestConfdImageLayout(t *testing.T) {
+	t.Parallel()
+	for _, root := range []string{"etc/confd/", "vm-image/etc/confd/"} {
+		files := readPackage(t, "minimal")
+		files[root+"conf.d/a.toml"] = []byte("[template]\nsrc = \"a.tmpl\"\ndest = \"/etc/a.conf\"\n")
+		files[root+"templates/a.tmpl"] = []byte(`a={{getv "/env/a" "1"}}`)
+		if _, err := LoadWith(files, LoadOptions{}); err != nil {
+			t.Fatalf("%s: %v", root, err)
+		}
+		if ConfdRoot(files) != root {
+			t.Fatalf("ConfdRoot = %q, want %q", ConfdRoot(files), root)
+		}
+		got := ConfdFiles(files)
+		if len(got) != 2 || got["conf.d/a.toml"] == nil || got["templates/a.tmpl"] == nil {
+			t.Fatalf("%s: ConfdFiles = %v", root, got)
+		}
+		files[root+"templates/a.tmpl"] = []byte(`{{if}}`)
+		delete(files, root+"templates/a.tmpl")
+		var ve *ValidationError
+		if _, err := LoadWith(files, LoadOptions{}); !errors.As(err, &ve) || !strings.Contains(ve.Files[root+"conf.d/a.toml"], root+"templates/a.tmpl") {
+			t.Fatalf("%s: missing template = %v", root, err)
 		}
 	}
 }
