@@ -24,11 +24,12 @@ import (
 // assignment, for types without slices, maps or pointers), so a caller may change what it
 // gets. The cache holds at most max entries; when full it drops an arbitrary half.
 type Cache[T any] struct {
-	mu    sync.RWMutex
-	m     map[string]cacheEntry[T]
-	max   int
-	clone func(T) T
-	lists map[string]listSnap[T] // by prefix and term
+	mu     sync.RWMutex
+	m      map[string]cacheEntry[T]
+	max    int
+	clone  func(T) T
+	lists  map[string]listSnap[T] // by prefix and term
+	listed int                    // records held by lists, at most max
 }
 
 // listSnap is every record of one prefix (or term), newest first, as of a store's last
@@ -38,7 +39,8 @@ type listSnap[T any] struct {
 	items []T
 }
 
-// maxLists bounds the list snapshots of a cache; past it they are all dropped.
+// maxLists bounds the list snapshots of a cache; past it, or past the cache's bound in records,
+// they are all dropped.
 const maxLists = 64
 
 // lastIndexer is a store that tells its last commit index, published only after the commit's
@@ -59,14 +61,20 @@ func (c *Cache[T]) eachListed(key string, idx uint64, walk func(func(T)) error, 
 			return err
 		}
 		l = listSnap[T]{index: idx, items: items}
-		c.mu.Lock()
-		if len(c.lists) >= maxLists {
-			clear(c.lists)
-		}
-		if cur, ok := c.lists[key]; !ok || cur.index <= idx {
+		if len(items) <= c.max { // a walk larger than the cache's bound is not kept
+			c.mu.Lock()
+			if cur, ok := c.lists[key]; ok {
+				c.listed -= len(cur.items)
+				delete(c.lists, key)
+			}
+			if len(c.lists) >= maxLists || c.listed+len(items) > c.max {
+				clear(c.lists)
+				c.listed = 0
+			}
 			c.lists[key] = l
+			c.listed += len(items)
+			c.mu.Unlock()
 		}
-		c.mu.Unlock()
 	}
 	for _, v := range l.items {
 		visit(v)

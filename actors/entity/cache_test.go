@@ -51,17 +51,27 @@ func TestCacheFollowsVersions(t *testing.T) {
 			}
 		}
 	}
-	// A write after a listed walk shows in the next List (the store's last index moved).
+	// A write after a listed walk shows in the next List (the store's last index moved). c2 is
+	// large enough to keep the walks.
+	c2 := NewCache(100, func(v tagged) tagged { v.Tags = slices.Clone(v.Tags); return v })
+	for _, term := range []string{"", "k=x"} {
+		if _, _, err := List(ctx, db, Query[tagged]{Prefix: "tag/", Term: term, Limit: 1, Cache: c2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c2.lists) != 2 || c2.listed != 19 {
+		t.Fatalf("c2 keeps %d walks of %d records, want 2 of 19", len(c2.lists), c2.listed)
+	}
 	if _, err := db.Apply(ctx, MustPut("tag/t99", tagged{ID: "t99", Tags: []string{"late"}}, store.Absent, "k=x")); err != nil {
 		t.Fatal(err)
 	}
 	for term, want := range map[string]int{"": 11, "k=x": 10} { // t03 was rewritten without its term
-		got, n, err := List(ctx, db, Query[tagged]{Prefix: "tag/", Term: term, Limit: 1, Cache: c})
+		got, n, err := List(ctx, db, Query[tagged]{Prefix: "tag/", Term: term, Limit: 1, Cache: c2})
 		if err != nil || n != want || len(got) != 1 || got[0].ID != "t99" {
 			t.Fatalf("term %q after a write: List = %v, %d, %v; want t99 first of %d", term, got, n, err, want)
 		}
 		got[0].Tags[0] = "changed by the caller"
-		again, _, _ := List(ctx, db, Query[tagged]{Prefix: "tag/", Term: term, Limit: 1, Cache: c})
+		again, _, _ := List(ctx, db, Query[tagged]{Prefix: "tag/", Term: term, Limit: 1, Cache: c2})
 		if again[0].Tags[0] != "late" {
 			t.Fatalf("a caller's change reached the listed snapshot: %+v", again)
 		}
