@@ -76,6 +76,8 @@ type Plane struct {
 	// Decoded app and repo records by version, for the store page's hot reads (appcache.go).
 	apps  *entity.Cache[catalog.App]
 	repos *entity.Cache[catalog.Repo]
+	// Pages of the app list by caller and query (appcache.go).
+	appPages pageCache
 }
 
 // New returns a Plane over d.

@@ -51,7 +51,7 @@ type lastIndexer interface{ LastIndex() uint64 }
 // eachListed calls visit with every record walk would give, from the snapshot taken at the
 // store's last commit index idx when there is one, else walking and keeping the snapshot.
 // The records are the cache's own values, to be read only.
-func (c *Cache[T]) eachListed(key string, idx uint64, walk func(func(T)) error, visit func(T)) error {
+func (c *Cache[T]) eachListed(key string, idx uint64, walk func(func(T)) error, visit func(*T)) error {
 	c.mu.RLock()
 	l, ok := c.lists[key]
 	c.mu.RUnlock()
@@ -76,8 +76,8 @@ func (c *Cache[T]) eachListed(key string, idx uint64, walk func(func(T)) error, 
 			c.mu.Unlock()
 		}
 	}
-	for _, v := range l.items {
-		visit(v)
+	for i := range l.items {
+		visit(&l.items[i])
 	}
 	return nil
 }

@@ -67,15 +67,16 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 	total := 0
 	// With a cache, v is the cache's own value: Keep and Less only read it, and only the
 	// records returned are copied.
-	keep := func(v T) {
-		if q.Keep != nil && !q.Keep(v) {
+	keepRef := func(v *T) {
+		if q.Keep != nil && !q.Keep(*v) {
 			return
 		}
 		total++
 		if q.Less != nil || q.Limit <= 0 || (total > q.Offset && total <= q.Offset+q.Limit) {
-			all = append(all, v)
+			all = append(all, *v)
 		}
 	}
+	keep := func(v T) { keepRef(&v) }
 	opts := store.ScanOptions{Prefix: q.Prefix, Reverse: true}
 	// walk visits every record of the prefix (or term), newest first.
 	walk := func(keep func(T)) error {
@@ -123,7 +124,7 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 	}
 	var err error
 	if li, ok := r.(lastIndexer); ok && q.Cache != nil {
-		err = q.Cache.eachListed(q.Prefix+"\x00"+q.Term, li.LastIndex(), walk, keep)
+		err = q.Cache.eachListed(q.Prefix+"\x00"+q.Term, li.LastIndex(), walk, keepRef)
 	} else {
 		err = walk(keep)
 	}
