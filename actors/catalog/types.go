@@ -261,11 +261,14 @@ type Page[T any] struct {
 // RepoState is what the repo actor remembers between index runs: the ETag and digest of the
 // last index it read, so an unchanged index is skipped.
 type RepoState struct {
-	RepoID      string     `json:"repo_id"`
-	ETag        string     `json:"etag"`
-	Digest      string     `json:"digest"`
-	IndexedAt   *time.Time `json:"indexed_at,omitempty"`
-	LastEventID string     `json:"last_event_id,omitempty"`
+	RepoID string `json:"repo_id"`
+	ETag   string `json:"etag"`
+	// LastModified is the server's Last-Modified for the indexed version, sent back as
+	// If-Modified-Since.
+	LastModified string     `json:"last_modified,omitempty"`
+	Digest       string     `json:"digest"`
+	IndexedAt    *time.Time `json:"indexed_at,omitempty"`
+	LastEventID  string     `json:"last_event_id,omitempty"`
 }
 
 // StoredRepo is a repo record as stored: the public part and its sealed credential.

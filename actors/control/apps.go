@@ -19,6 +19,7 @@ type viewer struct {
 	groups map[string]bool          // the caller's groups, loaded on first use
 	plane  *Plane
 	ctx    context.Context
+	failed bool // a read failed: what it decided is not to be remembered
 }
 
 func (p *Plane) viewer(ctx context.Context, pr identity.Principal) *viewer {
@@ -32,8 +33,11 @@ func (v *viewer) repo(id string) *catalog.Repo {
 	if r, ok := v.repos[id]; ok {
 		return r
 	}
-	r, _, err := entity.Get[catalog.Repo](v.ctx, v.plane.st, catalog.RepoKey(id))
+	r, _, err := entity.GetCached(v.ctx, v.plane.st, catalog.RepoKey(id), v.plane.repos)
 	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			v.failed = true
+		}
 		v.repos[id] = nil
 		return nil
 	}
@@ -71,6 +75,7 @@ func (v *viewer) shared(repoID string) bool {
 		g, err := v.plane.ident.GroupsOf(v.ctx, v.p.UserID)
 		if err != nil {
 			v.plane.log.Warn("read the caller's groups", "user", v.p.UserID, "err", err)
+			v.failed = true
 			return false
 		}
 		v.groups = g
@@ -113,7 +118,7 @@ func (v *viewer) needsReview(repoID string) bool {
 }
 
 func (p *Plane) readApp(ctx context.Context, vw *viewer, id string) (catalog.App, uint64, error) {
-	a, ver, err := entity.Get[catalog.App](ctx, p.st, catalog.AppKey(id))
+	a, ver, err := entity.GetCached(ctx, p.st, catalog.AppKey(id), p.apps)
 	if errors.Is(err, store.ErrNotFound) {
 		return a, 0, fault.NotFound("app", id)
 	}
@@ -128,6 +133,20 @@ func (p *Plane) readApp(ctx context.Context, vw *viewer, id string) (catalog.App
 
 // ListApps lists the apps the caller may see, with the contract's filters.
 func (p *Plane) ListApps(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (catalog.Page[catalog.App], error) {
+	key, idx, cacheable := p.appPages.key(p.st, pr, q)
+	if cacheable {
+		if pg, ok := p.appPages.get(key, idx); ok {
+			return pg, nil
+		}
+	}
+	pg, failed, err := p.listApps(ctx, pr, q)
+	if err == nil && cacheable && !failed {
+		p.appPages.put(key, idx, pg)
+	}
+	return pg, err
+}
+
+func (p *Plane) listApps(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (_ catalog.Page[catalog.App], failed bool, _ error) {
 	vw := p.viewer(ctx, pr)
 	f := q.Filters
 	term := ""
@@ -143,18 +162,19 @@ func (p *Plane) ListApps(ctx context.Context, pr identity.Principal, q catalog.L
 	}
 	items, total, err := entity.List(ctx, p.st, entity.Query[catalog.App]{
 		Prefix: catalog.AppPrefix, Term: term, Limit: q.Limit, Offset: q.Offset,
-		Less: lessByName(q.Sort, func(a catalog.App) string { return a.Name }),
+		Less:  lessByName(q.Sort, func(a catalog.App) string { return a.Name }),
+		Cache: p.apps,
 		Keep: func(a catalog.App) bool {
 			return match(f["repo_id"], a.RepoID) && (f["category_id"] == "" || contains(a.CategoryIDs, f["category_id"])) &&
 				match(f["status"], a.Status) && match(f["owner"], a.Owner) && match(f["type"], a.Type) &&
 				(f["status"] == catalog.StatusDeleted || a.Status != catalog.StatusDeleted) &&
-				entity.Contains(q.Q, append([]string{a.Name, a.Description}, a.Keywords...)...) && vw.app(&a)
+				(q.Q == "" || entity.Contains(q.Q, append([]string{a.Name, a.Description}, a.Keywords...)...)) && vw.app(&a)
 		},
 	})
 	if err != nil {
-		return catalog.Page[catalog.App]{}, fault.Unavailable(err, "list apps")
+		return catalog.Page[catalog.App]{}, true, fault.Unavailable(err, "list apps")
 	}
-	return catalog.Page[catalog.App]{TotalCount: total, Items: items}, nil
+	return catalog.Page[catalog.App]{TotalCount: total, Items: items}, vw.failed, nil
 }
 
 // GetApp returns one app the caller may see.

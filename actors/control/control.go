@@ -10,6 +10,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/pitrix/pitrix/actors/audit"
+	"github.com/pitrix/pitrix/actors/catalog"
+	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/eventhub"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
@@ -71,6 +73,11 @@ type Plane struct {
 	health func(instanceID string) (healthy, ok bool)
 	audit  *audit.Log
 	self   string // Deps.NodeName
+	// Decoded app and repo records by version, for the store page's hot reads (appcache.go).
+	apps  *entity.Cache[catalog.App]
+	repos *entity.Cache[catalog.Repo]
+	// Pages of the app list by caller and query (appcache.go).
+	appPages pageCache
 }
 
 // New returns a Plane over d.
@@ -87,7 +94,7 @@ func New(d Deps) (*Plane, error) {
 	d.Identity.SetLogger(d.Logger.With("component", "identity"))
 	return &Plane{st: d.Store, node: d.Cluster, ident: d.Identity, provs: d.Providers, src: d.Source, seal: d.Sealer,
 		ids: d.IDs, now: func() time.Time { return d.Now().UTC() }, log: d.Logger.With("component", "control"), stats: d.Stats, hub: d.Hub, drones: d.Drones, health: d.Health,
-		audit: audit.New(d.Store, d.IDs), self: d.NodeName}, nil
+		audit: audit.New(d.Store, d.IDs), self: d.NodeName, apps: newAppCache(), repos: newRepoCache()}, nil
 }
 
 // Authenticate implements the REST front's Authenticator.

@@ -58,44 +58,75 @@ type Query[T any] struct {
 	Less   func(a, b T) bool // optional order; nil = key order reversed (newest first)
 	Limit  int               // page size; <= 0 means all
 	Offset int
+	Cache  *Cache[T] // optional: decoded records by version, so unchanged ones are not decoded again
 }
 
 // List returns one page of the records selected by q and the total count of matches.
 func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, error) {
 	var all []T
 	total := 0
-	keep := func(v T) {
-		if q.Keep != nil && !q.Keep(v) {
+	// With a cache, v is the cache's own value: Keep and Less only read it, and only the
+	// records returned are copied.
+	keepRef := func(v *T) {
+		if q.Keep != nil && !q.Keep(*v) {
 			return
 		}
 		total++
 		if q.Less != nil || q.Limit <= 0 || (total > q.Offset && total <= q.Offset+q.Limit) {
-			all = append(all, v)
+			all = append(all, *v)
 		}
 	}
+	keep := func(v T) { keepRef(&v) }
 	opts := store.ScanOptions{Prefix: q.Prefix, Reverse: true}
+	// walk visits every record of the prefix (or term), newest first.
+	walk := func(keep func(T)) error {
+		var err error
+		if q.Term != "" {
+			err = r.Lookup(ctx, q.Term, opts, func(key string) error {
+				v, _, gerr := getShared(ctx, r, key, q.Cache)
+				if errors.Is(gerr, store.ErrNotFound) {
+					return nil // deleted between the index read and the get
+				}
+				if gerr != nil {
+					return gerr
+				}
+				keep(v)
+				return nil
+			})
+		} else if bs, ok := r.(store.BorrowScanner); ok && q.Cache != nil {
+			err = bs.ScanBorrowed(ctx, opts, func(key []byte, version uint64, value []byte) error {
+				v, derr := q.Cache.borrowed(key, version, value)
+				if derr != nil {
+					return derr
+				}
+				keep(v)
+				return nil
+			})
+		} else {
+			err = r.Scan(ctx, opts, func(rec store.Record) error {
+				if q.Cache != nil {
+					v, derr := q.Cache.shared(rec)
+					if derr != nil {
+						return derr
+					}
+					keep(v)
+					return nil
+				}
+				var v T
+				if derr := json.Unmarshal(rec.Value, &v); derr != nil {
+					return fmt.Errorf("decode %q: %w", rec.Key, derr)
+				}
+				keep(v)
+				return nil
+			})
+		}
+		return err
+	}
 	var err error
-	if q.Term != "" {
-		err = r.Lookup(ctx, q.Term, opts, func(key string) error {
-			v, _, gerr := Get[T](ctx, r, key)
-			if errors.Is(gerr, store.ErrNotFound) {
-				return nil // deleted between the index read and the get
-			}
-			if gerr != nil {
-				return gerr
-			}
-			keep(v)
-			return nil
-		})
+	if li, ok := r.(lastIndexer); ok && q.Cache != nil {
+		err = q.Cache.eachListed(q.Prefix+"\x00"+q.Term, li.LastIndex(), walk, keepRef)
 	} else {
-		err = r.Scan(ctx, opts, func(rec store.Record) error {
-			var v T
-			if derr := json.Unmarshal(rec.Value, &v); derr != nil {
-				return fmt.Errorf("decode %q: %w", rec.Key, derr)
-			}
-			keep(v)
-			return nil
-		})
+		err = walk(keep)
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("list %s%s: %w", q.Prefix, q.Term, err)
@@ -106,6 +137,11 @@ func List[T any](ctx context.Context, r store.Reader, q Query[T]) ([]T, int, err
 			lo := min(q.Offset, len(all))
 			hi := min(q.Offset+q.Limit, len(all))
 			all = all[lo:hi]
+		}
+	}
+	if q.Cache != nil {
+		for i := range all {
+			all[i] = q.Cache.copy(all[i])
 		}
 	}
 	if all == nil {

@@ -81,12 +81,27 @@ func (ix *Indexer) Run(ctx context.Context, r catalog.StoredRepo, ev *catalog.Re
 	if err != nil {
 		return err
 	}
-	body, etag, notModified, err := ix.Source.FetchIndex(ctx, src, state.ETag)
+	fetched, err := ix.Source.FetchIndexIf(ctx, src, source.Validators{ETag: state.ETag, LastModified: state.LastModified})
 	if err != nil {
 		return err
 	}
-	if notModified {
+	if fetched.NotModified {
+		state.ETag, state.LastModified = fetched.ETag, fetched.LastModified
 		ev.Skipped, ev.Result = true, "index unchanged (ETag)"
+		if state.ETag == "" {
+			ev.Result = "index unchanged (Last-Modified)"
+		}
+		return ix.saveState(ctx, state, stateVer, ev, now)
+	}
+	// Hash the raw bytes before parsing: an unchanged index is not parsed at all.
+	body, digest, err := spool(fetched.Body)
+	if err != nil {
+		return fmt.Errorf("read index of repo %s (%s): %w", r.ID, r.URL, err)
+	}
+	defer body.Close()
+	if digest == state.Digest {
+		state.ETag, state.LastModified = fetched.ETag, fetched.LastModified
+		ev.Skipped, ev.Result = true, "index unchanged (digest)"
 		return ix.saveState(ctx, state, stateVer, ev, now)
 	}
 	base, err := ix.Source.BaseURL(src)
@@ -115,12 +130,8 @@ func (ix *Indexer) Run(ctx context.Context, r catalog.StoredRepo, ev *catalog.Re
 	if err != nil {
 		return fmt.Errorf("read index of repo %s (%s): %w", r.ID, r.URL, err)
 	}
-	prevETag := state.ETag
-	state.ETag = etag
-	if stats.Digest != "" && stats.Digest == state.Digest {
-		ev.Skipped, ev.Result = true, "index unchanged (digest)"
-		return ix.saveState(ctx, state, stateVer, ev, now)
-	}
+	prev := source.Validators{ETag: state.ETag, LastModified: state.LastModified}
+	state.ETag, state.LastModified = fetched.ETag, fetched.LastModified
 	retry, err := ix.apply(ctx, r, charts, ev, now)
 	if err != nil {
 		return err
@@ -134,7 +145,7 @@ func (ix *Indexer) Run(ctx context.Context, r catalog.StoredRepo, ev *catalog.Re
 	}
 	if retry {
 		// A package could not be fetched: read the index again next time.
-		state.ETag = prevETag
+		state.ETag, state.LastModified = prev.ETag, prev.LastModified
 	} else {
 		state.Digest = stats.Digest
 	}

@@ -28,6 +28,12 @@ type Config struct {
 	DataDir string
 	// Logger receives the node's logs. Default: discard.
 	Logger *slog.Logger
+	// Case is the request measured: "get" (GET /v1/apps/{id}, the default) or "list"
+	// (GET /v1/apps?limit=20, a store page).
+	Case string
+	// Apps is how many more apps are written to the store besides the seed repo's, as the
+	// indexer writes them (active, in a public repo); default 1,000 for "list", 0 for "get".
+	Apps int
 }
 
 // Default values of Config.
@@ -36,7 +42,17 @@ const (
 	DefaultMaxWarmup = time.Second
 	DefaultConns     = 32
 	DefaultTimeout   = 10 * time.Second
+	DefaultListApps  = 1000
 )
+
+// Cases of Config.Case.
+const (
+	CaseGet  = "get"
+	CaseList = "list"
+)
+
+// listPath is the request of the list case: the first page of a store listing.
+const listPath = "/v1/apps?limit=20"
 
 func (c Config) withDefaults() Config {
 	if c.Duration == 0 {
@@ -53,6 +69,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Case == "" {
+		c.Case = CaseGet
+	}
+	if c.Apps == 0 && c.Case == CaseList {
+		c.Apps = DefaultListApps
 	}
 	return c
 }
@@ -71,6 +93,12 @@ func (c Config) Validate() error {
 	}
 	if c.Requests < 0 {
 		errs = append(errs, fmt.Errorf("apibench: requests %d is negative", c.Requests))
+	}
+	if c.Case != CaseGet && c.Case != CaseList {
+		errs = append(errs, fmt.Errorf("apibench: case %q is not %q or %q", c.Case, CaseGet, CaseList))
+	}
+	if c.Apps < 0 || c.Apps > 1000000 {
+		errs = append(errs, fmt.Errorf("apibench: apps %d is not in 0..1000000", c.Apps))
 	}
 	if c.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("apibench: timeout %v is negative", c.Timeout))

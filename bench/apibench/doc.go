@@ -20,5 +20,10 @@
 // the absolute rate, across machines. Allocations per request count the whole process, the
 // client's few included, on both sides alike.
 //
+// With -case list it measures GET /v1/apps?limit=20 instead, the first page of a store
+// listing, after writing -apps more apps (default 1,000) into the seed repo as the indexer
+// writes them; the bare side serves that page's body.
+//
 //	go run ./bench/apibench -duration 5s -conns 32 -out /tmp/apibench.json
+//	go run ./bench/apibench -case list -duration 5s -conns 64
 package main

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -20,7 +21,10 @@ func main() {
 	flag.IntVar(&cfg.Conns, "conns", DefaultConns, "concurrent connections, one worker each")
 	flag.IntVar(&cfg.Requests, "requests", 0, "cap on the measured requests per side; 0: none")
 	flag.DurationVar(&cfg.Timeout, "timeout", DefaultTimeout, "bound on one request")
+	flag.StringVar(&cfg.Case, "case", CaseGet, "request measured: get (GET /v1/apps/{id}) or list (GET "+listPath+")")
+	flag.IntVar(&cfg.Apps, "apps", 0, "apps written to the store besides the seed repo's; 0: 1000 for -case list, none for get")
 	out := flag.String("out", "", "also write the report as JSON to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (both sides) to this file")
 	logLevel := flag.String("log-level", "warn", "the node's log level: debug, info, warn or error")
 	flag.Parse()
 	var lvl slog.Level
@@ -30,6 +34,18 @@ func main() {
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "apibench: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	r, err := run(ctx, cfg)
 	stop()
@@ -40,6 +56,7 @@ func main() {
 		err = writeJSON(*out, r)
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "apibench:", err)
 		os.Exit(1)
 	}
@@ -77,6 +94,13 @@ func run(ctx context.Context, cfg Config) (_ Report, err error) {
 		return Report{}, err
 	}
 	r.Path = "/v1/apps/" + appID
+	if cfg.Case == CaseList {
+		if err := seedApps(seedCtx, p, appID, cfg.Apps); err != nil {
+			return Report{}, err
+		}
+		r.Path = listPath
+	}
+	r.Apps = cfg.Apps
 
 	pt := target{side: "pitrix", addr: p.addr, path: r.Path, token: p.token}
 	body, ctype, err := fetch(pt, cfg.Timeout)

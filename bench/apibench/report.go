@@ -20,6 +20,7 @@ type Report struct {
 	Duration    time.Duration `json:"duration_ns"`
 	Requests    int           `json:"requests_cap,omitempty"`
 	Path        string        `json:"path"`
+	Apps        int           `json:"extra_apps"` // apps written besides the seed repo's
 	BodyBytes   int           `json:"body_bytes"`
 	ContentType string        `json:"content_type"`
 	Body        string        `json:"body"`  // the answer both sides sent
@@ -46,8 +47,8 @@ func ratioOf(p, b sideResult) ratio {
 
 // writeTable prints r for people.
 func writeTable(w io.Writer, r Report) error {
-	fmt.Fprintf(w, "GET %s (%d-byte %s body), %d conns, %v warm-up + %v per side, GOMAXPROCS %d, %s\n\n",
-		r.Path, r.BodyBytes, r.ContentType, r.Conns, r.Warmup, r.Duration, r.GOMAXPROCS, r.GoVersion)
+	fmt.Fprintf(w, "GET %s (%d-byte %s body), %d more apps, %d conns, %v warm-up + %v per side, GOMAXPROCS %d, %s\n\n",
+		r.Path, r.BodyBytes, r.ContentType, r.Apps, r.Conns, r.Warmup, r.Duration, r.GOMAXPROCS, r.GoVersion)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "side\trequests\terrors\treq/s\tmean\tp50\tp90\tp99\tmax\tallocs/req\tB/req\t")
 	for _, s := range r.Sides {

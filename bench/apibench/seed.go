@@ -10,6 +10,9 @@ import (
 
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/control"
+	"github.com/pitrix/pitrix/actors/entity"
+	"github.com/pitrix/pitrix/actors/identity"
+	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/providers/local"
 	"github.com/pitrix/pitrix/providers/pkgrepo"
 )
@@ -139,4 +142,36 @@ func waitIndexed(ctx context.Context, plane *control.Plane, repoID string) error
 		case <-tick.C:
 		}
 	}
+}
+
+// seedApps writes n more apps into the store, as the indexer writes an index's charts: active
+// apps of the seed repo (public; it is not indexed again during the run), in batches. They have
+// no versions: a listing does not read them.
+func seedApps(ctx context.Context, p *pitrix, appID string, n int) error {
+	if n == 0 {
+		return nil
+	}
+	seeded, err := p.plane.GetApp(ctx, admin(), appID)
+	if err != nil {
+		return fmt.Errorf("read app %s: %w", appID, err)
+	}
+	r := struct{ ID string }{seeded.RepoID}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ops []store.Op
+	for i := range n {
+		a := catalog.App{ID: fmt.Sprintf("app-bulk%06d", i), Name: fmt.Sprintf("bulk-app-%04d", i),
+			Description: "A generated app of the list benchmark, with a description about as long as a real one's.",
+			Icon:        "https://example.com/icons/bulk.svg", Home: "https://example.com/apps/bulk",
+			Keywords: []string{"bulk", "generated"}, Maintainers: []catalog.Maintainer{{Name: "Bench", Email: "bench@example.com"}},
+			RepoID: r.ID, CategoryIDs: []string{}, Type: catalog.AppTypeOf([]string{local.Name}), Status: catalog.StatusActive,
+			LatestVersionID: fmt.Sprintf("appv-bulk%06d", i), Owner: identity.AdminID, CreatedAt: now, UpdatedAt: now}
+		ops = append(ops, entity.MustPut(catalog.AppKey(a.ID), a, store.Absent, a.Terms()...))
+		if len(ops) == 256 || i == n-1 {
+			if _, err := p.st.Apply(ctx, ops...); err != nil {
+				return fmt.Errorf("write %d apps: %w", n, err)
+			}
+			ops = ops[:0]
+		}
+	}
+	return nil
 }

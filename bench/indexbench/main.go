@@ -11,6 +11,10 @@
 // digest, first url, created), as a catalog indexer would; Helm's result is kept until
 // the end too. Both run with the default GOGC.
 //
+// Then, unless -no-reindex, it measures the repo indexer (repo.Indexer on a real Pebble store)
+// re-indexing the same index, unchanged, served over loopback HTTP with an ETag, with a
+// Last-Modified only and with neither, against the parse alone in the same run (see reindex.go).
+//
 //	go run ./bench/indexbench -versions 15000 -out /tmp/index.yaml
 package main
 
@@ -51,6 +55,7 @@ func main() {
 	out := flag.String("out", "", "where to write the generated index (kept); default a temporary file (removed)")
 	runs := flag.Int("runs", 3, "child runs per reader")
 	child := flag.String("child", "", "internal: run one reader (stream or helm) on -index and report")
+	noReindex := flag.Bool("no-reindex", false, "skip the repo indexer's re-index rows")
 	path := flag.String("index", "", "internal: the index a child reads")
 	flag.Parse()
 
@@ -61,13 +66,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*versions, *out, *runs); err != nil {
+	if err := run(*versions, *out, *runs, !*noReindex); err != nil {
 		fmt.Fprintln(os.Stderr, "indexbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(versions int, out string, runs int) error {
+func run(versions int, out string, runs int, withReindex bool) error {
 	if out == "" {
 		dir, err := os.MkdirTemp("", "indexbench")
 		if err != nil {
@@ -119,7 +124,13 @@ func run(versions int, out string, runs int) error {
 			time.Duration(rs[0].WallNS).Round(time.Millisecond), time.Duration(rs[len(rs)/2].WallNS).Round(time.Millisecond),
 			float64(peakRSS)/1024, float64(base)/1024, float64(heap)/1e6)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if !withReindex {
+		return nil
+	}
+	return reindex(out, max(runs, 3))
 }
 
 func runOnce(self, mode, path string) (result, error) {

@@ -13,15 +13,16 @@ const internalBody = `{"error":{"code":"internal","message":"internal error: res
 
 // writeJSON answers status with v encoded as JSON.
 func writeJSON(fc *fasthttp.RequestCtx, status int, v any) {
-	b, err := json.Marshal(v)
 	fc.SetContentType("application/json")
-	if err != nil {
+	fc.ResetBody()
+	// Encode writes v and a newline straight into the body, once v is encoded whole: on an
+	// error nothing was written.
+	if err := json.NewEncoder(fc).Encode(v); err != nil {
 		fc.SetStatusCode(fasthttp.StatusInternalServerError)
 		fc.SetBodyString(internalBody)
 		return
 	}
 	fc.SetStatusCode(status)
-	fc.SetBody(append(b, '\n'))
 }
 
 func writeOK(fc *fasthttp.RequestCtx, v any)      { writeJSON(fc, fasthttp.StatusOK, v) }

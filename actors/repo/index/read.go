@@ -438,9 +438,12 @@ func (r *reader) decodeChart(p piece) error {
 }
 
 func (r *reader) decodeItem(p piece) error {
-	n, err := decodeChunk(p.buf, p.first, r.chart)
-	if err != nil {
-		return err
+	n, ok := fastItem(p.buf)
+	if !ok {
+		var err error
+		if n, err = decodeChunk(p.buf, p.first, r.chart); err != nil {
+			return err
+		}
 	}
 	if n == nil || n.Kind != yaml.SequenceNode || len(n.Content) != 1 {
 		return lineErr(ErrSyntax, p.first, r.chart, "expected one version entry")

@@ -147,46 +147,77 @@ func (s *Source) BaseURL(r Repo) (*url.URL, error) {
 // an unchanged index gives notModified and no body. Otherwise the caller must close body,
 // which fails with ErrTooLarge past Config.MaxIndexBytes and ends with the request's
 // timeout. newETag is the server's ETag (empty if it sends none); for a local repo it is
-// derived from the file's size and modification time.
+// derived from the file's size and modification time. See FetchIndexIf for Last-Modified.
 func (s *Source) FetchIndex(ctx context.Context, r Repo, etag string) (body io.ReadCloser, newETag string, notModified bool, err error) {
+	f, err := s.FetchIndexIf(ctx, r, Validators{ETag: etag})
+	return f.Body, f.ETag, f.NotModified, err
+}
+
+// Validators are what an earlier fetch of an index told about its version: its ETag and
+// Last-Modified header values as the server sent them.
+type Validators struct {
+	ETag         string
+	LastModified string
+}
+
+// Fetched is the result of FetchIndexIf.
+type Fetched struct {
+	// Body is the index, nil when NotModified; the caller must close it. It fails with
+	// ErrTooLarge past Config.MaxIndexBytes and ends with the request's timeout.
+	Body io.ReadCloser
+	// Validators of this version of the index (kept from the request when the server
+	// answered 304 without them), to send next time.
+	Validators
+	// NotModified: the server answered 304 to a conditional request.
+	NotModified bool
+}
+
+// FetchIndexIf opens the repo's index.yaml, conditionally: a non-empty v.ETag is sent as
+// If-None-Match and a non-empty v.LastModified as If-Modified-Since, and a 304 answer gives
+// NotModified and no body. A local repo's ETag is derived from the file's size and
+// modification time; it has no Last-Modified.
+func (s *Source) FetchIndexIf(ctx context.Context, r Repo, v Validators) (Fetched, error) {
 	loc, err := check(r, s.cfg.AllowDirs)
 	if err != nil {
-		return nil, "", false, err
+		return Fetched{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, "", false, requestErr("get", indexWhere(loc), err)
+		return Fetched{}, requestErr("get", indexWhere(loc), err)
 	}
 	if loc.typ == TypeLocal {
-		return s.localIndex(ctx, loc, etag)
+		body, tag, notModified, err := s.localIndex(ctx, loc, v.ETag)
+		return Fetched{Body: body, Validators: Validators{ETag: tag}, NotModified: notModified}, err
 	}
 	u := indexURL(loc.base)
 	where := u.Redacted()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	resp, err := s.get(ctx, r, u, etag, true)
+	resp, err := s.getIf(ctx, r, u, v, true)
 	if err != nil {
 		cancel()
-		return nil, "", false, requestErr("get", where, err)
+		return Fetched{}, requestErr("get", where, err)
 	}
+	got := Validators{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
 	switch {
-	case resp.StatusCode == http.StatusNotModified && etag != "":
+	case resp.StatusCode == http.StatusNotModified && (v.ETag != "" || v.LastModified != ""):
 		resp.Body.Close()
 		cancel()
-		tag := resp.Header.Get("ETag")
-		if tag == "" {
-			tag = etag
+		if got.ETag == "" {
+			got.ETag = v.ETag
 		}
-		return nil, tag, true, nil
+		if got.LastModified == "" {
+			got.LastModified = v.LastModified
+		}
+		return Fetched{Validators: got, NotModified: true}, nil
 	case resp.StatusCode != http.StatusOK:
 		resp.Body.Close()
 		cancel()
-		return nil, "", false, statusErr(where, resp.StatusCode, hasCredential(r.Credential))
+		return Fetched{}, statusErr(where, resp.StatusCode, hasCredential(r.Credential))
 	case resp.ContentLength > s.cfg.MaxIndexBytes:
 		resp.Body.Close()
 		cancel()
-		return nil, "", false, tooLarge("get", where, resp.ContentLength, s.cfg.MaxIndexBytes)
+		return Fetched{}, tooLarge("get", where, resp.ContentLength, s.cfg.MaxIndexBytes)
 	}
-	return &capped{rc: resp.Body, max: s.cfg.MaxIndexBytes, op: "get", where: where, done: cancel},
-		resp.Header.Get("ETag"), false, nil
+	return Fetched{Body: &capped{rc: resp.Body, max: s.cfg.MaxIndexBytes, op: "get", where: where, done: cancel}, Validators: got}, nil
 }
 
 func (s *Source) localIndex(ctx context.Context, loc location, etag string) (io.ReadCloser, string, bool, error) {
@@ -320,6 +351,11 @@ func (s *Source) Validate(ctx context.Context, r Repo) error {
 
 // get sends a GET for u with the repo's credential when withAuth.
 func (s *Source) get(ctx context.Context, r Repo, u *url.URL, etag string, withAuth bool) (*http.Response, error) {
+	return s.getIf(ctx, r, u, Validators{ETag: etag}, withAuth)
+}
+
+// getIf is get with conditional headers from v.
+func (s *Source) getIf(ctx context.Context, r Repo, u *url.URL, v Validators, withAuth bool) (*http.Response, error) {
 	client, err := s.clientFor(r)
 	if err != nil {
 		return nil, err
@@ -329,8 +365,11 @@ func (s *Source) get(ctx context.Context, r Repo, u *url.URL, etag string, withA
 		return nil, err
 	}
 	req.Header.Set("User-Agent", "pitrix-repo-source")
-	if etag != "" {
-		req.Header.Set("If-None-Match", etag)
+	if v.ETag != "" {
+		req.Header.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		req.Header.Set("If-Modified-Since", v.LastModified)
 	}
 	if withAuth {
 		c := r.Credential

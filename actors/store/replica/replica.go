@@ -434,6 +434,19 @@ func (r *Replica) Scan(ctx context.Context, opts store.ScanOptions, fn func(stor
 	return r.db.Scan(ctx, opts, fn)
 }
 
+// LastIndex is the local copy's last commit index (store.DB.LastIndex).
+func (r *Replica) LastIndex() uint64 { return r.db.LastIndex() }
+
+// GetBorrowed implements store.BorrowGetter on the local copy.
+func (r *Replica) GetBorrowed(ctx context.Context, key string, fn func(version uint64, value []byte) error) error {
+	return r.db.GetBorrowed(ctx, key, fn)
+}
+
+// ScanBorrowed implements store.BorrowScanner on the local copy.
+func (r *Replica) ScanBorrowed(ctx context.Context, opts store.ScanOptions, fn func(key []byte, version uint64, value []byte) error) error {
+	return r.db.ScanBorrowed(ctx, opts, fn)
+}
+
 func (r *Replica) Lookup(ctx context.Context, term string, opts store.ScanOptions, fn func(string) error) error {
 	return r.db.Lookup(ctx, term, opts, fn)
 }
