@@ -140,7 +140,7 @@ func (x *Caller) GetRole() string {
 }
 
 // RuntimeCommand asks the runtime actor to create, update or delete its runtime; body is the
-// JSON input (runtime.RuntimeInput for create, runtime.RuntimePatch for update).
+// JSON input (runtimes.RuntimeInput for create, runtimes.RuntimePatch for update).
 type RuntimeCommand struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Op            string                 `protobuf:"bytes,1,opt,name=op,proto3" json:"op,omitempty"` // create | update | delete | get

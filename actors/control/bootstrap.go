@@ -7,19 +7,19 @@ import (
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
-	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/runtimes"
 	"github.com/pitrix/pitrix/providers/local"
 )
 
 // EnsureLocalRuntime registers this node's local runtime for the admin unless it exists
 // already, and returns its id. Each node has its own (its instances are its processes and
-// files), named after the node and recording it (runtime.Runtime.Node). A local runtime of no
+// files), named after the node and recording it (runtimes.Runtime.Node). A local runtime of no
 // node, made by a version that did not record one, is claimed by this node when mine says its
 // instances are here, or when this node is the cluster's only one (lone is true).
 func (p *Plane) EnsureLocalRuntime(ctx context.Context, admin identity.Principal, mine func(runtimeID string) bool, lone bool) (string, error) {
-	existing, _, err := entity.List(ctx, p.st, entity.Query[runtime.Runtime]{
-		Prefix: runtime.RuntimePrefix,
-		Keep: func(r runtime.Runtime) bool {
+	existing, _, err := entity.List(ctx, p.st, entity.Query[runtimes.Runtime]{
+		Prefix: runtimes.RuntimePrefix,
+		Keep: func(r runtimes.Runtime) bool {
 			return r.Provider == local.Name && r.Status != catalog.StatusDeleted && (r.Node == p.self || r.Node == "")
 		},
 	})
@@ -33,7 +33,7 @@ func (p *Plane) EnsureLocalRuntime(ctx context.Context, admin identity.Principal
 	}
 	for _, r := range existing {
 		if p.self != "" && (lone || (mine != nil && mine(r.ID))) {
-			rt, err := p.runtimeCommand(ctx, r.ID, runtime.OpClaim, admin, p.self)
+			rt, err := p.runtimeCommand(ctx, r.ID, runtimes.OpClaim, admin, p.self)
 			if err != nil {
 				return "", err
 			}
@@ -51,7 +51,7 @@ func (p *Plane) EnsureLocalRuntime(ctx context.Context, admin identity.Principal
 		}
 		desc = "node " + p.self + ": each instance a sandbox (its own root over the host's, mount and PID namespaces) with a Drone on a loopback address"
 	}
-	rt, err := p.CreateRuntime(ctx, admin, runtime.RuntimeInput{
+	rt, err := p.CreateRuntime(ctx, admin, runtimes.RuntimeInput{
 		Name: name, Description: desc, Provider: local.Name, Zone: local.Zone, Labels: map[string]string{"env": "dev"},
 	})
 	if err != nil {

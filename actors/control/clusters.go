@@ -15,12 +15,12 @@ import (
 
 	"github.com/pitrix/pitrix/actors/actorpb"
 	"github.com/pitrix/pitrix/actors/appcluster"
-	"github.com/pitrix/pitrix/actors/appcluster/grain"
+	"github.com/pitrix/pitrix/actors/appcluster/clustergrain"
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
-	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/runtimes"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/helm/chart"
@@ -79,12 +79,12 @@ func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in app
 	cl := appcluster.Cluster{ID: clusterID, Name: in.Name, Description: in.Description, AppID: v.AppID, VersionID: v.ID,
 		RuntimeID: rt.ID, Provider: rt.Provider, AppType: v.Type, Owner: pr.UserID, Conf: conf, Spec: rendered,
 		Roles: []providers.Role{}, Nodes: []appcluster.Node{}, Endpoints: []providers.Endpoint{}, CreatedAt: now, UpdatedAt: now}
-	return p.clusterCommand(ctx, cl.ID, grain.OpCreate, pr, grain.CreateBody{Cluster: cl})
+	return p.clusterCommand(ctx, cl.ID, clustergrain.OpCreate, pr, clustergrain.CreateBody{Cluster: cl})
 }
 
 // deployableVersion loads a version the caller may deploy to rt: an active, reviewed one;
 // or, to a test runtime, any live version of the caller's own. Admins may deploy any.
-func (p *Plane) deployableVersion(ctx context.Context, vw *viewer, pr identity.Principal, field, id string, rt *runtime.Runtime) (catalog.Version, error) {
+func (p *Plane) deployableVersion(ctx context.Context, vw *viewer, pr identity.Principal, field, id string, rt *runtimes.Runtime) (catalog.Version, error) {
 	v, _, err := p.readVersion(ctx, vw, id)
 	if fault.Is(err, fault.CodeNotFound) {
 		return v, fault.InvalidField(field, fmt.Sprintf("no app version %q", id))
@@ -100,7 +100,7 @@ func (p *Plane) deployableVersion(ctx context.Context, vw *viewer, pr identity.P
 
 // checkDeployable is the deploy decision: admins deploy anything; others an active,
 // reviewed version, or their own version of any live status to their test runtime.
-func checkDeployable(pr identity.Principal, v *catalog.Version, rt *runtime.Runtime, field string) error {
+func checkDeployable(pr identity.Principal, v *catalog.Version, rt *runtimes.Runtime, field string) error {
 	switch {
 	case pr.IsAdmin():
 	case v.Status == catalog.StatusActive && !v.Unreviewed:
@@ -119,7 +119,7 @@ func checkDeployable(pr identity.Principal, v *catalog.Version, rt *runtime.Runt
 }
 
 // checkPlacement refuses a runtime the version cannot run on.
-func (p *Plane) checkPlacement(vw *viewer, v *catalog.Version, rt *runtime.Runtime) error {
+func (p *Plane) checkPlacement(vw *viewer, v *catalog.Version, rt *runtimes.Runtime) error {
 	if r := vw.repo(v.RepoID); v.RepoID != "" && r != nil {
 		if !catalog.ProviderAllowed(r.Providers, rt.Provider) {
 			return fault.InvalidField("runtime_id", fmt.Sprintf("runtime %s is a %s runtime; version %s runs on %s", rt.ID, rt.Provider, v.ID, strings.Join(r.Providers, ", ")))
@@ -310,7 +310,7 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 		return nil, fault.InvalidField("force", fmt.Sprintf("only delete and cease take force, not %s", action))
 	}
 	vm := c.AppType != catalog.AppTypeHelm
-	rt, _, err := entity.Get[runtime.Runtime](ctx, p.st, runtime.RuntimeKey(c.RuntimeID))
+	rt, _, err := entity.Get[runtimes.Runtime](ctx, p.st, runtimes.RuntimeKey(c.RuntimeID))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fault.Unavailable(err, "read runtime %s", c.RuntimeID)
 	}
@@ -415,7 +415,7 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 			return nil, fault.InvalidField("action", "restart is for VM apps; a Helm app restarts with an upgrade")
 		}
 	}
-	return p.clusterCommand(ctx, id, grain.OpAction, pr, grain.ActionBody{Action: action, Input: in, Owner: pr.UserID})
+	return p.clusterCommand(ctx, id, clustergrain.OpAction, pr, clustergrain.ActionBody{Action: action, Input: in, Owner: pr.UserID})
 }
 
 // carryConf is a cluster's conf for another version of its app: for VM apps without the keys
@@ -477,7 +477,7 @@ func (p *Plane) ListClusters(ctx context.Context, pr identity.Principal, q catal
 	term := ""
 	switch {
 	case f["runtime_id"] != "":
-		term = runtime.TermRuntime(f["runtime_id"])
+		term = runtimes.TermRuntime(f["runtime_id"])
 	case f["app_id"] != "":
 		term = "app_id=" + f["app_id"]
 	case !pr.IsAdmin():
@@ -613,7 +613,7 @@ func (p *Plane) RetryJob(ctx context.Context, pr identity.Principal, id string) 
 	if err != nil {
 		return nil, err
 	}
-	return p.clusterCommand(ctx, j.ClusterID, grain.OpRetry, pr, grain.RetryBody{JobID: id})
+	return p.clusterCommand(ctx, j.ClusterID, clustergrain.OpRetry, pr, clustergrain.RetryBody{JobID: id})
 }
 
 // Subscribe streams the cluster, job and task changes the caller may see.
@@ -653,7 +653,7 @@ func (p *Plane) ResumeJobs(ctx context.Context) (int, error) {
 			defer cancel()
 			b, _ := json.Marshal(struct{}{})
 			if _, err := request[*actorpb.ClusterCommandResult](cctx, p.node, appcluster.KindName, id,
-				&actorpb.ClusterCommand{Op: grain.OpResume, Caller: &actorpb.Caller{UserId: admin.UserID, Role: admin.Role}, Body: b}); err != nil {
+				&actorpb.ClusterCommand{Op: clustergrain.OpResume, Caller: &actorpb.Caller{UserId: admin.UserID, Role: admin.Role}, Body: b}); err != nil {
 				p.log.Warn("resume cluster", "cluster_id", id, "err", err)
 			}
 			return nil
@@ -671,13 +671,13 @@ const (
 
 // RuntimeSpec opens a runtime for the job engine: its zone and its credential.
 func (p *Plane) RuntimeSpec(ctx context.Context, id string) (providers.RuntimeSpec, error) {
-	rt, _, err := entity.Get[runtime.Runtime](ctx, p.st, runtime.RuntimeKey(id))
+	rt, _, err := entity.Get[runtimes.Runtime](ctx, p.st, runtimes.RuntimeKey(id))
 	if err != nil {
 		return providers.RuntimeSpec{}, fmt.Errorf("read runtime %s: %w", id, err)
 	}
 	spec := providers.RuntimeSpec{ID: id, Zone: rt.Zone, Node: rt.Node}
 	if rt.CredentialID != "" {
-		c, _, err := entity.Get[runtime.StoredCredential](ctx, p.st, runtime.CredentialKey(rt.CredentialID))
+		c, _, err := entity.Get[runtimes.StoredCredential](ctx, p.st, runtimes.CredentialKey(rt.CredentialID))
 		if err != nil {
 			return spec, fmt.Errorf("read credential %s of runtime %s: %w", rt.CredentialID, id, err)
 		}

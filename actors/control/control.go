@@ -52,7 +52,7 @@ type Deps struct {
 	// Health, when set, returns the last health report of an instance (ok false: none).
 	Health func(instanceID string) (healthy, ok bool)
 	// NodeName is this node's name: a local runtime created through this node belongs to it
-	// (runtime.Runtime.Node). Empty: local runtimes record no node (a lone node's tests).
+	// (runtimes.Runtime.Node). Empty: local runtimes record no node (a lone node's tests).
 	NodeName string
 }
 

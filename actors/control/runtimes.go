@@ -11,7 +11,7 @@ import (
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
-	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/runtimes"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/local"
@@ -31,10 +31,10 @@ func checkRuntimeTrust(pr identity.Principal, provider string) error {
 }
 
 // ListProviders lists the provider plug-ins of this control plane.
-func (p *Plane) ListProviders(ctx context.Context) []runtime.ProviderInfo {
-	var out []runtime.ProviderInfo
+func (p *Plane) ListProviders(ctx context.Context) []runtimes.ProviderInfo {
+	var out []runtimes.ProviderInfo
 	for _, pv := range p.provs.All() {
-		out = append(out, runtime.ProviderInfo{Name: pv.Name(), AppType: pv.AppType(), Zones: pv.Zones(ctx), NeedsCredential: pv.NeedsCredential()})
+		out = append(out, runtimes.ProviderInfo{Name: pv.Name(), AppType: pv.AppType(), Zones: pv.Zones(ctx), NeedsCredential: pv.NeedsCredential()})
 	}
 	return out
 }
@@ -48,7 +48,7 @@ func (p *Plane) provider(field, name string) (providers.Provider, error) {
 }
 
 // CreateCredential checks a credential with its provider and stores it sealed.
-func (p *Plane) CreateCredential(ctx context.Context, pr identity.Principal, in runtime.CredentialInput) (*runtime.Credential, error) {
+func (p *Plane) CreateCredential(ctx context.Context, pr identity.Principal, in runtimes.CredentialInput) (*runtimes.Credential, error) {
 	bad := problems{}
 	bad.name("name", in.Name, true)
 	bad.text("description", in.Description, 1024)
@@ -68,10 +68,10 @@ func (p *Plane) CreateCredential(ctx context.Context, pr identity.Principal, in 
 		return nil, credentialFault(err)
 	}
 	now := p.now()
-	c := runtime.StoredCredential{Credential: runtime.Credential{ID: p.ids.Next("rcred"), Name: in.Name, Description: in.Description,
+	c := runtimes.StoredCredential{Credential: runtimes.Credential{ID: p.ids.Next("rcred"), Name: in.Name, Description: in.Description,
 		Provider: in.Provider, URL: in.URL, Owner: pr.UserID, Status: catalog.StatusActive, CreatedAt: now, UpdatedAt: now}}
-	c.Sealed = p.seal.Seal([]byte(in.Content), runtime.CredentialKey(c.ID))
-	if _, err := p.st.Apply(ctx, entity.MustPut(runtime.CredentialKey(c.ID), c, store.Absent, "owner="+c.Owner)); err != nil {
+	c.Sealed = p.seal.Seal([]byte(in.Content), runtimes.CredentialKey(c.ID))
+	if _, err := p.st.Apply(ctx, entity.MustPut(runtimes.CredentialKey(c.ID), c, store.Absent, "owner="+c.Owner)); err != nil {
 		return nil, writeFault(err, "runtime credential", c.ID)
 	}
 	out := c.Credential
@@ -85,8 +85,8 @@ func credentialFault(err error) error {
 	return fault.Invalid("the credential could not be checked", map[string]string{"content": err.Error()})
 }
 
-func (p *Plane) readCredential(ctx context.Context, pr identity.Principal, id string) (runtime.StoredCredential, uint64, error) {
-	c, v, err := entity.Get[runtime.StoredCredential](ctx, p.st, runtime.CredentialKey(id))
+func (p *Plane) readCredential(ctx context.Context, pr identity.Principal, id string) (runtimes.StoredCredential, uint64, error) {
+	c, v, err := entity.Get[runtimes.StoredCredential](ctx, p.st, runtimes.CredentialKey(id))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !pr.IsAdmin() && c.Owner != pr.UserID) {
 		return c, 0, fault.NotFound("runtime credential", id)
 	}
@@ -96,8 +96,8 @@ func (p *Plane) readCredential(ctx context.Context, pr identity.Principal, id st
 	return c, v, nil
 }
 
-func (p *Plane) openCredential(c runtime.StoredCredential) (providers.Credential, error) {
-	b, err := p.seal.Unseal(c.Sealed, runtime.CredentialKey(c.ID))
+func (p *Plane) openCredential(c runtimes.StoredCredential) (providers.Credential, error) {
+	b, err := p.seal.Unseal(c.Sealed, runtimes.CredentialKey(c.ID))
 	if err != nil {
 		return providers.Credential{}, fault.Internal(err, "open runtime credential %s", c.ID)
 	}
@@ -105,22 +105,22 @@ func (p *Plane) openCredential(c runtime.StoredCredential) (providers.Credential
 }
 
 // ListCredentials lists the caller's credentials (all, for an admin).
-func (p *Plane) ListCredentials(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (catalog.Page[runtime.Credential], error) {
-	items, total, err := entity.List(ctx, p.st, entity.Query[runtime.Credential]{
-		Prefix: runtime.CredentialPrefix, Limit: q.Limit, Offset: q.Offset,
-		Less: lessByName(q.Sort, func(c runtime.Credential) string { return c.Name }),
-		Keep: func(c runtime.Credential) bool {
+func (p *Plane) ListCredentials(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (catalog.Page[runtimes.Credential], error) {
+	items, total, err := entity.List(ctx, p.st, entity.Query[runtimes.Credential]{
+		Prefix: runtimes.CredentialPrefix, Limit: q.Limit, Offset: q.Offset,
+		Less: lessByName(q.Sort, func(c runtimes.Credential) string { return c.Name }),
+		Keep: func(c runtimes.Credential) bool {
 			return (pr.IsAdmin() || c.Owner == pr.UserID) && match(q.Filters["provider"], c.Provider) && entity.Contains(q.Q, c.Name, c.Description)
 		},
 	})
 	if err != nil {
-		return catalog.Page[runtime.Credential]{}, fault.Unavailable(err, "list runtime credentials")
+		return catalog.Page[runtimes.Credential]{}, fault.Unavailable(err, "list runtime credentials")
 	}
-	return catalog.Page[runtime.Credential]{TotalCount: total, Items: items}, nil
+	return catalog.Page[runtimes.Credential]{TotalCount: total, Items: items}, nil
 }
 
 // GetCredential returns one credential (never its content).
-func (p *Plane) GetCredential(ctx context.Context, pr identity.Principal, id string) (*runtime.Credential, error) {
+func (p *Plane) GetCredential(ctx context.Context, pr identity.Principal, id string) (*runtimes.Credential, error) {
 	c, _, err := p.readCredential(ctx, pr, id)
 	if err != nil {
 		return nil, err
@@ -135,7 +135,7 @@ func (p *Plane) DeleteCredential(ctx context.Context, pr identity.Principal, id 
 		return err
 	}
 	used := 0
-	if err := p.st.Lookup(ctx, runtime.TermCredential(id), store.ScanOptions{Prefix: runtime.RuntimePrefix}, func(string) error {
+	if err := p.st.Lookup(ctx, runtimes.TermCredential(id), store.ScanOptions{Prefix: runtimes.RuntimePrefix}, func(string) error {
 		used++
 		return nil
 	}); err != nil {
@@ -144,7 +144,7 @@ func (p *Plane) DeleteCredential(ctx context.Context, pr identity.Principal, id 
 	if used > 0 {
 		return fault.Precondition("runtime credential %s is used by %d runtimes", id, used)
 	}
-	if _, err := p.st.Apply(ctx, entity.Delete(runtime.CredentialKey(id), ver)); err != nil {
+	if _, err := p.st.Apply(ctx, entity.Delete(runtimes.CredentialKey(id), ver)); err != nil {
 		return writeFault(err, "runtime credential", id)
 	}
 	return nil
@@ -171,7 +171,7 @@ func (p *Plane) ValidateCredential(ctx context.Context, pr identity.Principal, i
 }
 
 // checkRuntime validates a runtime's fields and asks its provider about zone and credential.
-func (p *Plane) checkRuntime(ctx context.Context, pr identity.Principal, rt *runtime.Runtime) error {
+func (p *Plane) checkRuntime(ctx context.Context, pr identity.Principal, rt *runtimes.Runtime) error {
 	bad := problems{}
 	bad.name("name", rt.Name, true)
 	bad.text("description", rt.Description, 1024)
@@ -211,12 +211,12 @@ func (p *Plane) checkRuntime(ctx context.Context, pr identity.Principal, rt *run
 	return nil
 }
 
-func (p *Plane) runtimeCommand(ctx context.Context, id, op string, pr identity.Principal, body any) (*runtime.Runtime, error) {
+func (p *Plane) runtimeCommand(ctx context.Context, id, op string, pr identity.Principal, body any) (*runtimes.Runtime, error) {
 	var b []byte
 	if body != nil {
 		b, _ = json.Marshal(body)
 	}
-	res, err := request[*actorpb.RuntimeCommandResult](ctx, p.node, runtime.KindName, id,
+	res, err := request[*actorpb.RuntimeCommandResult](ctx, p.node, runtimes.KindName, id,
 		&actorpb.RuntimeCommand{Op: op, Caller: &actorpb.Caller{UserId: pr.UserID, Role: pr.Role}, Body: b})
 	if err != nil {
 		return nil, fault.Unavailable(err, "runtime %s did not answer", id)
@@ -227,7 +227,7 @@ func (p *Plane) runtimeCommand(ctx context.Context, id, op string, pr identity.P
 	if len(res.Runtime) == 0 {
 		return nil, nil
 	}
-	var rt runtime.Runtime
+	var rt runtimes.Runtime
 	if err := json.Unmarshal(res.Runtime, &rt); err != nil {
 		return nil, fault.Internal(err, "decode runtime %s", id)
 	}
@@ -235,9 +235,9 @@ func (p *Plane) runtimeCommand(ctx context.Context, id, op string, pr identity.P
 }
 
 // CreateRuntime checks a runtime with its provider and has its actor store it.
-func (p *Plane) CreateRuntime(ctx context.Context, pr identity.Principal, in runtime.RuntimeInput) (*runtime.Runtime, error) {
+func (p *Plane) CreateRuntime(ctx context.Context, pr identity.Principal, in runtimes.RuntimeInput) (*runtimes.Runtime, error) {
 	now := p.now()
-	rt := runtime.Runtime{ID: p.ids.Next("runtime"), Name: in.Name, Description: in.Description, Provider: in.Provider, Zone: in.Zone,
+	rt := runtimes.Runtime{ID: p.ids.Next("runtime"), Name: in.Name, Description: in.Description, Provider: in.Provider, Zone: in.Zone,
 		CredentialID: in.CredentialID, Labels: in.Labels, Test: in.Test, Owner: pr.UserID, Status: catalog.StatusActive, CreatedAt: now, UpdatedAt: now}
 	if rt.Provider == local.Name {
 		// The local runtime is this machine: the node that took the request.
@@ -252,11 +252,11 @@ func (p *Plane) CreateRuntime(ctx context.Context, pr identity.Principal, in run
 	if err := p.checkRuntime(ctx, pr, &rt); err != nil {
 		return nil, err
 	}
-	return p.runtimeCommand(ctx, rt.ID, runtime.OpCreate, pr, rt)
+	return p.runtimeCommand(ctx, rt.ID, runtimes.OpCreate, pr, rt)
 }
 
-func (p *Plane) readRuntime(ctx context.Context, pr identity.Principal, id string) (runtime.Runtime, error) {
-	rt, _, err := entity.Get[runtime.Runtime](ctx, p.st, runtime.RuntimeKey(id))
+func (p *Plane) readRuntime(ctx context.Context, pr identity.Principal, id string) (runtimes.Runtime, error) {
+	rt, _, err := entity.Get[runtimes.Runtime](ctx, p.st, runtimes.RuntimeKey(id))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !pr.IsAdmin() && rt.Owner != pr.UserID) {
 		return rt, fault.NotFound("runtime", id)
 	}
@@ -267,24 +267,24 @@ func (p *Plane) readRuntime(ctx context.Context, pr identity.Principal, id strin
 }
 
 // ListRuntimes lists the caller's runtimes (all, for an admin).
-func (p *Plane) ListRuntimes(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (catalog.Page[runtime.Runtime], error) {
+func (p *Plane) ListRuntimes(ctx context.Context, pr identity.Principal, q catalog.ListQuery) (catalog.Page[runtimes.Runtime], error) {
 	f := q.Filters
-	items, total, err := entity.List(ctx, p.st, entity.Query[runtime.Runtime]{
-		Prefix: runtime.RuntimePrefix, Limit: q.Limit, Offset: q.Offset,
-		Less: lessByName(q.Sort, func(r runtime.Runtime) string { return r.Name }),
-		Keep: func(r runtime.Runtime) bool {
+	items, total, err := entity.List(ctx, p.st, entity.Query[runtimes.Runtime]{
+		Prefix: runtimes.RuntimePrefix, Limit: q.Limit, Offset: q.Offset,
+		Less: lessByName(q.Sort, func(r runtimes.Runtime) string { return r.Name }),
+		Keep: func(r runtimes.Runtime) bool {
 			return (pr.IsAdmin() || r.Owner == pr.UserID) && match(f["provider"], r.Provider) && match(f["zone"], r.Zone) &&
 				match(f["owner"], r.Owner) && entity.Contains(q.Q, r.Name, r.Description)
 		},
 	})
 	if err != nil {
-		return catalog.Page[runtime.Runtime]{}, fault.Unavailable(err, "list runtimes")
+		return catalog.Page[runtimes.Runtime]{}, fault.Unavailable(err, "list runtimes")
 	}
-	return catalog.Page[runtime.Runtime]{TotalCount: total, Items: items}, nil
+	return catalog.Page[runtimes.Runtime]{TotalCount: total, Items: items}, nil
 }
 
 // GetRuntime returns one of the caller's runtimes.
-func (p *Plane) GetRuntime(ctx context.Context, pr identity.Principal, id string) (*runtime.Runtime, error) {
+func (p *Plane) GetRuntime(ctx context.Context, pr identity.Principal, id string) (*runtimes.Runtime, error) {
 	rt, err := p.readRuntime(ctx, pr, id)
 	if err != nil {
 		return nil, err
@@ -293,7 +293,7 @@ func (p *Plane) GetRuntime(ctx context.Context, pr identity.Principal, id string
 }
 
 // UpdateRuntime checks the patched runtime with its provider, then has its actor apply it.
-func (p *Plane) UpdateRuntime(ctx context.Context, pr identity.Principal, id string, in runtime.RuntimePatch) (*runtime.Runtime, error) {
+func (p *Plane) UpdateRuntime(ctx context.Context, pr identity.Principal, id string, in runtimes.RuntimePatch) (*runtimes.Runtime, error) {
 	rt, err := p.readRuntime(ctx, pr, id)
 	if err != nil {
 		return nil, err
@@ -303,7 +303,7 @@ func (p *Plane) UpdateRuntime(ctx context.Context, pr identity.Principal, id str
 		return nil, err
 	}
 	in.Zone = &rt.Zone
-	return p.runtimeCommand(ctx, id, runtime.OpUpdate, pr, in)
+	return p.runtimeCommand(ctx, id, runtimes.OpUpdate, pr, in)
 }
 
 // DeleteRuntime has the runtime's actor delete it (refused while it has live clusters).
@@ -311,6 +311,6 @@ func (p *Plane) DeleteRuntime(ctx context.Context, pr identity.Principal, id str
 	if _, err := p.readRuntime(ctx, pr, id); err != nil {
 		return err
 	}
-	_, err := p.runtimeCommand(ctx, id, runtime.OpDelete, pr, nil)
+	_, err := p.runtimeCommand(ctx, id, runtimes.OpDelete, pr, nil)
 	return err
 }

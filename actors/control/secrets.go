@@ -18,7 +18,7 @@ import (
 // response, the inspector or a task's output as they are: checkConf swaps each for a reference
 // (secretRefPrefix and 32 random hex digits) and stores the value sealed under the cluster's
 // secrets record; the app-cluster actor swaps references back only in what it hands a provider
-// for one task, and masks the values in what the task returns (actors/appcluster/grain).
+// for one task, and masks the values in what the task returns (actors/appcluster/clustergrain).
 
 const secretRefPrefix = "ptxsecret-"
 

@@ -6,7 +6,7 @@ import (
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
-	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/runtimes"
 )
 
 func TestCheckRuntimeTrust(t *testing.T) {
@@ -34,7 +34,7 @@ func TestCheckDeployable(t *testing.T) {
 	admin := identity.Principal{UserID: identity.AdminID, Role: identity.RoleAdmin}
 	dev := identity.Principal{UserID: "dev", Role: identity.RoleISV}
 	other := identity.Principal{UserID: "other", Role: identity.RoleUser}
-	prod, test := &runtime.Runtime{ID: "rt-prod"}, &runtime.Runtime{ID: "rt-test", Test: true}
+	prod, test := &runtimes.Runtime{ID: "rt-prod"}, &runtimes.Runtime{ID: "rt-test", Test: true}
 	draft := &catalog.Version{ID: "v-draft", Owner: "dev", Status: catalog.StatusDraft}
 	shortcut := &catalog.Version{ID: "v-short", Owner: "dev", Status: catalog.StatusActive, Unreviewed: true}
 	reviewed := &catalog.Version{ID: "v-ok", Owner: "dev", Status: catalog.StatusActive}
@@ -42,7 +42,7 @@ func TestCheckDeployable(t *testing.T) {
 		name string
 		pr   identity.Principal
 		v    *catalog.Version
-		rt   *runtime.Runtime
+		rt   *runtimes.Runtime
 		want string
 	}{
 		{"reviewed by anyone", other, reviewed, prod, ""},

@@ -15,7 +15,7 @@ import (
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/repo"
 	"github.com/pitrix/pitrix/actors/repo/source"
-	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/runtimes"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/providers/vm/spec"
 )
@@ -366,11 +366,11 @@ func (p *Plane) ListAudits(ctx context.Context, pr identity.Principal, versionID
 }
 
 // VersionRuntimes lists the caller's runtimes the version can be deployed to.
-func (p *Plane) VersionRuntimes(ctx context.Context, pr identity.Principal, versionID string) (catalog.Page[runtime.Runtime], error) {
+func (p *Plane) VersionRuntimes(ctx context.Context, pr identity.Principal, versionID string) (catalog.Page[runtimes.Runtime], error) {
 	vw := p.viewer(ctx, pr)
 	v, _, err := p.readVersion(ctx, vw, versionID)
 	if err != nil {
-		return catalog.Page[runtime.Runtime]{}, err
+		return catalog.Page[runtimes.Runtime]{}, err
 	}
 	var allowed func(provider string) bool
 	var selectors map[string][]string
@@ -383,15 +383,15 @@ func (p *Plane) VersionRuntimes(ctx context.Context, pr identity.Principal, vers
 			return ok && prov.AppType() == v.Type
 		}
 	}
-	items, total, err := entity.List(ctx, p.st, entity.Query[runtime.Runtime]{
-		Prefix: runtime.RuntimePrefix, Limit: 200,
-		Keep: func(rt runtime.Runtime) bool {
+	items, total, err := entity.List(ctx, p.st, entity.Query[runtimes.Runtime]{
+		Prefix: runtimes.RuntimePrefix, Limit: 200,
+		Keep: func(rt runtimes.Runtime) bool {
 			return (pr.IsAdmin() || rt.Owner == pr.UserID) && allowed(rt.Provider) && catalog.SelectorsMatch(selectors, rt.Labels) &&
 				checkRuntimeTrust(pr, rt.Provider) == nil && checkDeployable(pr, &v, &rt, "version_id") == nil
 		},
 	})
 	if err != nil {
-		return catalog.Page[runtime.Runtime]{}, fault.Unavailable(err, "list runtimes")
+		return catalog.Page[runtimes.Runtime]{}, fault.Unavailable(err, "list runtimes")
 	}
-	return catalog.Page[runtime.Runtime]{TotalCount: total, Items: items}, nil
+	return catalog.Page[runtimes.Runtime]{TotalCount: total, Items: items}, nil
 }

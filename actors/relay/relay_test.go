@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/pitrix/pitrix/actors/frontgate"
-	fggrain "github.com/pitrix/pitrix/actors/frontgate/grain"
+	"github.com/pitrix/pitrix/actors/frontgate/sessiongrain"
 	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
@@ -37,7 +37,7 @@ func startMember(t *testing.T, st store.Store, caDir string, join ...string) *me
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	n, err := node.Start(t.Context(), node.Config{GossipAddr: "127.0.0.1:0", FastGossip: true, Join: join, RequestTimeout: 5 * time.Second},
-		fggrain.Kind(fggrain.Deps{Store: st}))
+		sessiongrain.Kind(sessiongrain.Deps{Store: st}))
 	if err != nil {
 		t.Fatal(err)
 	}

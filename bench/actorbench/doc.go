@@ -6,7 +6,7 @@
 //     the baseline the other rows are read against;
 //   - node: virtual actors of a kind that holds nothing, activated through node.Request: what
 //     placement, the PID cache, our activation record and mailbox add;
-//   - frontgate: the real Frontgate-session kind (actors/frontgate/grain), each loading its
+//   - frontgate: the real Frontgate-session kind (actors/frontgate/sessiongrain), each loading its
 //     record from a real Pebble store on disk when it activates.
 //
 // Each row reports the live heap (after GC) per activation and its ratio to bare. Goal (issue

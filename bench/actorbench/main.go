@@ -22,7 +22,7 @@ import (
 	"github.com/pitrix/pitrix/actors/actorpb"
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/frontgate"
-	fggrain "github.com/pitrix/pitrix/actors/frontgate/grain"
+	"github.com/pitrix/pitrix/actors/frontgate/sessiongrain"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
 )
@@ -182,7 +182,7 @@ func runFrontgate(ctx context.Context, n, workers int, dir string) (float64, flo
 			return 0, 0, fmt.Errorf("write session records: %w", err)
 		}
 	}
-	nd, err := startNode(ctx, fggrain.Kind(fggrain.Deps{Store: st}))
+	nd, err := startNode(ctx, sessiongrain.Kind(sessiongrain.Deps{Store: st}))
 	if err != nil {
 		return 0, 0, err
 	}

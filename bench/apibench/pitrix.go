@@ -15,7 +15,7 @@ import (
 	"github.com/pitrix/pitrix/actors/idgen"
 	"github.com/pitrix/pitrix/actors/repo"
 	"github.com/pitrix/pitrix/actors/repo/source"
-	runtimegrain "github.com/pitrix/pitrix/actors/runtime/grain"
+	"github.com/pitrix/pitrix/actors/runtimes/runtimegrain"
 	"github.com/pitrix/pitrix/actors/seal"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"

@@ -19,11 +19,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
-	clustergrain "github.com/pitrix/pitrix/actors/appcluster/grain"
+	"github.com/pitrix/pitrix/actors/appcluster/clustergrain"
 	"github.com/pitrix/pitrix/actors/catalog"
 	"github.com/pitrix/pitrix/actors/control"
 	"github.com/pitrix/pitrix/actors/eventhub"
-	fggrain "github.com/pitrix/pitrix/actors/frontgate/grain"
+	"github.com/pitrix/pitrix/actors/frontgate/sessiongrain"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/idgen"
 	"github.com/pitrix/pitrix/actors/inspect"
@@ -31,7 +31,7 @@ import (
 	"github.com/pitrix/pitrix/actors/relay"
 	"github.com/pitrix/pitrix/actors/repo"
 	"github.com/pitrix/pitrix/actors/repo/source"
-	runtimegrain "github.com/pitrix/pitrix/actors/runtime/grain"
+	"github.com/pitrix/pitrix/actors/runtimes/runtimegrain"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/actors/store/replica"
 	"github.com/pitrix/pitrix/cluster/node"
@@ -301,7 +301,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 		}},
 		repo.Kind(repo.Deps{Store: st, Indexer: indexer, IDs: ids, Logger: log}),
 		runtimegrain.Kind(runtimegrain.Deps{Store: st, Logger: log}),
-		fggrain.Kind(fggrain.Deps{Store: st, Logger: log}),
+		sessiongrain.Kind(sessiongrain.Deps{Store: st, Logger: log}),
 		clustergrain.Kind(clustergrain.Deps{Store: st, IDs: ids, Operator: provs.Operator, Publish: hub.Publish, Logger: log,
 			Runtime: func(ctx context.Context, id string) (providers.RuntimeSpec, error) { return plane.RuntimeSpec(ctx, id) },
 			Package: func(ctx context.Context, id string) ([]byte, error) { return plane.Package(ctx, id) },

@@ -11,7 +11,7 @@ import (
 	"github.com/pitrix/pitrix/actors/catalog/form"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/inspect"
-	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/runtimes"
 )
 
 // Backend is what the REST front needs from the control plane. Every method is called from a
@@ -78,7 +78,7 @@ type Apps interface {
 	// ReviewVersion applies a review action: submit|cancel|pass|reject|release|suspend|recover.
 	ReviewVersion(ctx context.Context, p identity.Principal, id, action, message string) (*catalog.Version, error)
 	ListAudits(ctx context.Context, p identity.Principal, versionID string, q catalog.ListQuery) (catalog.Page[catalog.Audit], error)
-	VersionRuntimes(ctx context.Context, p identity.Principal, versionID string) (catalog.Page[runtime.Runtime], error)
+	VersionRuntimes(ctx context.Context, p identity.Principal, versionID string) (catalog.Page[runtimes.Runtime], error)
 	// VersionForm is the version's deploy form in lang (en|zh-CN; "" is en).
 	VersionForm(ctx context.Context, p identity.Principal, versionID, lang string) (*form.Form, error)
 	// VersionReadme is the version's README as sanitized HTML ("" when it has none).
@@ -96,16 +96,16 @@ type Categories interface {
 
 // Runtimes is the runtimes, credentials and providers part of the API.
 type Runtimes interface {
-	ListProviders(ctx context.Context) []runtime.ProviderInfo
-	CreateCredential(ctx context.Context, p identity.Principal, in runtime.CredentialInput) (*runtime.Credential, error)
-	ListCredentials(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[runtime.Credential], error)
-	GetCredential(ctx context.Context, p identity.Principal, id string) (*runtime.Credential, error)
+	ListProviders(ctx context.Context) []runtimes.ProviderInfo
+	CreateCredential(ctx context.Context, p identity.Principal, in runtimes.CredentialInput) (*runtimes.Credential, error)
+	ListCredentials(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[runtimes.Credential], error)
+	GetCredential(ctx context.Context, p identity.Principal, id string) (*runtimes.Credential, error)
 	DeleteCredential(ctx context.Context, p identity.Principal, id string) error
 	ValidateCredential(ctx context.Context, p identity.Principal, id string) catalog.ValidateResult
-	CreateRuntime(ctx context.Context, p identity.Principal, in runtime.RuntimeInput) (*runtime.Runtime, error)
-	ListRuntimes(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[runtime.Runtime], error)
-	GetRuntime(ctx context.Context, p identity.Principal, id string) (*runtime.Runtime, error)
-	UpdateRuntime(ctx context.Context, p identity.Principal, id string, in runtime.RuntimePatch) (*runtime.Runtime, error)
+	CreateRuntime(ctx context.Context, p identity.Principal, in runtimes.RuntimeInput) (*runtimes.Runtime, error)
+	ListRuntimes(ctx context.Context, p identity.Principal, q catalog.ListQuery) (catalog.Page[runtimes.Runtime], error)
+	GetRuntime(ctx context.Context, p identity.Principal, id string) (*runtimes.Runtime, error)
+	UpdateRuntime(ctx context.Context, p identity.Principal, id string, in runtimes.RuntimePatch) (*runtimes.Runtime, error)
 	DeleteRuntime(ctx context.Context, p identity.Principal, id string) error
 }
 

@@ -22,7 +22,7 @@ import (
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/identity"
 	"github.com/pitrix/pitrix/actors/inspect"
-	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/runtimes"
 )
 
 // memBackend is a Backend that keeps its state in maps, for the front's tests. It answers with
@@ -43,8 +43,8 @@ type memBackend struct {
 	versions    map[string]*catalog.Version
 	packages    map[string][]byte
 	audits      map[string]*catalog.Audit
-	credentials map[string]*runtime.Credential
-	runtimes    map[string]*runtime.Runtime
+	credentials map[string]*runtimes.Credential
+	runtimes    map[string]*runtimes.Runtime
 	created     map[string]int // id -> creation sequence, for newest-first order
 
 	fail    map[string]error // method name -> error of its next call
@@ -74,8 +74,8 @@ func newMemBackend() *memBackend {
 		versions:    map[string]*catalog.Version{},
 		packages:    map[string][]byte{},
 		audits:      map[string]*catalog.Audit{},
-		credentials: map[string]*runtime.Credential{},
-		runtimes:    map[string]*runtime.Runtime{},
+		credentials: map[string]*runtimes.Credential{},
+		runtimes:    map[string]*runtimes.Runtime{},
 		created:     map[string]int{},
 		fail:        map[string]error{},
 		panics:      map[string]bool{},
@@ -668,14 +668,14 @@ func (b *memBackend) ListAudits(_ context.Context, _ identity.Principal, version
 	return list(b, mine, q, func(a *catalog.Audit) string { return a.ID }, func(a *catalog.Audit) string { return a.Action }, nil), nil
 }
 
-func (b *memBackend) VersionRuntimes(_ context.Context, _ identity.Principal, versionID string) (catalog.Page[runtime.Runtime], error) {
+func (b *memBackend) VersionRuntimes(_ context.Context, _ identity.Principal, versionID string) (catalog.Page[runtimes.Runtime], error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	v, ok := b.versions[versionID]
 	if !ok {
-		return catalog.Page[runtime.Runtime]{}, fault.NotFound("version", versionID)
+		return catalog.Page[runtimes.Runtime]{}, fault.NotFound("version", versionID)
 	}
-	var p catalog.Page[runtime.Runtime]
+	var p catalog.Page[runtimes.Runtime]
 	for _, rt := range b.runtimes {
 		if (v.Type == catalog.AppTypeHelm) == (rt.Provider == "kubernetes") {
 			p.Items = append(p.Items, *rt)
@@ -687,30 +687,30 @@ func (b *memBackend) VersionRuntimes(_ context.Context, _ identity.Principal, ve
 
 // Runtimes.
 
-func (b *memBackend) ListProviders(context.Context) []runtime.ProviderInfo {
-	return []runtime.ProviderInfo{{Name: "kubernetes", AppType: "helm", NeedsCredential: true}, {Name: "local", AppType: "vm"}}
+func (b *memBackend) ListProviders(context.Context) []runtimes.ProviderInfo {
+	return []runtimes.ProviderInfo{{Name: "kubernetes", AppType: "helm", NeedsCredential: true}, {Name: "local", AppType: "vm"}}
 }
 
-func (b *memBackend) CreateCredential(_ context.Context, p identity.Principal, in runtime.CredentialInput) (*runtime.Credential, error) {
+func (b *memBackend) CreateCredential(_ context.Context, p identity.Principal, in runtimes.CredentialInput) (*runtimes.Credential, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if in.Name == "" || in.Content == "" {
 		return nil, fault.Invalid("invalid credential", map[string]string{"name": "required", "content": "required"})
 	}
 	id, now := b.newID("rcred")
-	c := &runtime.Credential{ID: id, Name: in.Name, Provider: in.Provider, URL: in.URL, Owner: p.UserID, Status: "active", CreatedAt: now, UpdatedAt: now}
+	c := &runtimes.Credential{ID: id, Name: in.Name, Provider: in.Provider, URL: in.URL, Owner: p.UserID, Status: "active", CreatedAt: now, UpdatedAt: now}
 	b.credentials[id] = c
 	cp := *c
 	return &cp, nil
 }
 
-func (b *memBackend) ListCredentials(_ context.Context, _ identity.Principal, q catalog.ListQuery) (catalog.Page[runtime.Credential], error) {
+func (b *memBackend) ListCredentials(_ context.Context, _ identity.Principal, q catalog.ListQuery) (catalog.Page[runtimes.Credential], error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return list(b, b.credentials, q, func(c *runtime.Credential) string { return c.ID }, func(c *runtime.Credential) string { return c.Name }, nil), nil
+	return list(b, b.credentials, q, func(c *runtimes.Credential) string { return c.ID }, func(c *runtimes.Credential) string { return c.Name }, nil), nil
 }
 
-func (b *memBackend) GetCredential(_ context.Context, _ identity.Principal, id string) (*runtime.Credential, error) {
+func (b *memBackend) GetCredential(_ context.Context, _ identity.Principal, id string) (*runtimes.Credential, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c, ok := b.credentials[id]
@@ -740,25 +740,25 @@ func (b *memBackend) ValidateCredential(_ context.Context, _ identity.Principal,
 	return catalog.ValidateResult{OK: true}
 }
 
-func (b *memBackend) CreateRuntime(_ context.Context, p identity.Principal, in runtime.RuntimeInput) (*runtime.Runtime, error) {
+func (b *memBackend) CreateRuntime(_ context.Context, p identity.Principal, in runtimes.RuntimeInput) (*runtimes.Runtime, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if in.CredentialID != "" && b.credentials[in.CredentialID] == nil {
 		return nil, fault.InvalidField("credential_id", "no such credential")
 	}
 	id, now := b.newID("runtime")
-	rt := &runtime.Runtime{ID: id, Name: in.Name, Provider: in.Provider, Zone: in.Zone, CredentialID: in.CredentialID,
+	rt := &runtimes.Runtime{ID: id, Name: in.Name, Provider: in.Provider, Zone: in.Zone, CredentialID: in.CredentialID,
 		Labels: in.Labels, Owner: p.UserID, Status: "active", CreatedAt: now, UpdatedAt: now}
 	b.runtimes[id] = rt
 	cp := *rt
 	return &cp, nil
 }
 
-func (b *memBackend) ListRuntimes(_ context.Context, _ identity.Principal, q catalog.ListQuery) (catalog.Page[runtime.Runtime], error) {
+func (b *memBackend) ListRuntimes(_ context.Context, _ identity.Principal, q catalog.ListQuery) (catalog.Page[runtimes.Runtime], error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return list(b, b.runtimes, q, func(r *runtime.Runtime) string { return r.ID }, func(r *runtime.Runtime) string { return r.Name },
-		func(r *runtime.Runtime, k string) string {
+	return list(b, b.runtimes, q, func(r *runtimes.Runtime) string { return r.ID }, func(r *runtimes.Runtime) string { return r.Name },
+		func(r *runtimes.Runtime, k string) string {
 			if k == "provider" {
 				return r.Provider
 			}
@@ -766,7 +766,7 @@ func (b *memBackend) ListRuntimes(_ context.Context, _ identity.Principal, q cat
 		}), nil
 }
 
-func (b *memBackend) GetRuntime(_ context.Context, _ identity.Principal, id string) (*runtime.Runtime, error) {
+func (b *memBackend) GetRuntime(_ context.Context, _ identity.Principal, id string) (*runtimes.Runtime, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	rt, ok := b.runtimes[id]
@@ -777,7 +777,7 @@ func (b *memBackend) GetRuntime(_ context.Context, _ identity.Principal, id stri
 	return &cp, nil
 }
 
-func (b *memBackend) UpdateRuntime(_ context.Context, _ identity.Principal, id string, in runtime.RuntimePatch) (*runtime.Runtime, error) {
+func (b *memBackend) UpdateRuntime(_ context.Context, _ identity.Principal, id string, in runtimes.RuntimePatch) (*runtimes.Runtime, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	rt, ok := b.runtimes[id]

@@ -1,6 +1,6 @@
 package rest
 
-import "github.com/pitrix/pitrix/actors/runtime"
+import "github.com/pitrix/pitrix/actors/runtimes"
 
 func (s *Server) listProviders(r *request) error {
 	if err := noQuery(r); err != nil {
@@ -23,7 +23,7 @@ func (s *Server) listFrontgates(r *request) error {
 }
 
 func (s *Server) createCredential(r *request) error {
-	var in runtime.CredentialInput
+	var in runtimes.CredentialInput
 	if err := s.decode(r, &in); err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Server) validateCredential(r *request) error {
 }
 
 func (s *Server) createRuntime(r *request) error {
-	var in runtime.RuntimeInput
+	var in runtimes.RuntimeInput
 	if err := s.decode(r, &in); err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (s *Server) getRuntime(r *request) error {
 }
 
 func (s *Server) updateRuntime(r *request) error {
-	var in runtime.RuntimePatch
+	var in runtimes.RuntimePatch
 	if err := s.decode(r, &in); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-// Package grain is the app-cluster virtual actor (kind "appcluster", identity the cluster id)
+// Package clustergrain is the app-cluster virtual actor (kind "appcluster", identity the cluster id)
 // and its job engine. The actor owns one cluster: its record, its job queue (one job at a time,
 // the others wait in order) and the running job's tasks. Every change is persisted with a
 // compare-and-set before it is acknowledged or acted on; on activation the actor reloads and a
@@ -11,4 +11,4 @@
 // job never creates a second anything. Password values of a conf are references in every record
 // the actor keeps (secrets.go): it resolves them only in the copy of a task it hands the
 // provider, and masks the values in the task's output and error.
-package grain
+package clustergrain

@@ -1,4 +1,4 @@
-package grain
+package runtimegrain
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/pitrix/pitrix/actors/actorpb"
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/fault"
-	"github.com/pitrix/pitrix/actors/runtime"
+	"github.com/pitrix/pitrix/actors/runtimes"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
 )
@@ -38,15 +38,15 @@ func Kind(d Deps) node.Kind {
 	if d.WriteTimeout <= 0 {
 		d.WriteTimeout = 10 * time.Second
 	}
-	return node.Kind{Name: runtime.KindName, Producer: func() actor.Actor { return &Actor{deps: d} }}
+	return node.Kind{Name: runtimes.KindName, Producer: func() actor.Actor { return &Actor{deps: d} }}
 }
 
 // Actor is one runtime's virtual actor.
 type Actor struct {
 	deps    Deps
 	id      string
-	rt      *runtime.Runtime // nil while the runtime does not exist
-	version uint64           // store version of rt (the compare-and-set fence)
+	rt      *runtimes.Runtime // nil while the runtime does not exist
+	version uint64            // store version of rt (the compare-and-set fence)
 	loadErr error
 }
 
@@ -73,7 +73,7 @@ func (a *Actor) Receive(ctx actor.Context) {
 		}
 	case *actorpb.Inspect:
 		state, _ := json.Marshal(map[string]any{"runtime": a.rt, "version": a.version, "load_error": errString(a.loadErr)})
-		ctx.Respond(&actorpb.InspectResult{Kind: runtime.KindName, Id: a.id, State: state})
+		ctx.Respond(&actorpb.InspectResult{Kind: runtimes.KindName, Id: a.id, State: state})
 	}
 }
 
@@ -84,7 +84,7 @@ func (a *Actor) load() {
 		a.loadErr = fmt.Errorf("load runtime %s: %w", a.id, err)
 		return
 	}
-	rt, v, err := entity.Get[runtime.Runtime](ctx, a.deps.Store, runtime.RuntimeKey(a.id))
+	rt, v, err := entity.Get[runtimes.Runtime](ctx, a.deps.Store, runtimes.RuntimeKey(a.id))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		a.rt, a.version, a.loadErr = nil, 0, nil
@@ -96,7 +96,7 @@ func (a *Actor) load() {
 	}
 }
 
-func (a *Actor) handle(m *actorpb.RuntimeCommand) (*runtime.Runtime, error) {
+func (a *Actor) handle(m *actorpb.RuntimeCommand) (*runtimes.Runtime, error) {
 	if a.loadErr != nil {
 		a.load()
 		if a.loadErr != nil {
@@ -106,25 +106,25 @@ func (a *Actor) handle(m *actorpb.RuntimeCommand) (*runtime.Runtime, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), a.deps.WriteTimeout)
 	defer cancel()
 	switch m.Op {
-	case runtime.OpGet:
+	case runtimes.OpGet:
 		if a.rt == nil {
 			return nil, fault.NotFound("runtime", a.id)
 		}
 		return a.rt, nil
-	case runtime.OpCreate:
+	case runtimes.OpCreate:
 		if a.rt != nil {
 			return nil, fault.Conflict("runtime %s already exists", a.id)
 		}
-		var rt runtime.Runtime
+		var rt runtimes.Runtime
 		if err := json.Unmarshal(m.Body, &rt); err != nil || rt.ID != a.id {
 			return nil, fault.Internal(err, "runtime %s: bad create body", a.id)
 		}
 		return a.write(ctx, &rt, store.Absent)
-	case runtime.OpUpdate:
+	case runtimes.OpUpdate:
 		if a.rt == nil {
 			return nil, fault.NotFound("runtime", a.id)
 		}
-		var p runtime.RuntimePatch
+		var p runtimes.RuntimePatch
 		if err := json.Unmarshal(m.Body, &p); err != nil {
 			return nil, fault.Internal(err, "runtime %s: bad update body", a.id)
 		}
@@ -132,7 +132,7 @@ func (a *Actor) handle(m *actorpb.RuntimeCommand) (*runtime.Runtime, error) {
 		p.ApplyTo(&next)
 		next.UpdatedAt = a.deps.Now().UTC()
 		return a.write(ctx, &next, a.version)
-	case runtime.OpClaim:
+	case runtimes.OpClaim:
 		if a.rt == nil {
 			return nil, fault.NotFound("runtime", a.id)
 		}
@@ -146,14 +146,14 @@ func (a *Actor) handle(m *actorpb.RuntimeCommand) (*runtime.Runtime, error) {
 		next := *a.rt
 		next.Node, next.UpdatedAt = node, a.deps.Now().UTC()
 		return a.write(ctx, &next, a.version)
-	case runtime.OpDelete:
+	case runtimes.OpDelete:
 		if a.rt == nil {
 			return nil, fault.NotFound("runtime", a.id)
 		}
 		live := 0
-		err := a.deps.Store.Lookup(ctx, runtime.TermRuntime(a.id), store.ScanOptions{Prefix: runtime.ClusterPrefix}, func(key string) error {
+		err := a.deps.Store.Lookup(ctx, runtimes.TermRuntime(a.id), store.ScanOptions{Prefix: runtimes.ClusterPrefix}, func(key string) error {
 			rec, err := a.deps.Store.Get(ctx, key)
-			if err == nil && hasTerm(rec.Terms, runtime.TermLive) {
+			if err == nil && hasTerm(rec.Terms, runtimes.TermLive) {
 				live++
 			}
 			return nil
@@ -164,7 +164,7 @@ func (a *Actor) handle(m *actorpb.RuntimeCommand) (*runtime.Runtime, error) {
 		if live > 0 {
 			return nil, fault.Precondition("runtime %s still has %d live clusters: delete them first", a.id, live)
 		}
-		if _, err := a.deps.Store.Apply(ctx, entity.Delete(runtime.RuntimeKey(a.id), a.version)); err != nil {
+		if _, err := a.deps.Store.Apply(ctx, entity.Delete(runtimes.RuntimeKey(a.id), a.version)); err != nil {
 			return nil, storeFault(a.id, err)
 		}
 		a.rt, a.version = nil, 0
@@ -174,8 +174,8 @@ func (a *Actor) handle(m *actorpb.RuntimeCommand) (*runtime.Runtime, error) {
 	}
 }
 
-func (a *Actor) write(ctx context.Context, rt *runtime.Runtime, expect uint64) (*runtime.Runtime, error) {
-	op, err := entity.Put(runtime.RuntimeKey(rt.ID), rt, expect, rt.Terms()...)
+func (a *Actor) write(ctx context.Context, rt *runtimes.Runtime, expect uint64) (*runtimes.Runtime, error) {
+	op, err := entity.Put(runtimes.RuntimeKey(rt.ID), rt, expect, rt.Terms()...)
 	if err != nil {
 		return nil, fault.Internal(err, "encode runtime %s", rt.ID)
 	}
@@ -213,5 +213,5 @@ func errString(err error) string {
 // logger is the actor's logger, made when it logs: most activations never do, and a logger
 // kept per idle activation costs more than the rest of its state.
 func (a *Actor) logger() *slog.Logger {
-	return a.deps.Logger.With("kind", runtime.KindName, "runtime_id", a.id)
+	return a.deps.Logger.With("kind", runtimes.KindName, "runtime_id", a.id)
 }

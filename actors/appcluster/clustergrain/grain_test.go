@@ -1,4 +1,4 @@
-package grain_test
+package clustergrain_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/pitrix/pitrix/actors/actorpb"
 	"github.com/pitrix/pitrix/actors/appcluster"
-	"github.com/pitrix/pitrix/actors/appcluster/grain"
+	"github.com/pitrix/pitrix/actors/appcluster/clustergrain"
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/idgen"
 	"github.com/pitrix/pitrix/actors/store"
@@ -49,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) startNode() {
 	f.t.Helper()
-	n, err := node.Start(f.t.Context(), node.Config{GossipAddr: "127.0.0.1:0", FastGossip: true}, grain.Kind(grain.Deps{
+	n, err := node.Start(f.t.Context(), node.Config{GossipAddr: "127.0.0.1:0", FastGossip: true}, clustergrain.Kind(clustergrain.Deps{
 		Store: f.st, IDs: f.ids, Backoff: 10 * time.Millisecond,
 		Operator: func(p string) (providers.Operator, bool) { return f.op, p == providertest.Name },
 		Runtime: func(_ context.Context, id string) (providers.RuntimeSpec, error) {
@@ -77,7 +77,7 @@ func (f *fixture) command(id, op string, body any) (appcluster.Accepted, *actorp
 	}
 	r := res.(*actorpb.ClusterCommandResult)
 	var acc appcluster.Accepted
-	if r.Fault == nil && op != grain.OpGet && op != grain.OpResume {
+	if r.Fault == nil && op != clustergrain.OpGet && op != clustergrain.OpResume {
 		if err := json.Unmarshal(r.Body, &acc); err != nil {
 			f.t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func (f *fixture) create(count int) appcluster.Accepted {
 	f.t.Helper()
 	id := f.ids.Next("cl")
 	conf, _ := json.Marshal(map[string]int{"count": count})
-	acc, fault := f.command(id, grain.OpCreate, grain.CreateBody{Cluster: appcluster.Cluster{
+	acc, fault := f.command(id, clustergrain.OpCreate, clustergrain.CreateBody{Cluster: appcluster.Cluster{
 		ID: id, Name: "c", AppID: "app-1", VersionID: "appv-1", RuntimeID: "runtime-1", Provider: providertest.Name, Owner: "usr-1", Conf: conf}})
 	if fault != nil {
 		f.t.Fatalf("create: %v", fault)
@@ -193,10 +193,10 @@ func TestActionsQueueAndPreconditions(t *testing.T) {
 	acc := f.create(1)
 	// While create runs, start is refused (the cluster will be active, not stopped) and stop is
 	// queued behind create.
-	if _, fault := f.command(acc.ClusterID, grain.OpAction, grain.ActionBody{Action: providers.ActionStart}); fault == nil || fault.Code != "failed_precondition" {
+	if _, fault := f.command(acc.ClusterID, clustergrain.OpAction, clustergrain.ActionBody{Action: providers.ActionStart}); fault == nil || fault.Code != "failed_precondition" {
 		t.Fatalf("start of a cluster that will be active: %v", fault)
 	}
-	stop, fault := f.command(acc.ClusterID, grain.OpAction, grain.ActionBody{Action: providers.ActionStop, Owner: "usr-1"})
+	stop, fault := f.command(acc.ClusterID, clustergrain.OpAction, clustergrain.ActionBody{Action: providers.ActionStop, Owner: "usr-1"})
 	if fault != nil {
 		t.Fatalf("queue stop: %v", fault)
 	}
@@ -213,7 +213,7 @@ func TestActionsQueueAndPreconditions(t *testing.T) {
 	if create := f.job(acc.JobID); create.FinishedAt == nil || f.job(stop.JobID).StartedAt.Before(*create.FinishedAt) {
 		t.Fatal("the queued job started before the first finished")
 	}
-	del, fault := f.command(acc.ClusterID, grain.OpAction, grain.ActionBody{Action: providers.ActionDelete})
+	del, fault := f.command(acc.ClusterID, clustergrain.OpAction, clustergrain.ActionBody{Action: providers.ActionDelete})
 	if fault != nil {
 		t.Fatal(fault)
 	}
@@ -240,7 +240,7 @@ func TestPermanentFailureAndRetry(t *testing.T) {
 		}
 	}
 	f.op.FailAlways("start", false)
-	if _, fault := f.command(acc.ClusterID, grain.OpRetry, grain.RetryBody{JobID: acc.JobID}); fault != nil {
+	if _, fault := f.command(acc.ClusterID, clustergrain.OpRetry, clustergrain.RetryBody{JobID: acc.JobID}); fault != nil {
 		t.Fatalf("retry: %v", fault)
 	}
 	if j := f.waitJob(acc.JobID); j.Status != appcluster.JobSuccessful || j.TasksDone != j.TasksTotal {
@@ -276,7 +276,7 @@ func TestUnreachableParksTheJob(t *testing.T) {
 	}
 	// A resume round while the target is still down: it runs again and waits again.
 	runs := f.op.Runs(startTask().ID)
-	if _, fault := f.command(acc.ClusterID, grain.OpResume, nil); fault != nil {
+	if _, fault := f.command(acc.ClusterID, clustergrain.OpResume, nil); fault != nil {
 		t.Fatalf("resume: %v", fault)
 	}
 	testutil.Eventually(t, 20*time.Second, "the start task ran again and waits again", func() (bool, string) {
@@ -288,7 +288,7 @@ func TestUnreachableParksTheJob(t *testing.T) {
 	}
 	// The target is back: the next resume finishes the job.
 	f.op.Unreachable("start", false)
-	if _, fault := f.command(acc.ClusterID, grain.OpResume, nil); fault != nil {
+	if _, fault := f.command(acc.ClusterID, clustergrain.OpResume, nil); fault != nil {
 		t.Fatalf("resume: %v", fault)
 	}
 	if j := f.waitJob(acc.JobID); j.Status != appcluster.JobSuccessful || j.TasksDone != j.TasksTotal {
@@ -332,7 +332,7 @@ func TestResumeAfterNodeDies(t *testing.T) {
 	}
 	release()
 	f.startNode()
-	if _, fault := f.command(acc.ClusterID, grain.OpResume, nil); fault != nil {
+	if _, fault := f.command(acc.ClusterID, clustergrain.OpResume, nil); fault != nil {
 		t.Fatalf("resume: %v", fault)
 	}
 	if j := f.waitJob(acc.JobID); j.Status != appcluster.JobSuccessful {
@@ -373,7 +373,7 @@ func TestStaleActivationReloads(t *testing.T) {
 	for {
 		// Each command is answered (a stopping actor would drop it and time out) and resumes
 		// the job once the activation has reloaded.
-		if _, fault := f.command(acc.ClusterID, grain.OpResume, nil); fault != nil {
+		if _, fault := f.command(acc.ClusterID, clustergrain.OpResume, nil); fault != nil {
 			t.Fatalf("resume: %v", fault)
 		}
 		if j := f.job(acc.JobID); j.Status == appcluster.JobSuccessful {

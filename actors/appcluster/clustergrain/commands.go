@@ -1,4 +1,4 @@
-package grain
+package clustergrain
 
 import (
 	"encoding/json"

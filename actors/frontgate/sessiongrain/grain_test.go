@@ -1,4 +1,4 @@
-package grain_test
+package sessiongrain_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"github.com/pitrix/pitrix/actors/entity"
 	"github.com/pitrix/pitrix/actors/fault"
 	"github.com/pitrix/pitrix/actors/frontgate"
-	"github.com/pitrix/pitrix/actors/frontgate/grain"
+	"github.com/pitrix/pitrix/actors/frontgate/sessiongrain"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
 )
@@ -43,7 +43,7 @@ func TestSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n, err := node.Start(t.Context(), node.Config{GossipAddr: "127.0.0.1:0", FastGossip: true}, grain.Kind(grain.Deps{Store: st}))
+	n, err := node.Start(t.Context(), node.Config{GossipAddr: "127.0.0.1:0", FastGossip: true}, sessiongrain.Kind(sessiongrain.Deps{Store: st}))
 	if err != nil {
 		t.Fatal(err)
 	}

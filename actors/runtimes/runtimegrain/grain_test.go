@@ -1,4 +1,4 @@
-package grain_test
+package runtimegrain_test
 
 import (
 	"encoding/json"
@@ -8,19 +8,19 @@ import (
 
 	"github.com/pitrix/pitrix/actors/actorpb"
 	"github.com/pitrix/pitrix/actors/entity"
-	"github.com/pitrix/pitrix/actors/runtime"
-	"github.com/pitrix/pitrix/actors/runtime/grain"
+	"github.com/pitrix/pitrix/actors/runtimes"
+	"github.com/pitrix/pitrix/actors/runtimes/runtimegrain"
 	"github.com/pitrix/pitrix/actors/store"
 	"github.com/pitrix/pitrix/cluster/node"
 )
 
-func command(t *testing.T, n *node.Node, id, op string, body any) (*runtime.Runtime, *actorpb.Fault) {
+func command(t *testing.T, n *node.Node, id, op string, body any) (*runtimes.Runtime, *actorpb.Fault) {
 	t.Helper()
 	var b []byte
 	if body != nil {
 		b, _ = json.Marshal(body)
 	}
-	res, err := n.Request(t.Context(), runtime.KindName, id, &actorpb.RuntimeCommand{Op: op, Body: b})
+	res, err := n.Request(t.Context(), runtimes.KindName, id, &actorpb.RuntimeCommand{Op: op, Body: b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func command(t *testing.T, n *node.Node, id, op string, body any) (*runtime.Runt
 	if len(r.Runtime) == 0 {
 		return nil, r.Fault
 	}
-	var rt runtime.Runtime
+	var rt runtimes.Runtime
 	if err := json.Unmarshal(r.Runtime, &rt); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestFencing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n, err := node.Start(t.Context(), node.Config{GossipAddr: "127.0.0.1:0", FastGossip: true}, grain.Kind(grain.Deps{Store: st}))
+	n, err := node.Start(t.Context(), node.Config{GossipAddr: "127.0.0.1:0", FastGossip: true}, runtimegrain.Kind(runtimegrain.Deps{Store: st}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,35 +51,35 @@ func TestFencing(t *testing.T) {
 	ctx := t.Context()
 
 	id := "runtime-test1"
-	rt := runtime.Runtime{ID: id, Name: "dev", Provider: "local", Zone: "local", Owner: "usr-admin", Status: "active", Labels: map[string]string{}, CreatedAt: time.Now()}
-	if got, f := command(t, n, id, runtime.OpCreate, rt); f != nil || got.Name != "dev" {
+	rt := runtimes.Runtime{ID: id, Name: "dev", Provider: "local", Zone: "local", Owner: "usr-admin", Status: "active", Labels: map[string]string{}, CreatedAt: time.Now()}
+	if got, f := command(t, n, id, runtimes.OpCreate, rt); f != nil || got.Name != "dev" {
 		t.Fatalf("create = %+v, %v", got, f)
 	}
-	if _, f := command(t, n, id, runtime.OpCreate, rt); f == nil || f.Code != "conflict" {
+	if _, f := command(t, n, id, runtimes.OpCreate, rt); f == nil || f.Code != "conflict" {
 		t.Fatalf("second create = %v, want conflict", f)
 	}
 	name := "staging"
-	if got, f := command(t, n, id, runtime.OpUpdate, runtime.RuntimePatch{Name: &name}); f != nil || got.Name != "staging" {
+	if got, f := command(t, n, id, runtimes.OpUpdate, runtimes.RuntimePatch{Name: &name}); f != nil || got.Name != "staging" {
 		t.Fatalf("update = %+v, %v", got, f)
 	}
 
 	// Another owner writes behind this activation's back.
-	other, v, err := entity.Get[runtime.Runtime](ctx, st, runtime.RuntimeKey(id))
+	other, v, err := entity.Get[runtimes.Runtime](ctx, st, runtimes.RuntimeKey(id))
 	if err != nil {
 		t.Fatal(err)
 	}
 	other.Description = "written elsewhere"
-	if _, err := st.Apply(ctx, entity.MustPut(runtime.RuntimeKey(id), other, v, other.Terms()...)); err != nil {
+	if _, err := st.Apply(ctx, entity.MustPut(runtimes.RuntimeKey(id), other, v, other.Terms()...)); err != nil {
 		t.Fatal(err)
 	}
 	name = "stale"
-	if _, f := command(t, n, id, runtime.OpUpdate, runtime.RuntimePatch{Name: &name}); f == nil || f.Code != "conflict" {
+	if _, f := command(t, n, id, runtimes.OpUpdate, runtimes.RuntimePatch{Name: &name}); f == nil || f.Code != "conflict" {
 		t.Fatalf("stale update = %v, want conflict", f)
 	}
 	// The stale activation reloaded; the next write keeps the other one.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		got, f := command(t, n, id, runtime.OpUpdate, runtime.RuntimePatch{Name: &name})
+		got, f := command(t, n, id, runtimes.OpUpdate, runtimes.RuntimePatch{Name: &name})
 		if f == nil {
 			if got.Description != "written elsewhere" || got.Name != "stale" {
 				t.Fatalf("after reload = %+v", got)
@@ -93,23 +93,23 @@ func TestFencing(t *testing.T) {
 	}
 
 	// A live app cluster on the runtime blocks its deletion.
-	if _, err := st.Apply(ctx, store.Op{Key: runtime.ClusterPrefix + "cl-1", Value: []byte(`{}`), Expect: store.Absent,
-		Terms: []string{runtime.TermRuntime(id), runtime.TermLive}}); err != nil {
+	if _, err := st.Apply(ctx, store.Op{Key: runtimes.ClusterPrefix + "cl-1", Value: []byte(`{}`), Expect: store.Absent,
+		Terms: []string{runtimes.TermRuntime(id), runtimes.TermLive}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, f := command(t, n, id, runtime.OpDelete, nil); f == nil || f.Code != "failed_precondition" {
+	if _, f := command(t, n, id, runtimes.OpDelete, nil); f == nil || f.Code != "failed_precondition" {
 		t.Fatalf("delete with a live cluster = %v, want failed_precondition", f)
 	}
-	if _, err := st.Apply(ctx, store.Op{Key: runtime.ClusterPrefix + "cl-1", Delete: true, Expect: store.Any}); err != nil {
+	if _, err := st.Apply(ctx, store.Op{Key: runtimes.ClusterPrefix + "cl-1", Delete: true, Expect: store.Any}); err != nil {
 		t.Fatal(err)
 	}
-	if _, f := command(t, n, id, runtime.OpDelete, nil); f != nil {
+	if _, f := command(t, n, id, runtimes.OpDelete, nil); f != nil {
 		t.Fatalf("delete = %v", f)
 	}
-	if _, _, err := entity.Get[runtime.Runtime](ctx, st, runtime.RuntimeKey(id)); err == nil {
+	if _, _, err := entity.Get[runtimes.Runtime](ctx, st, runtimes.RuntimeKey(id)); err == nil {
 		t.Fatal("the runtime is still stored after delete")
 	}
-	if _, f := command(t, n, id, runtime.OpGet, nil); f == nil || f.Code != "not_found" {
+	if _, f := command(t, n, id, runtimes.OpGet, nil); f == nil || f.Code != "not_found" {
 		t.Fatalf("get after delete = %v", f)
 	}
 }

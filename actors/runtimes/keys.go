@@ -1,4 +1,4 @@
-package runtime
+package runtimes
 
 // Key prefixes and index terms of runtime records.
 const (

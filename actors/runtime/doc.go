@@ -1,5 +1,0 @@
-// Package runtime holds the records of runtimes and runtime credentials — their types (the REST
-// contract's shapes), keys and index terms — and the runtime actor's command words. It has no
-// behaviour that needs the cluster: the actor is in runtime/grain, so front ends can use these
-// types without importing the actor system. Credential content is stored sealed (actors/seal).
-package runtime
