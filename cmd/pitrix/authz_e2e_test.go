@@ -263,7 +263,8 @@ func TestRoleMatrix(t *testing.T) {
 	checked := 0
 	for _, rr := range routes {
 		if rr.rule.Public {
-			st, body := matrixDo(t, s.url, "", rr.method, rr.pattern, matrixCall{path: rr.pattern})
+			path := strings.Replace(rr.pattern, "{path...}", "store", 1) // a dashboard page
+			st, body := matrixDo(t, s.url, "", rr.method, rr.pattern, matrixCall{path: path})
 			if st != 200 {
 				t.Errorf("public %s %s without a token: %d %s", rr.method, rr.pattern, st, body)
 			}
