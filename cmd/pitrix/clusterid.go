@@ -167,11 +167,13 @@ func clusterSealer(ctx context.Context, st store.Store, secret trust.Secret, dat
 // nodeRecord is what a node tells the others about itself through the store: where its
 // gossip, peer, API and edge listeners are. A restarting node finds its peers here.
 type nodeRecord struct {
-	Name    string    `json:"name"`
-	Gossip  string    `json:"gossip"`
-	Peer    string    `json:"peer"`
-	API     string    `json:"api,omitempty"`
-	Edge    string    `json:"edge,omitempty"`
+	Name   string `json:"name"`
+	Gossip string `json:"gossip"`
+	Peer   string `json:"peer"`
+	API    string `json:"api,omitempty"`
+	Edge   string `json:"edge,omitempty"`
+	// DataDir is the node's absolute data dir: sandboxes of other nodes on the same host hide it.
+	DataDir string    `json:"data_dir,omitempty"`
 	Started time.Time `json:"started"`
 }
 
@@ -188,6 +190,28 @@ func gossipSeeds(ctx context.Context, st store.Store, self string) ([]string, er
 		return nil
 	})
 	return seeds, err
+}
+
+// otherDataDirs returns what lists the data dirs the store knows of the other nodes: a cluster
+// whose nodes share a host (the README's three nodes) must not show one node's keys and tokens
+// to the sandboxes of another. Nodes on other hosts name paths that do not exist here.
+func otherDataDirs(st store.Store, self string, log *slog.Logger) func() []string {
+	return func() []string {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		var dirs []string
+		err := st.Scan(ctx, store.ScanOptions{Prefix: nodeRecordPrefix}, func(r store.Record) error {
+			var n nodeRecord
+			if json.Unmarshal(r.Value, &n) == nil && n.Name != self && n.DataDir != "" {
+				dirs = append(dirs, n.DataDir)
+			}
+			return nil
+		})
+		if err != nil {
+			log.Warn("sandbox: the other nodes' data dirs are not known; only this node's is hidden", "err", err)
+		}
+		return dirs
+	}
 }
 
 func putNodeRecord(ctx context.Context, st store.Store, n nodeRecord) error {

@@ -269,7 +269,8 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	link := &edgeLink{}
 	// Instances run in sandboxes that never see the data dir, the join token or the CLI's token.
 	drv, err := driver.New(driver.Config{Dir: filepath.Join(dataDir, "local"), Control: controlAddrs(st, nodeName, link.Addr, log), Issuer: link,
-		Base: cfg.LocalBase, Hide: sandboxHidden(dataDir, cfg.JoinTokenFile), Logger: log.With("component", "local-driver")})
+		Base: cfg.LocalBase, Hide: sandboxHidden(dataDir, cfg.JoinTokenFile),
+		HideMore: otherDataDirs(st, nodeName, log), Logger: log.With("component", "local-driver")})
 	if err != nil {
 		return err
 	}
@@ -362,7 +363,7 @@ func runServer(ctx context.Context, cfg serverConfig, stderr io.Writer) error {
 	g.Go(func() error { return resumeJobs(gctx, st, plane, log) })
 	url := "http://" + ln.Addr().String()
 	if err := putNodeRecord(ctx, st, nodeRecord{Name: nodeName, Gossip: n.GossipAddr(), Peer: st.Addr(), API: ln.Addr().String(),
-		Edge: edge.Addr(), Started: time.Now().UTC()}); err != nil {
+		Edge: edge.Addr(), DataDir: dataDir, Started: time.Now().UTC()}); err != nil {
 		ln.Close()
 		return err
 	}

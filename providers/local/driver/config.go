@@ -60,6 +60,9 @@ type Config struct {
 	// Hide are host paths shown empty inside every sandbox, besides Dir itself: the server's
 	// data dir, token and key files. Each is hidden as given and with its symlinks resolved.
 	Hide []string
+	// HideMore, when set, is asked at every sandbox start for more host paths to hide: e.g.
+	// the data dirs of the other nodes of a cluster that run on this same host. Optional.
+	HideMore func() []string
 	// CertTTL is the lifetime of the agents' certificates; an agent whose certificate has less
 	// than a third of its lifetime left (or another CA) is restarted with a new one. Default 30
 	// days (at most pki.MaxTTL).

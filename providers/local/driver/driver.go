@@ -85,6 +85,26 @@ func New(cfg Config) (*Driver, error) {
 	return &Driver{cfg: cfg, dir: dir, hide: hidden(dir, cfg.Hide), log: cfg.Logger.With("component", "local_driver")}, nil
 }
 
+// hidePaths is what a sandbox started now hides: the fixed list and Config.HideMore's paths
+// that exist on this host.
+func (d *Driver) hidePaths() []string {
+	if d.cfg.HideMore == nil {
+		return d.hide
+	}
+	var more []string
+	for _, p := range d.cfg.HideMore() {
+		if filepath.IsAbs(p) && filepath.Clean(p) != "/" {
+			if _, err := os.Stat(p); err == nil {
+				more = append(more, p)
+			}
+		}
+	}
+	if len(more) == 0 {
+		return d.hide
+	}
+	return hidden(d.dir, append(slices.Clone(d.cfg.Hide), more...))
+}
+
 // hidden is what sandboxes hide: dir and each of extra, as given and with symlinks resolved.
 func hidden(dir string, extra []string) []string {
 	out := []string{dir}

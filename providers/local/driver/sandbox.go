@@ -89,7 +89,7 @@ func (d *Driver) droneSandbox(s instanceState, files certFiles, args []string) s
 		binds = append(binds, sandbox.Bind{Src: d.volumeOf(s.ID), Dst: mp})
 	}
 	return sandbox.Spec{Base: d.cfg.Base, Upper: d.rootOf(s.ID), Work: d.workOf(s.ID), Merged: d.mergedOf(s.ID),
-		Hide: d.hide, Binds: binds, Path: sandbox.SelfExe, Argv: append([]string{d.cfg.Binary, "drone"}, args...),
+		Hide: d.hidePaths(), Binds: binds, Path: sandbox.SelfExe, Argv: append([]string{d.cfg.Binary, "drone"}, args...),
 		Env: d.sandboxEnv()}
 }
 

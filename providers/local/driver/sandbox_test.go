@@ -40,7 +40,20 @@ func TestSandboxedInstances(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dataDir, "admin.token"), []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d := r.driverWith(func(c *Config) { c.Hide = []string{dataDir} })
+	// Another node of the cluster on this host: its data dir comes from HideMore.
+	otherDir, err := os.MkdirTemp("/var/tmp", "pitrix-driver-other-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(otherDir) })
+	const otherToken = "join-token-of-another-node-9876543210"
+	if err := os.WriteFile(filepath.Join(otherDir, "join.token"), []byte(otherToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := r.driverWith(func(c *Config) {
+		c.Hide = []string{dataDir}
+		c.HideMore = func() []string { return []string{otherDir, "/nonexistent/pitrix-node"} }
+	})
 	vpc, err := d.EnsureVPC(ctx, r.rt, "carol")
 	if err != nil {
 		t.Fatal(err)
@@ -80,8 +93,8 @@ cat /etc/%[1]s/who`, marker, id))
 			}
 		}
 		// The token is not readable, by its path or by looking for it.
-		res = run(id, "peek", "cat "+filepath.Join(dataDir, "admin.token")+"; ls -a "+dataDir+" "+d.Dir()+"; grep -rs "+token+" /run /etc /var 2>/dev/null; true")
-		if out := string(res.Stdout) + string(res.Stderr); strings.Contains(out, token) || strings.Contains(out, "admin.token\n") ||
+		res = run(id, "peek", "cat "+filepath.Join(dataDir, "admin.token")+" "+filepath.Join(otherDir, "join.token")+"; ls -a "+dataDir+" "+otherDir+" "+d.Dir()+"; grep -rs "+token+" /run /etc /var 2>/dev/null; true")
+		if out := string(res.Stdout) + string(res.Stderr); strings.Contains(out, token) || strings.Contains(out, otherToken) || strings.Contains(out, "admin.token\n") || strings.Contains(out, "join.token\n") ||
 			!strings.Contains(string(res.Stderr), "No such file") {
 			t.Fatalf("%s reads the data dir: %q %q", id, res.Stdout, res.Stderr)
 		}
