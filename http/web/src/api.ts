@@ -113,7 +113,7 @@ export const api = {
   createCluster: (in_: { name: string; description?: string; version_id: string; runtime_id: string; conf: unknown }) =>
     call<Accepted>('POST', '/v1/clusters', in_),
   clusterAction: (id: string, action: string, body?: unknown) => call<Accepted>('POST', `/v1/clusters/${enc(id)}/${action}`, body),
-  deleteCluster: (id: string) => call<Accepted>('DELETE', `/v1/clusters/${enc(id)}`),
+  deleteCluster: (id: string, force = false) => call<Accepted>('DELETE', `/v1/clusters/${enc(id)}${force ? '?force=true' : ''}`),
   jobs: (clusterID: string) => call<Page<Job>>('GET', `/v1/jobs${q({ cluster_id: clusterID, limit: 50 })}`),
   job: (id: string) => call<Job>('GET', '/v1/jobs/' + enc(id)),
   tasks: (jobID: string) => call<Page<Task>>('GET', `/v1/jobs/${enc(jobID)}/tasks`),

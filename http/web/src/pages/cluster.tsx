@@ -8,7 +8,7 @@ import { Input } from './deploy'
 import { navigate } from '../router'
 import { Empty, ErrorBox, Field, Loaded, Status, Table, time, useConfirm, useLoad } from '../ui'
 
-type Act = { name: string; label: string; danger?: boolean; body?: () => unknown }
+type Act = { name: string; label: string; danger?: boolean; force?: boolean; why?: string; body?: () => unknown }
 
 // EnvForm edits a VM cluster's env with the fields of its version's form that may change after
 // create (checked like the deploy form); other apps edit the env as JSON.
@@ -61,10 +61,10 @@ function Actions({ c, onStarted }: { c: Cluster; onStarted: (job: string) => voi
 
   const run = async (a: Act) => {
     setErr(null)
-    if (a.danger && !(await ask({ title: `${a.label}: ${c.name}?`, body: `This will ${a.label.toLowerCase()} cluster ${c.name} (${c.id}).`, ok: a.label }))) return
+    if (a.danger && !(await ask({ title: `${a.label}: ${c.name}?`, body: `This will ${a.label.toLowerCase()} cluster ${c.name} (${c.id}).${a.why ? ' ' + a.why : ''}`, ok: a.label }))) return
     try {
-      const body = a.body?.()
-      const acc = a.name === 'delete' ? await api.deleteCluster(c.id) : await api.clusterAction(c.id, a.name, body)
+      const body = a.force ? { ...(a.body?.() as object | undefined), force: true } : a.body?.()
+      const acc = a.name === 'delete' ? await api.deleteCluster(c.id, a.force) : await api.clusterAction(c.id, a.name, body)
       onStarted(acc.job_id)
     } catch (x) { setErr(x) }
   }
@@ -81,6 +81,13 @@ function Actions({ c, onStarted }: { c: Cluster; onStarted: (job: string) => voi
         {btn({ name: 'delete', label: 'Delete', danger: true })}
         {btn({ name: 'cease', label: 'Cease', danger: true })}
       </div>
+      <details>
+        <summary>When stop or destroy commands fail</summary>
+        <div class="row wrap">
+          {btn({ name: 'delete', label: 'Force delete', danger: true, force: true, why: 'Failing stop and destroy commands are skipped (recorded in the job) and the instances removed anyway.' })}
+          {btn({ name: 'cease', label: 'Force cease', danger: true, force: true, why: 'Failing commands are skipped (recorded in the job) and everything is removed.' })}
+        </div>
+      </details>
       <details>
         <summary>Scale out / in</summary>
         <div class="row wrap">
