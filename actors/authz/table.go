@@ -102,7 +102,7 @@ var table = func() []Rule {
 
 		// App clusters, jobs and their events.
 		{Action: "cluster.create", Method: "POST", Path: "/v1/clusters", Roles: all, Scope: ScopeNone,
-			Note: "to the caller's own runtime; an active, reviewed version, or the caller's own version to a runtime marked test; local runtimes: admin only"},
+			Note: "to the caller's own runtime; an active, reviewed version, or the caller's own version to a runtime marked test; local runtimes: admins and the users an admin granted the runtime to (granted_to)"},
 		{Action: "cluster.list", Method: "GET", Path: "/v1/clusters", Roles: all, Scope: ScopeOwner},
 		{Action: "cluster.get", Method: "GET", Path: "/v1/clusters/{id}", Roles: all, Scope: ScopeOwner},
 		{Action: "cluster.delete", Method: "DELETE", Path: "/v1/clusters/{id}", Roles: all, Scope: ScopeOwner},

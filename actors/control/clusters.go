@@ -44,11 +44,11 @@ func (p *Plane) CreateCluster(ctx context.Context, pr identity.Principal, in app
 		return nil, fault.Invalid("invalid cluster", bad)
 	}
 	vw := p.viewer(ctx, pr)
-	rt, err := p.readRuntime(ctx, pr, in.RuntimeID)
+	rt, err := p.usableRuntime(ctx, pr, in.RuntimeID)
 	if err != nil {
 		return nil, fault.InvalidField("runtime_id", fmt.Sprintf("no runtime %q", in.RuntimeID))
 	}
-	if err := checkRuntimeTrust(pr, rt.Provider); err != nil {
+	if err := checkRuntimeUse(pr, &rt); err != nil {
 		return nil, err
 	}
 	v, err := p.deployableVersion(ctx, vw, pr, "version_id", in.VersionID, &rt)
@@ -316,8 +316,12 @@ func (p *Plane) ClusterAction(ctx context.Context, pr identity.Principal, id, ac
 	}
 	if action != providers.ActionStop && action != providers.ActionDelete && action != providers.ActionCease {
 		// Stopping and removing stay possible; nothing else runs on the host for a non-admin.
-		if err := checkRuntimeTrust(pr, c.Provider); err != nil {
-			return nil, err
+		use := checkRuntimeTrust(pr, c.Provider)
+		if err == nil {
+			use = checkRuntimeUse(pr, &rt)
+		}
+		if use != nil {
+			return nil, use
 		}
 	}
 	switch action {

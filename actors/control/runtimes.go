@@ -21,13 +21,52 @@ import (
 // run as the server's user, next to its data dir, keys and tokens.
 var hostProviders = []string{local.Name}
 
-// checkRuntimeTrust refuses a non-admin the runtimes that run on the control plane's host.
-// There is no grant mechanism yet: only admins create, and deploy to, such runtimes.
+// checkRuntimeTrust refuses a non-admin the runtimes that run on the control plane's host:
+// only admins create them.
 func checkRuntimeTrust(pr identity.Principal, provider string) error {
 	if pr.IsAdmin() || !contains(hostProviders, provider) {
 		return nil
 	}
 	return fault.Forbidden("only an admin may use a %q runtime: it runs on the control plane's own host", provider)
+}
+
+// checkRuntimeUse refuses a non-admin deploying to a runtime on the control plane's host
+// unless an admin granted it to them (Runtime.GrantedTo).
+func checkRuntimeUse(pr identity.Principal, rt *runtimes.Runtime) error {
+	if granted(pr, rt) {
+		return nil
+	}
+	return checkRuntimeTrust(pr, rt.Provider)
+}
+
+// granted reports whether an admin let pr use rt although pr does not own it.
+func granted(pr identity.Principal, rt *runtimes.Runtime) bool {
+	return pr.UserID != "" && contains(rt.GrantedTo, pr.UserID)
+}
+
+// checkGrants lets only an admin grant a runtime, only one on the control plane's host, and
+// only to users that exist.
+func (p *Plane) checkGrants(ctx context.Context, pr identity.Principal, rt *runtimes.Runtime, ids []string) error {
+	if !pr.IsAdmin() {
+		return fault.Forbidden("only an admin may grant a runtime")
+	}
+	if !contains(hostProviders, rt.Provider) {
+		return fault.InvalidField("granted_to", fmt.Sprintf("only runtimes on the control plane's host (%v) are granted; a %q runtime is its owner's", hostProviders, rt.Provider))
+	}
+	bad := problems{}
+	for i, id := range ids {
+		ok, err := p.ident.UserExists(ctx, id)
+		if err != nil {
+			return fault.Unavailable(err, "read user %s", id)
+		}
+		if !ok {
+			bad.add(fmt.Sprintf("granted_to[%d]", i), "no user %q", id)
+		}
+	}
+	if len(bad) > 0 {
+		return fault.Invalid("invalid grant", bad)
+	}
+	return nil
 }
 
 // ListProviders lists the provider plug-ins of this control plane.
@@ -255,6 +294,16 @@ func (p *Plane) CreateRuntime(ctx context.Context, pr identity.Principal, in run
 	return p.runtimeCommand(ctx, rt.ID, runtimes.OpCreate, pr, rt)
 }
 
+// usableRuntime reads a runtime the caller owns or was granted (readRuntime is for changes:
+// owners and admins only).
+func (p *Plane) usableRuntime(ctx context.Context, pr identity.Principal, id string) (runtimes.Runtime, error) {
+	rt, _, err := entity.Get[runtimes.Runtime](ctx, p.st, runtimes.RuntimeKey(id))
+	if err == nil && granted(pr, &rt) {
+		return rt, nil
+	}
+	return p.readRuntime(ctx, pr, id)
+}
+
 func (p *Plane) readRuntime(ctx context.Context, pr identity.Principal, id string) (runtimes.Runtime, error) {
 	rt, _, err := entity.Get[runtimes.Runtime](ctx, p.st, runtimes.RuntimeKey(id))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !pr.IsAdmin() && rt.Owner != pr.UserID) {
@@ -273,7 +322,7 @@ func (p *Plane) ListRuntimes(ctx context.Context, pr identity.Principal, q catal
 		Prefix: runtimes.RuntimePrefix, Limit: q.Limit, Offset: q.Offset,
 		Less: lessByName(q.Sort, func(r runtimes.Runtime) string { return r.Name }),
 		Keep: func(r runtimes.Runtime) bool {
-			return (pr.IsAdmin() || r.Owner == pr.UserID) && match(f["provider"], r.Provider) && match(f["zone"], r.Zone) &&
+			return (pr.IsAdmin() || r.Owner == pr.UserID || granted(pr, &r)) && match(f["provider"], r.Provider) && match(f["zone"], r.Zone) &&
 				match(f["owner"], r.Owner) && entity.Contains(q.Q, r.Name, r.Description)
 		},
 	})
@@ -283,9 +332,9 @@ func (p *Plane) ListRuntimes(ctx context.Context, pr identity.Principal, q catal
 	return catalog.Page[runtimes.Runtime]{TotalCount: total, Items: items}, nil
 }
 
-// GetRuntime returns one of the caller's runtimes.
+// GetRuntime returns one of the caller's runtimes, or one granted to them.
 func (p *Plane) GetRuntime(ctx context.Context, pr identity.Principal, id string) (*runtimes.Runtime, error) {
-	rt, err := p.readRuntime(ctx, pr, id)
+	rt, err := p.usableRuntime(ctx, pr, id)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +346,11 @@ func (p *Plane) UpdateRuntime(ctx context.Context, pr identity.Principal, id str
 	rt, err := p.readRuntime(ctx, pr, id)
 	if err != nil {
 		return nil, err
+	}
+	if in.GrantedTo != nil {
+		if err := p.checkGrants(ctx, pr, &rt, *in.GrantedTo); err != nil {
+			return nil, err
+		}
 	}
 	in.ApplyTo(&rt)
 	if err := p.checkRuntime(ctx, pr, &rt); err != nil {

@@ -386,8 +386,8 @@ func (p *Plane) VersionRuntimes(ctx context.Context, pr identity.Principal, vers
 	items, total, err := entity.List(ctx, p.st, entity.Query[runtimes.Runtime]{
 		Prefix: runtimes.RuntimePrefix, Limit: 200,
 		Keep: func(rt runtimes.Runtime) bool {
-			return (pr.IsAdmin() || rt.Owner == pr.UserID) && allowed(rt.Provider) && catalog.SelectorsMatch(selectors, rt.Labels) &&
-				checkRuntimeTrust(pr, rt.Provider) == nil && checkDeployable(pr, &v, &rt, "version_id") == nil
+			return (pr.IsAdmin() || rt.Owner == pr.UserID || granted(pr, &rt)) && allowed(rt.Provider) && catalog.SelectorsMatch(selectors, rt.Labels) &&
+				checkRuntimeUse(pr, &rt) == nil && checkDeployable(pr, &v, &rt, "version_id") == nil
 		},
 	})
 	if err != nil {

@@ -154,6 +154,15 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)
 
 // CreateUser adds a user; only an admin may.
+// UserExists reports whether id names a user.
+func (s *Service) UserExists(ctx context.Context, id string) (bool, error) {
+	_, _, err := entity.Get[User](ctx, s.st, userPrefix+id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func (s *Service) CreateUser(ctx context.Context, p Principal, in UserInput) (*User, error) {
 	if !p.IsAdmin() {
 		return nil, fault.Forbidden("only an admin may create users")

@@ -74,4 +74,7 @@ func (p RuntimePatch) ApplyTo(rt *Runtime) {
 	if p.Test != nil {
 		rt.Test = *p.Test
 	}
+	if p.GrantedTo != nil {
+		rt.GrantedTo = *p.GrantedTo
+	}
 }

@@ -42,7 +42,10 @@ type Runtime struct {
 	// and files of that machine, so every driver call for the runtime runs on that node,
 	// whichever node hosts the app-cluster actor. Empty for other providers (and for a local
 	// runtime of a version that did not record it: see control.Plane.EnsureLocalRuntime).
-	Node      string    `json:"node,omitempty"`
+	Node string `json:"node,omitempty"`
+	// GrantedTo are the users an admin lets see and deploy to a runtime that runs on the
+	// control plane's own host (local): they cannot change or delete it. Admin only.
+	GrantedTo []string  `json:"granted_to,omitempty"`
 	Owner     string    `json:"owner"`
 	Status    string    `json:"status"` // active | deleted
 	CreatedAt time.Time `json:"created_at"`
@@ -68,6 +71,7 @@ type RuntimePatch struct {
 	CredentialID *string            `json:"credential_id"`
 	Labels       *map[string]string `json:"labels"`
 	Test         *bool              `json:"test"`
+	GrantedTo    *[]string          `json:"granted_to"`
 }
 
 // ProviderInfo describes one provider plugin for GET /v1/providers.

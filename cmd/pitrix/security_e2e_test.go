@@ -294,4 +294,53 @@ func TestRuntimesByTrust(t *testing.T) {
 	if got := list(t, admin, "/v1/clusters", nil); len(got) != 0 {
 		t.Fatalf("clusters were created: %v", got)
 	}
+
+	// An admin grants the local runtime to a user: they see it and deploy a reviewed version
+	// to it, and cannot change it; only an admin grants, and only to users that exist.
+	ursula := newUser(t, s, admin, "ursula", "user")
+	var ursulaID string
+	for _, u := range list(t, admin, "/v1/users", nil) {
+		if u["name"] == "ursula" {
+			ursulaID = u["id"].(string)
+		}
+	}
+	pub := do(t, admin, http.MethodPost, "/v1/repos", obj{"name": "public", "type": "http", "url": hs.URL, "visibility": "public",
+		"providers": []string{"local"}, "app_default_status": "active", "index_interval": 0})
+	waitEvent(t, admin, pub["id"].(string), list(t, admin, "/v1/repos/"+pub["id"].(string)+"/events", nil)[0]["id"].(string))
+	pubApps := list(t, admin, "/v1/apps", url.Values{"repo_id": {pub["id"].(string)}})
+	if len(pubApps) != 1 {
+		t.Fatalf("public apps = %v", pubApps)
+	}
+	active := list(t, admin, "/v1/apps/"+pubApps[0]["id"].(string)+"/versions", nil)[0]["id"].(string)
+	ursulaDeploys := func() (obj, error) {
+		var acc obj
+		err := ursula.Do(ctxT(t), http.MethodPost, "/v1/clusters", nil, obj{"name": "granted", "version_id": active, "runtime_id": localID}, &acc)
+		return acc, err
+	}
+	if _, err := ursulaDeploys(); err == nil {
+		t.Fatal("a user deployed to the local runtime before any grant")
+	}
+	apiErr(t, mallory.Do(ctxT(t), http.MethodPatch, "/v1/runtimes/"+localID, nil, obj{"granted_to": []string{ursulaID}}, nil), 404, "not_found")
+	ae := apiErr(t, admin.Do(ctxT(t), http.MethodPatch, "/v1/runtimes/"+localID, nil, obj{"granted_to": []string{ursulaID, "usr-nosuch"}}, nil), 400, "invalid_argument")
+	if _, ok := ae.Details["granted_to[1]"]; !ok {
+		t.Fatalf("grant to a user that does not exist: %v", ae.Details)
+	}
+	if rt := do(t, admin, http.MethodPatch, "/v1/runtimes/"+localID, obj{"granted_to": []string{ursulaID}}); fmt.Sprint(rt["granted_to"]) != "["+ursulaID+"]" {
+		t.Fatalf("granted runtime = %v", rt)
+	}
+	if got := list(t, ursula, "/v1/runtimes", nil); len(got) != 1 || got[0]["id"] != localID {
+		t.Fatalf("ursula's runtimes after the grant = %v", got)
+	}
+	apiErr(t, ursula.Do(ctxT(t), http.MethodPatch, "/v1/runtimes/"+localID, nil, obj{"description": "mine now"}, nil), 404, "not_found")
+	acc, err := ursulaDeploys()
+	if err != nil {
+		t.Fatalf("deploy to the granted runtime: %v", err)
+	}
+	if j := waitJob(t, ursula, acc["job_id"].(string)); j["status"] != "successful" {
+		t.Fatalf("create on the granted runtime = %v", j)
+	}
+	del := do(t, ursula, http.MethodDelete, "/v1/clusters/"+acc["cluster_id"].(string), nil)
+	if j := waitJob(t, ursula, del["job_id"].(string)); j["status"] != "successful" {
+		t.Fatalf("delete = %v", j)
+	}
 }
