@@ -6,32 +6,19 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
 // appcenterFiles reads the AppCenter-shaped test package of providers/vm/spec (config.json
 // as AppCenter writes it, cluster.json.mustache with sections, locale/).
 func appcenterFiles(t *testing.T) map[string][]byte {
 	t.Helper()
-	dir := filepath.Join(projectRoot(), "providers", "vm", "spec", "testdata", "appcenter")
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return testutil.ReadTree(t, filepath.Join(projectRoot(), "providers", "vm", "spec", "testdata", "appcenter"))
 }
 
 // TestVMAppCenterConfigAndMustache: a package in AppCenter's shapes through the real server: upload,

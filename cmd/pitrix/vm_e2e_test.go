@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pitrix/pitrix/http/client"
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
 // vmEnv is a server with the demo repo and the local runtime, whose edge listener keeps its
@@ -611,21 +612,7 @@ func TestVMKillDuringCreate(t *testing.T) {
 // demoFiles reads the files of a demo VM package.
 func demoFiles(t *testing.T, name string) map[string][]byte {
 	t.Helper()
-	dir := filepath.Join(projectRoot(), "demo", "packages", "vm", name)
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return testutil.ReadTree(t, filepath.Join(projectRoot(), "demo", "packages", "vm", name))
 }
 
 // pidOf finds the pid of the agent (frontgate or drone) whose command line names id.

@@ -2,7 +2,6 @@ package confd
 
 import (
 	"context"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/pitrix/pitrix/edge/drone/runner"
 	"github.com/pitrix/pitrix/edge/metadata"
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
 // redisPackage is the spec package's Redis demo, whose confd files these
@@ -20,23 +20,7 @@ const redisPackage = "../../../providers/vm/spec/testdata/redis"
 // packageFiles reads a package directory into the map pkgfile.Read returns.
 func packageFiles(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = data
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return testutil.ReadTree(t, dir)
 }
 
 func redisCluster() metadata.Cluster {

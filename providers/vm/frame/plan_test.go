@@ -3,11 +3,11 @@ package frame
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pitrix/pitrix/internal/testutil"
 	"github.com/pitrix/pitrix/providers"
 	"github.com/pitrix/pitrix/providers/vm/spec"
 )
@@ -15,20 +15,7 @@ import (
 // redisCluster renders the demo Redis package (1 master, 2 replicas) with its defaults.
 func redisCluster(t *testing.T) *spec.Cluster {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "demo", "packages", "vm", "redis")
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		files[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testutil.ReadTree(t, filepath.Join("..", "..", "..", "demo", "packages", "vm", "redis"))
 	pkg, err := spec.Load(files)
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,12 @@ package spec
 
 import (
 	"flag"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/pitrix/pitrix/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -15,27 +16,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // takes.
 func readPackage(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
-	files := map[string][]byte{}
-	root := filepath.Join("testdata", dir)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		files[filepath.ToSlash(rel)] = data
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("read %s: %v", root, err)
-	}
-	return files
+	return testutil.ReadTree(t, filepath.Join("testdata", dir))
 }
 
 // with returns a copy of files with changes applied; a nil value deletes.
