@@ -32,7 +32,7 @@ func (c nodeCluster) Nodes() []inspect.NodeInfo { return c.nodes(false) }
 func (c nodeCluster) NodesWithRaft() []inspect.NodeInfo { return c.nodes(true) }
 
 func (c nodeCluster) nodes(withRaft bool) []inspect.NodeInfo {
-	acts := len(c.Node.Activations())
+	acts := c.Node.ActivationCount()
 	var servers map[string]inspect.RaftInfo
 	counts := map[string]int{} // actors per member id, for the members that answered
 	if withRaft {
@@ -40,9 +40,9 @@ func (c nodeCluster) nodes(withRaft bool) []inspect.NodeInfo {
 		if c.raft != nil {
 			servers = c.raft(ctx)
 		}
-		for _, ma := range c.Node.ClusterActivations(ctx, activationsTimeout) {
+		for _, ma := range c.Node.ClusterActivationCounts(ctx, activationsTimeout) {
 			if ma.Err == nil {
-				counts[ma.Member.ID] = len(ma.Activations)
+				counts[ma.Member.ID] = ma.Count
 			}
 		}
 		cancel()

@@ -146,6 +146,13 @@ func (n *Node) track(kind string) actor.ReceiverMiddleware {
 	}
 }
 
+// ActivationCount returns how many virtual actors are live on this node.
+func (n *Node) ActivationCount() int {
+	n.actsMu.Lock()
+	defer n.actsMu.Unlock()
+	return len(n.acts)
+}
+
 // Activations returns the live virtual actors on this node, sorted by kind
 // and ID. The slice is the caller's.
 func (n *Node) Activations() []Activation {

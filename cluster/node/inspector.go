@@ -21,6 +21,7 @@ const inspectorName = "pitrix-activations"
 // well-known wrapper rather than types of ours.
 const (
 	activationsQuery = "activations"
+	countQuery       = "activation-count"
 	drainRequest     = "drain"
 )
 
@@ -42,6 +43,8 @@ func (i inspector) Receive(ctx actor.Context) {
 			b = []byte("[]")
 		}
 		ctx.Respond(wrapperspb.Bytes(b))
+	case countQuery:
+		ctx.Respond(wrapperspb.Int64(int64(i.n.ActivationCount())))
 	case drainRequest:
 		i.n.drainAsync()
 		ctx.Respond(wrapperspb.Bool(true))
@@ -100,6 +103,8 @@ func (n *Node) spawnInspector() error {
 type MemberActivations struct {
 	Member      Member
 	Activations []Activation
+	// Count is how many activations the member holds.
+	Count int
 	// Err says why the member did not answer (then Activations is empty).
 	Err error
 }
@@ -108,6 +113,20 @@ type MemberActivations struct {
 // parallel, each bounded by ctx and timeout. A member that does not answer is reported with
 // its error rather than left out.
 func (n *Node) ClusterActivations(ctx context.Context, timeout time.Duration) []MemberActivations {
+	return n.askMembers(ctx, timeout, false)
+}
+
+// ClusterActivationCounts is ClusterActivations with only the counts: cheap however many
+// actors each member holds.
+func (n *Node) ClusterActivationCounts(ctx context.Context, timeout time.Duration) []MemberActivations {
+	return n.askMembers(ctx, timeout, true)
+}
+
+func (n *Node) askMembers(ctx context.Context, timeout time.Duration, countOnly bool) []MemberActivations {
+	query := activationsQuery
+	if countOnly {
+		query = countQuery
+	}
 	var out []MemberActivations
 	for _, m := range n.Members() {
 		if m.Status == gossip.Alive || m.Status == gossip.Suspect || m.Self { // the placed members
@@ -118,7 +137,10 @@ func (n *Node) ClusterActivations(ctx context.Context, timeout time.Duration) []
 	for i := range out {
 		ma := &out[i]
 		if ma.Member.Self {
-			ma.Activations = n.Activations()
+			if ma.Count = n.ActivationCount(); !countOnly {
+				ma.Activations = n.Activations()
+				ma.Count = len(ma.Activations)
+			}
 			continue
 		}
 		wg.Go(func() {
@@ -126,19 +148,24 @@ func (n *Node) ClusterActivations(ctx context.Context, timeout time.Duration) []
 			if d, ok := ctx.Deadline(); ok {
 				wait = min(wait, time.Until(d))
 			}
-			res, err := n.system.Root.RequestFuture(actor.NewPID(ma.Member.Address, inspectorName), wrapperspb.String(activationsQuery), wait).Result()
+			res, err := n.system.Root.RequestFuture(actor.NewPID(ma.Member.Address, inspectorName), wrapperspb.String(query), wait).Result()
 			if err != nil {
 				ma.Err = fmt.Errorf("ask node %s (%s) for its activations: %w", ma.Member.Name, ma.Member.Address, err)
 				return
 			}
+			if c, ok := res.(*wrapperspb.Int64Value); ok && countOnly {
+				ma.Count = int(c.GetValue())
+				return
+			}
 			b, ok := res.(*wrapperspb.BytesValue)
-			if !ok {
+			if !ok || countOnly {
 				ma.Err = fmt.Errorf("node %s answered %T for its activations", ma.Member.Name, res)
 				return
 			}
 			if err := json.Unmarshal(b.GetValue(), &ma.Activations); err != nil {
 				ma.Err = fmt.Errorf("node %s: activations: %w", ma.Member.Name, err)
 			}
+			ma.Count = len(ma.Activations)
 		})
 	}
 	wg.Wait()

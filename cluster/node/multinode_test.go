@@ -140,6 +140,14 @@ func TestThreeNodes(t *testing.T) {
 			t.Fatalf("%s's cluster-wide activations %v, want %v", n.ID(), got, owners)
 		}
 	}
+	// The counts alone, as the admin's node list asks for them.
+	for _, n := range nodes {
+		for _, ma := range n.ClusterActivationCounts(t.Context(), 5*time.Second) {
+			if ma.Err != nil || ma.Count != len(perNode[ma.Member.ID]) || ma.Activations != nil {
+				t.Fatalf("%s counts %s: %d activations (%v, err %v), want %d and no list", n.ID(), ma.Member.ID, ma.Count, ma.Activations, ma.Err, len(perNode[ma.Member.ID]))
+			}
+		}
+	}
 
 	// Close the node owning the most ids; the others drop it and re-place
 	// its ids on themselves as new activations.
